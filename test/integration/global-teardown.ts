@@ -1,0 +1,3 @@
+import { stopIntegrationServers } from './global-setup';
+
+export default stopIntegrationServers;

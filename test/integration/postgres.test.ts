@@ -1,0 +1,37 @@
+import { Pool } from 'pg';
+
+let pool: Pool;
+
+beforeAll(() => {
+  pool = new Pool({ connectionString: process.env.DATABASE_URL });
+});
+
+afterAll(async () => {
+  await pool.end();
+});
+
+describe('PostgreSQL', () => {
+  it('is a real PostgreSQL server with the core tables migrated', async () => {
+    const { rows } = await pool.query<{ version: string }>('SELECT version()');
+    expect(rows[0]?.version).toMatch(/^PostgreSQL \d+/);
+    const tables = await pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(['events', 'handoffs', 'leads', 'schema_migrations', 'sends', 'stage_changes', 'suppressions']),
+    );
+  });
+
+  it('reads back a lead row written through pg', async () => {
+    const id = `smoke-${Date.now()}`;
+    await pool.query('INSERT INTO leads (id, email, consent) VALUES ($1, $2, $3)', [id, 'ada@example.com', { email: true }]);
+    const { rows } = await pool.query('SELECT id, email, consent, stage FROM leads WHERE id = $1', [id]);
+    expect(rows).toEqual([{ id, email: 'ada@example.com', consent: { email: true }, stage: 'lead' }]);
+  });
+
+  it('refuses a second event with the same event id', async () => {
+    const insert = "INSERT INTO events (event_id, lead_id, type, occurred_at) VALUES ('evt-dup', 'l1', 'page_view', now()) ON CONFLICT DO NOTHING";
+    expect((await pool.query(insert)).rowCount).toBe(1);
+    expect((await pool.query(insert)).rowCount).toBe(0);
+  });
+});
