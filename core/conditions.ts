@@ -1,0 +1,152 @@
+// Conditions as data: a small expression language over a lead's events, scores, stage, tier and
+// profile. Being data, a sequence that uses them stays serialisable, hashable, lintable and
+// renderable, and evaluating one is pure.
+import { z } from 'zod';
+import { durationMs, durationSchema } from './duration';
+import { EVENT_TYPES } from './events';
+import { STAGES, TIERS, type Stage, type Tier } from './stages';
+
+export const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/** `page_view` matches every page view; `page_view:pricing` only pricing pages. */
+const eventMatcher = z
+  .string()
+  .refine((key) => (EVENT_TYPES as string[]).includes(key.split(':')[0]!), { message: 'unknown event type' });
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { event: string; within?: string; since?: 'enrolment' | 'step'; atLeast?: number }
+  | { score: 'fit' | 'intent' | 'total'; atLeast?: number; below?: number }
+  | { stage: Stage[] }
+  | { tier: Tier[] }
+  | { field: ProfileField; equals?: string | number; oneOf?: string[]; contains?: string; exists?: boolean; atLeast?: number; below?: number };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+    z.strictObject({
+      event: eventMatcher,
+      within: durationSchema.optional(),
+      since: z.enum(['enrolment', 'step']).optional(),
+      atLeast: z.number().int().min(1).optional(),
+    }),
+    z.strictObject({ score: z.enum(['fit', 'intent', 'total']), atLeast: z.number().optional(), below: z.number().optional() }),
+    z.strictObject({ stage: z.array(z.enum(STAGES)).min(1) }),
+    z.strictObject({ tier: z.array(z.enum(TIERS)).min(1) }),
+    z.strictObject({
+      field: z.enum(PROFILE_FIELDS),
+      equals: z.union([z.string(), z.number()]).optional(),
+      oneOf: z.array(z.string()).min(1).optional(),
+      contains: z.string().min(1).optional(),
+      exists: z.boolean().optional(),
+      atLeast: z.number().optional(),
+      below: z.number().optional(),
+    }),
+  ]),
+);
+
+/** What a condition can see of a lead at one instant. */
+export interface ConditionContext {
+  now: number;
+  /** Per event key: how many, and the last time. */
+  aggregates: Record<string, { count: number; lastAt: number }>;
+  scores: { fit: number; intent: number; total: number };
+  stage: Stage;
+  tier: Tier;
+  profile: Partial<Record<ProfileField, string | number>>;
+  enrolledAt?: number;
+  stepEnteredAt?: number;
+}
+
+export function evaluate(condition: Condition, ctx: ConditionContext): boolean {
+  if ('all' in condition) return condition.all.every((c) => evaluate(c, ctx));
+  if ('any' in condition) return condition.any.some((c) => evaluate(c, ctx));
+  if ('not' in condition) return !evaluate(condition.not, ctx);
+  if ('event' in condition) return evaluateEvent(condition, ctx);
+  if ('score' in condition) return inRange(ctx.scores[condition.score], condition);
+  if ('stage' in condition) return condition.stage.includes(ctx.stage);
+  if ('tier' in condition) return condition.tier.includes(ctx.tier);
+  return evaluateField(condition, ctx);
+}
+
+function evaluateEvent(condition: Extract<Condition, { event: string }>, ctx: ConditionContext): boolean {
+  const seen = matchingAggregate(condition.event, ctx.aggregates);
+  if (!seen) return false;
+  if (condition.atLeast !== undefined && seen.count < condition.atLeast) return false;
+  if (condition.within !== undefined && seen.lastAt < ctx.now - durationMs(condition.within)) return false;
+  const since = condition.since === 'step' ? ctx.stepEnteredAt : condition.since === 'enrolment' ? ctx.enrolledAt : undefined;
+  if (condition.since !== undefined && (since === undefined || seen.lastAt < since)) return false;
+  return true;
+}
+
+/** The aggregate of an exact key, or the sum over all keys of a bare event type. */
+export function matchingAggregate(
+  matcher: string,
+  aggregates: ConditionContext['aggregates'],
+): { count: number; lastAt: number } | undefined {
+  if (matcher.includes(':')) return aggregates[matcher];
+  let found: { count: number; lastAt: number } | undefined;
+  for (const [key, value] of Object.entries(aggregates)) {
+    if (key !== matcher && !key.startsWith(`${matcher}:`)) continue;
+    found = { count: (found?.count ?? 0) + value.count, lastAt: Math.max(found?.lastAt ?? 0, value.lastAt) };
+  }
+  return found;
+}
+
+function evaluateField(condition: Extract<Condition, { field: ProfileField }>, ctx: ConditionContext): boolean {
+  const value = ctx.profile[condition.field];
+  if (condition.exists !== undefined && (value !== undefined) !== condition.exists) return false;
+  if (value === undefined) return condition.exists === false;
+  const textValue = String(value).toLowerCase();
+  if (condition.equals !== undefined && textValue !== String(condition.equals).toLowerCase()) return false;
+  if (condition.oneOf && !condition.oneOf.some((option) => option.toLowerCase() === textValue)) return false;
+  if (condition.contains && !textValue.includes(condition.contains.toLowerCase())) return false;
+  if (condition.atLeast !== undefined || condition.below !== undefined) {
+    return typeof value === 'number' && inRange(value, condition);
+  }
+  return true;
+}
+
+function inRange(value: number, bounds: { atLeast?: number; below?: number }): boolean {
+  return (bounds.atLeast === undefined || value >= bounds.atLeast) && (bounds.below === undefined || value < bounds.below);
+}
+
+/** Every event matcher and profile field a condition mentions, for lint and rendering. */
+export function conditionParts(condition: Condition): { events: string[]; fields: ProfileField[] } {
+  if ('all' in condition || 'any' in condition) {
+    const parts = ('all' in condition ? condition.all : condition.any).map(conditionParts);
+    return { events: parts.flatMap((p) => p.events), fields: parts.flatMap((p) => p.fields) };
+  }
+  if ('not' in condition) return conditionParts(condition.not);
+  if ('event' in condition) return { events: [condition.event], fields: [] };
+  if ('field' in condition) return { events: [], fields: [condition.field] };
+  return { events: [], fields: [] };
+}
+
+/** A condition in words, for previews and lint messages. */
+export function describeCondition(condition: Condition): string {
+  if ('all' in condition) return condition.all.map(describeCondition).join(' and ');
+  if ('any' in condition) return `(${condition.any.map(describeCondition).join(' or ')})`;
+  if ('not' in condition) return `not ${describeCondition(condition.not)}`;
+  if ('event' in condition) {
+    const parts = [condition.event];
+    if (condition.atLeast) parts.push(`at least ${condition.atLeast}×`);
+    if (condition.within) parts.push(`within ${condition.within}`);
+    if (condition.since) parts.push(`since ${condition.since}`);
+    return parts.join(' ');
+  }
+  if ('score' in condition) {
+    return [condition.score, condition.atLeast !== undefined ? `≥ ${condition.atLeast}` : '', condition.below !== undefined ? `< ${condition.below}` : '']
+      .filter(Boolean)
+      .join(' ');
+  }
+  if ('stage' in condition) return `stage in ${condition.stage.join('|')}`;
+  if ('tier' in condition) return `tier in ${condition.tier.join('|')}`;
+  const { field, ...test } = condition;
+  return `${field} ${JSON.stringify(test)}`;
+}

@@ -1,0 +1,149 @@
+// `nurture lint` rules over sequence definitions and their templates: dangling jumps, unreachable
+// steps, unknown templates and fields, missing template parts, missing unsubscribe links, SMS
+// timing outside legal hours. Pure: the caller hands in definitions and analysed templates.
+import { conditionParts, type Condition } from './conditions';
+import { CONTENT_KINDS, PAGE_CATEGORIES } from './events';
+import { leadSchema } from './lead';
+import { LEGAL_SMS_WINDOW, mergeCadence, type Model } from './model';
+import { isTouchStep, type SequenceDefinition, type Step } from './sequence';
+import { formatSendWindow, parseSendWindow, windowWithin } from './sendWindow';
+import { touchChannel } from './engine';
+
+export interface LintIssue {
+  file: string;
+  path: string;
+  message: string;
+}
+
+/** A template as lint sees it: which parts exist and the variables each part reads. */
+export interface AnalysedTemplate {
+  files: Partial<Record<string, string>>;
+  variables: Partial<Record<string, string[]>>;
+}
+
+export interface LintInput {
+  sequences: { file: string; definition: SequenceDefinition }[];
+  templates: Record<string, AnalysedTemplate>;
+  /** The layout every email is wrapped in (template id `_layout`), if any. */
+  layoutId?: string;
+  model: Model;
+}
+
+const REQUIRED_PARTS: Record<string, string[]> = { email: ['subject', 'html', 'text'], sms: ['text'], in_app: ['title', 'text'] };
+const TEMPLATE_ROOTS = new Set(['lead', 'context', 'links', 'sender', 'subject', 'content']);
+const LEAD_FIELDS = new Set(Object.keys(leadSchema.shape));
+const EVENT_QUALIFIERS: Record<string, readonly string[]> = {
+  page_view: PAGE_CATEGORIES,
+  content_download: CONTENT_KINDS,
+  product_action: ['key'],
+  email_bounce: ['hard', 'soft'],
+};
+
+export function lint(input: LintInput): LintIssue[] {
+  const issues: LintIssue[] = [];
+  const ids = new Map<string, string>();
+  for (const { file, definition } of input.sequences) {
+    const report = (path: string, message: string) => issues.push({ file, path, message });
+    const firstFile = ids.get(definition.id);
+    if (firstFile) report('id', `sequence id ${JSON.stringify(definition.id)} is also defined in ${firstFile}`);
+    ids.set(definition.id, file);
+    lintSteps(definition, report);
+    lintConditions(definition, report);
+    lintTemplates(definition, input, report);
+    const smsWindow = mergeCadence(input.model.cadence, definition.cadence).windows.sms;
+    if (definition.steps.some((step) => isTouchStep(step) && touchChannel(step) === 'sms') && !windowWithin(smsWindow, parseSendWindow(LEGAL_SMS_WINDOW))) {
+      report('cadence.windows.sms', `SMS window ${formatSendWindow(smsWindow)} is not quiet-hour safe: it must stay inside ${LEGAL_SMS_WINDOW}`);
+    }
+  }
+  const known = new Set(input.sequences.map((s) => s.definition.id));
+  for (const { file, definition } of input.sequences) {
+    if (definition.then && !known.has(definition.then)) issues.push({ file, path: 'then', message: `unknown sequence ${JSON.stringify(definition.then)}` });
+  }
+  return issues;
+}
+
+function lintSteps(definition: SequenceDefinition, report: (path: string, message: string) => void): void {
+  const index = new Map<string, number>();
+  definition.steps.forEach((step, i) => {
+    if (index.has(step.id)) report(`steps.${i}.id`, `step id ${JSON.stringify(step.id)} is used twice`);
+    else index.set(step.id, i);
+  });
+  const targets = (step: Step, i: number): { path: string; id?: string; next?: number }[] => {
+    switch (step.kind) {
+      case 'exit':
+        return [];
+      case 'branch':
+        return [{ path: `steps.${i}.then`, id: step.then }, step.else ? { path: `steps.${i}.else`, id: step.else } : { path: '', next: i + 1 }];
+      case 'waitFor':
+        return [{ path: '', next: i + 1 }, ...(step.onTimeout ? [{ path: `steps.${i}.onTimeout`, id: step.onTimeout }] : [])];
+      default:
+        return [{ path: '', next: i + 1 }];
+    }
+  };
+  // Reachability from the first step, following every jump.
+  const reached = new Set<number>();
+  const queue = [0];
+  while (queue.length) {
+    const i = queue.pop()!;
+    if (reached.has(i) || i >= definition.steps.length) continue;
+    reached.add(i);
+    for (const target of targets(definition.steps[i]!, i)) {
+      if (target.id === undefined) queue.push(target.next!);
+      else if (index.has(target.id)) queue.push(index.get(target.id)!);
+      else report(target.path, `unknown step ${JSON.stringify(target.id)}`);
+    }
+  }
+  definition.steps.forEach((step, i) => {
+    if (!reached.has(i)) report(`steps.${i}`, `step ${JSON.stringify(step.id)} is unreachable`);
+  });
+}
+
+function lintConditions(definition: SequenceDefinition, report: (path: string, message: string) => void): void {
+  const conditions: [string, Condition][] = [
+    ['audience', definition.audience],
+    ...definition.exitWhen.map((c, i): [string, Condition] => [`exitWhen.${i}`, c]),
+    ...definition.steps.flatMap((step, i): [string, Condition][] =>
+      step.kind === 'branch' ? [[`steps.${i}.if`, step.if]] : step.kind === 'waitFor' ? [[`steps.${i}.until`, step.until]] : [],
+    ),
+  ];
+  for (const [path, condition] of conditions) {
+    for (const matcher of conditionParts(condition).events) {
+      const [type, qualifier] = matcher.split(':') as [string, string | undefined];
+      if (qualifier !== undefined && !EVENT_QUALIFIERS[type]?.includes(qualifier)) report(path, `unknown event ${JSON.stringify(matcher)}`);
+    }
+  }
+}
+
+function lintTemplates(definition: SequenceDefinition, input: LintInput, report: (path: string, message: string) => void): void {
+  const layout = input.layoutId ? input.templates[input.layoutId] : undefined;
+  definition.steps.forEach((step, i) => {
+    if (!isTouchStep(step) || step.kind === 'webhook') return;
+    const channel = touchChannel(step);
+    const template = input.templates[step.template];
+    if (!template) {
+      report(`steps.${i}.template`, `unknown template ${JSON.stringify(step.template)}`);
+      return;
+    }
+    for (const part of REQUIRED_PARTS[channel] ?? []) {
+      if (!template.files[part]) report(`steps.${i}.template`, `template ${step.template} has no ${part} part (${step.template}.${part}.liquid)`);
+    }
+    if (channel === 'email') {
+      for (const part of ['html', 'text']) {
+        const reads = [...(template.variables[part] ?? []), ...(layout?.variables[part] ?? [])];
+        if (template.files[part] && !reads.includes('links.unsubscribe')) {
+          report(`steps.${i}.template`, `${template.files[part]}: email has no unsubscribe link ({{ links.unsubscribe }}) in its ${part} part or layout`);
+        }
+      }
+    }
+    if (step.kind === 'offer' && !Object.values(template.variables).some((vars) => vars?.includes('links.offer'))) {
+      report(`steps.${i}.template`, `offer template ${step.template} never links to the offer ({{ links.offer }})`);
+    }
+    for (const [part, variables] of Object.entries(template.variables)) {
+      for (const variable of variables ?? []) {
+        const [root, field] = variable.split('.');
+        if (!TEMPLATE_ROOTS.has(root!)) report(`steps.${i}.template`, `${template.files[part]}: unknown variable ${variable}`);
+        else if (root === 'lead' && field && !LEAD_FIELDS.has(field)) report(`steps.${i}.template`, `${template.files[part]}: unknown lead field ${field}`);
+      }
+    }
+  });
+}

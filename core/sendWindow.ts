@@ -1,0 +1,77 @@
+// Send windows and quiet hours in the lead's local time, written `HH:MM-HH:MM[,days]`
+// (`08:00-18:00,mon-fri`; `00:00-24:00,mon-sun` is any time), and the next instant one allows.
+import { z } from 'zod';
+import { addDays, dayOfWeekOf, instantOfLocal, localDay } from './timezone';
+
+export interface SendWindow {
+  startMinute: number;
+  /** Exclusive; 1440 is midnight at the end of the day. */
+  endMinute: number;
+  /** ISO days of the week the window is open: 1 = Monday … 7 = Sunday. */
+  days: number[];
+}
+
+const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const WINDOW_PATTERN = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})(?:,([a-z]{3})(?:-([a-z]{3}))?)?$/;
+
+export function parseSendWindow(text: string): SendWindow {
+  const match = WINDOW_PATTERN.exec(text.trim().toLowerCase());
+  if (!match) throw new Error('must look like HH:MM-HH:MM or HH:MM-HH:MM,mon-fri');
+  const [, sh, sm, eh, em, fromDay, toDay] = match;
+  const startMinute = Number(sh) * 60 + Number(sm);
+  const endMinute = Number(eh) * 60 + Number(em);
+  if (Number(sm) > 59 || Number(em) > 59 || startMinute >= 1440 || endMinute > 1440) throw new Error('has a time that is not on the clock');
+  if (endMinute <= startMinute) throw new Error('must end after it starts');
+  const from = fromDay ? DAY_NAMES.indexOf(fromDay) : 0;
+  const to = toDay ? DAY_NAMES.indexOf(toDay) : fromDay ? from : 6;
+  if (from < 0 || to < 0) throw new Error(`days must be among ${DAY_NAMES.join(', ')}`);
+  const days: number[] = [];
+  // A range may wrap the week end: fri-mon.
+  for (let day = from; ; day = (day + 1) % 7) {
+    days.push(day + 1);
+    if (day === to) break;
+  }
+  return { startMinute, endMinute, days: days.sort((a, b) => a - b) };
+}
+
+/** A zod schema that turns the text form into a SendWindow, naming the problem when it cannot. */
+export const sendWindowSchema = z.string().transform((text, ctx): SendWindow => {
+  try {
+    return parseSendWindow(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} ${(err as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+export function formatSendWindow(window: SendWindow): string {
+  const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+  const days = window.days.length === 7 ? 'mon-sun' : window.days.map((d) => DAY_NAMES[d - 1]).join('+');
+  return `${hhmm(window.startMinute)}-${hhmm(window.endMinute)},${days}`;
+}
+
+/** True when `inner` allows nothing that `outer` does not (used to keep SMS inside legal hours). */
+export function windowWithin(inner: SendWindow, outer: SendWindow): boolean {
+  return inner.startMinute >= outer.startMinute && inner.endMinute <= outer.endMinute && inner.days.every((d) => outer.days.includes(d));
+}
+
+/**
+ * The first instant at or after `from` inside the window in `zone`, or undefined when the window
+ * never opens (no days). Looks at most a week ahead, which always finds an open day.
+ */
+export function nextOpenInstant(from: number, window: SendWindow, zone: string): number | undefined {
+  const today = localDay(from, zone).date;
+  for (let offset = 0; offset <= 7; offset++) {
+    const date = addDays(today, offset);
+    if (!window.days.includes(dayOfWeekOf(date))) continue;
+    const opens = instantOfLocal(date, window.startMinute, zone);
+    const closes = instantOfLocal(date, window.endMinute, zone);
+    const candidate = Math.max(from, opens);
+    if (candidate < closes) return candidate;
+  }
+  return undefined;
+}
+
+export function isInsideWindow(at: number, window: SendWindow, zone: string): boolean {
+  return nextOpenInstant(at, window, zone) === at;
+}

@@ -1,0 +1,101 @@
+// The compact state a lead workflow carries: aggregates instead of raw events, bounded recent lists,
+// plain JSON only (no Map, Set or Date), so it survives continue-as-new and stays a few KB for life.
+import { emptySendLog, initialCadence, type CadenceState, type SendLog } from './cadence';
+import type { ConsentChannel, LeadEvent } from './events';
+import { isHoldout } from './hash';
+import type { Lead } from './lead';
+import type { Model } from './model';
+import type { ClickState, IntentState } from './scoring';
+import type { Stage } from './stages';
+
+export interface SequencePosition {
+  id: string;
+  version: string;
+  stepIndex: number;
+  enrolledAt: number;
+  stepEnteredAt: number;
+  /** When the current step next needs attention: a wait's end, a deferred touch, a waitFor timeout. */
+  dueAt?: number;
+}
+
+export interface OpenHandoff {
+  id: string;
+  openedAt: number;
+}
+
+export interface LeadState {
+  leadId: string;
+  profile: Omit<Lead, 'id'>;
+  createdAt: number;
+  consent: Record<ConsentChannel, boolean>;
+  /** Why a channel was closed: unsubscribe, hard_bounce, invalid_address, … */
+  consentReasons: Partial<Record<ConsentChannel, string>>;
+  optedDown: boolean;
+  holdout: boolean;
+  stage: Stage;
+  stageChangedAt: number;
+  intent: IntentState;
+  clicks: ClickState;
+  lastIntentAt?: number;
+  /** Per event key (see eventKey): how many and when last. */
+  aggregates: Record<string, { count: number; lastAt: number }>;
+  /** Fingerprints of the latest event ids: the in-workflow half of deduplication. */
+  recentEventIds: string[];
+  recent: {
+    pages: { url: string; category: string; at: number }[];
+    downloads: { assetId: string; kind: string; at: number }[];
+    /** The latest event keys, oldest first: the path that led to a handoff. */
+    path: { key: string; at: number }[];
+  };
+  cadence: CadenceState;
+  sends: SendLog;
+  lastEmailSentAt?: number;
+  sequence?: SequencePosition;
+  /** Sequences finished or left, newest last (bounded). */
+  history: { id: string; reason: string; at: number }[];
+  handoffs: { count: number; open?: OpenHandoff };
+  /** A recycled lead rests until then, and is re-contacted from the long-term pool. */
+  recontactAt?: number;
+  paused: boolean;
+  counters: { events: number; duplicates: number; touches: number; deferred: number; skipped: number };
+}
+
+export const LIMITS = { recentEventIds: 64, pages: 5, downloads: 5, path: 10, history: 5 } as const;
+
+export function initialState(lead: Lead, now: number, model: Model): LeadState {
+  const { id, ...profile } = lead;
+  return {
+    leadId: id,
+    profile,
+    createdAt: now,
+    // B2B email and in-app run on legitimate interest unless refused; SMS needs an explicit opt-in.
+    consent: { email: lead.consent?.email ?? true, sms: lead.consent?.sms ?? false, in_app: lead.consent?.inApp ?? true },
+    consentReasons: {},
+    optedDown: false,
+    holdout: isHoldout(id, model.holdoutPercent),
+    stage: 'lead',
+    stageChangedAt: now,
+    intent: { parts: {}, asOf: now },
+    clicks: { clicksInWindow: 0, botSuspected: false },
+    aggregates: {},
+    recentEventIds: [],
+    recent: { pages: [], downloads: [], path: [] },
+    cadence: initialCadence,
+    sends: emptySendLog,
+    history: [],
+    handoffs: { count: 0 },
+    paused: false,
+    counters: { events: 0, duplicates: 0, touches: 0, deferred: 0, skipped: 0 },
+  };
+}
+
+/** Appends to a bounded list, dropping the oldest. */
+export function pushBounded<T>(list: T[], item: T, limit: number): T[] {
+  return [...list, item].slice(-limit);
+}
+
+/** The instant an event counts at: when it happened, but never after the engine's now. */
+export function eventTime(event: LeadEvent, now: number): number {
+  const at = Date.parse(event.occurredAt);
+  return Math.min(at, now);
+}

@@ -1,0 +1,47 @@
+// Local time in a lead's IANA zone, computed from tz data bundled with @js-joda/timezone (pinned by
+// the lockfile), not the host's ICU: a replay on another machine computes the same instants.
+import { Instant, LocalDate, LocalTime, ZoneId, ZonedDateTime } from '@js-joda/core';
+import '@js-joda/timezone';
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    ZoneId.of(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface LocalDay {
+  /** The local calendar date, YYYY-MM-DD. */
+  date: string;
+  /** 1 = Monday … 7 = Sunday (ISO). */
+  dayOfWeek: number;
+  minuteOfDay: number;
+}
+
+export function localDay(epochMs: number, zone: string): LocalDay {
+  const local = ZonedDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneId.of(zone));
+  return {
+    date: local.toLocalDate().toString(),
+    dayOfWeek: local.dayOfWeek().value(),
+    minuteOfDay: local.hour() * 60 + local.minute(),
+  };
+}
+
+/** The instant of a local wall-clock time; a time skipped by a DST change resolves forward. */
+export function instantOfLocal(date: string, minuteOfDay: number, zone: string): number {
+  const day = LocalDate.parse(date).plusDays(Math.floor(minuteOfDay / 1440));
+  const minute = minuteOfDay % 1440;
+  const local = ZonedDateTime.of(day, LocalTime.of(Math.floor(minute / 60), minute % 60), ZoneId.of(zone));
+  return local.toInstant().toEpochMilli();
+}
+
+export function addDays(date: string, days: number): string {
+  return LocalDate.parse(date).plusDays(days).toString();
+}
+
+/** ISO day of the week of a calendar date: 1 = Monday … 7 = Sunday. */
+export function dayOfWeekOf(date: string): number {
+  return LocalDate.parse(date).dayOfWeek().value();
+}

@@ -1,0 +1,21 @@
+// The default sequence library and its entry rules: a new lead goes to the first sequence whose
+// audience matches, in this order, by intent and source first, then by persona.
+import { buildModel, type ModelInput } from '../core/model';
+import type { Catalog } from '../core/engine';
+import { buildCatalog } from './catalog';
+import { education } from './library/education';
+import { fastTrack } from './library/fastTrack';
+import { longTermNurture } from './library/longTerm';
+import { economicBuyer, endUser, itSecurity } from './library/personas';
+
+export const librarySequences = [fastTrack, itSecurity, economicBuyer, endUser, education, longTermNurture];
+
+export function defaultCatalog(model: ModelInput = {}): Catalog {
+  return buildCatalog({
+    model: buildModel(model),
+    sequences: librarySequences,
+    routing: ['fast-track', 'it-security', 'economic-buyer', 'end-user', 'education'],
+    defaultSequence: 'education',
+    longTermSequence: 'long-term-nurture',
+  });
+}
