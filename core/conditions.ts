@@ -90,12 +90,16 @@ export function matchingAggregate(
   aggregates: ConditionContext['aggregates'],
 ): { count: number; lastAt: number } | undefined {
   if (matcher.includes(':')) return aggregates[matcher];
-  let found: { count: number; lastAt: number } | undefined;
-  for (const [key, value] of Object.entries(aggregates)) {
-    if (key !== matcher && !key.startsWith(`${matcher}:`)) continue;
-    found = { count: (found?.count ?? 0) + value.count, lastAt: Math.max(found?.lastAt ?? 0, value.lastAt) };
+  let count = 0;
+  let lastAt = -Infinity;
+  const prefix = `${matcher}:`;
+  for (const key in aggregates) {
+    if (key !== matcher && !key.startsWith(prefix)) continue;
+    const value = aggregates[key]!;
+    count += value.count;
+    lastAt = Math.max(lastAt, value.lastAt);
   }
-  return found;
+  return count ? { count, lastAt } : undefined;
 }
 
 function evaluateField(condition: Extract<Condition, { field: ProfileField }>, ctx: ConditionContext): boolean {

@@ -16,10 +16,18 @@ export const durationSchema = z
 
 export type Duration = z.infer<typeof durationSchema>;
 
+// The engine reads the same few durations from its model on every event: parse each once.
+const parsed = new Map<string, number>();
+
 export function durationMs(duration: Duration): number {
-  const match = DURATION_PATTERN.exec(duration.trim());
-  if (!match) throw new Error(`not a duration: ${JSON.stringify(duration)}`);
-  return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+  let ms = parsed.get(duration);
+  if (ms === undefined) {
+    const match = DURATION_PATTERN.exec(duration.trim());
+    if (!match) throw new Error(`not a duration: ${JSON.stringify(duration)}`);
+    ms = Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+    if (parsed.size < 1000) parsed.set(duration, ms);
+  }
+  return ms;
 }
 
 /** The same instant as an ISO-8601 string, for output a person reads. */

@@ -8,10 +8,10 @@ import { eventKey, HIGH_INTENT_KEYS, isIntentSignal, type Channel, type ConsentC
 import { fingerprint } from './hash';
 import type { Lead, ProfileUpdate } from './lead';
 import { mergeCadence, type Model, type RecycleReason } from './model';
-import { addIntent, computeScores, dampClick, type Scores } from './scoring';
+import { addIntent, computeScores, dampClick, scoreTotals, type Scores, type ScoreTotals } from './scoring';
 import { isTouchStep, stepIndex, type SequenceDefinition, type Step, type TouchStep } from './sequence';
 import { NURTURE_STAGES, type Stage } from './stages';
-import { eventTime, initialState, LIMITS, pushBounded, type LeadState } from './state';
+import { cloneState, eventTime, initialState, LIMITS, pushBounded, type LeadState } from './state';
 
 /** Everything the engine reads besides the lead: the model and the sequences it may run. */
 export interface Catalog {
@@ -109,14 +109,27 @@ export function createLead(lead: Lead, now: number, catalog: Catalog, sequenceId
 }
 
 export function step(state: LeadState, input: EngineInput, now: number, catalog: Catalog): EngineOutput {
+  return steps(state, [input], now, catalog);
+}
+
+/**
+ * Several inputs that arrived together, folded one after the other at the same instant: the same
+ * result as calling step() for each, with one copy of the state instead of one per input.
+ * The reply is the last input's.
+ */
+export function steps(state: LeadState, inputs: EngineInput[], now: number, catalog: Catalog): EngineOutput {
   const run = new Run(state, now, catalog);
-  run.apply(input);
+  for (const input of inputs) run.apply(input);
   return run.finish();
 }
 
 /** The scores of a lead at `now`, with their breakdown. */
 export function scoresOf(state: LeadState, now: number, model: Model): Scores {
-  return computeScores({ profile: state.profile, intent: state.intent, lastEngagedAt: lastEngagedAt(state) }, now, model.scoring);
+  return computeScores(scoreInputs(state), now, model.scoring);
+}
+
+function scoreInputs(state: LeadState) {
+  return { profile: state.profile, intent: state.intent, lastEngagedAt: lastEngagedAt(state) };
 }
 
 function lastEngagedAt(state: LeadState): number {
@@ -135,8 +148,7 @@ class Run {
     private readonly now: number,
     private readonly catalog: Catalog,
   ) {
-    // Structured copy: the caller's state is never mutated.
-    this.state = JSON.parse(JSON.stringify(state)) as LeadState;
+    this.state = cloneState(state);
     this.model = catalog.model;
   }
 
@@ -311,24 +323,24 @@ class Run {
   private qualify(trigger: LeadEvent | undefined): void {
     const s = this.state;
     const { mql, handoff } = this.model.qualification;
-    const scores = this.scores();
+    const scores = this.totals();
     if ((s.stage === 'lead' || s.stage === 'recycled') && scores.fit >= mql.fit && scores.total >= mql.total) {
       this.changeStage('mql', `fit ${scores.fit} ≥ ${mql.fit} and total ${scores.total} ≥ ${mql.total}`);
     }
     if (s.handoffs.open || s.stage === 'disqualified') return;
     if (trigger?.type === 'demo_request' && (NURTURE_STAGES.includes(s.stage) || s.stage === 'unsubscribed')) {
-      this.startHandoff('demo request', scores);
+      this.startHandoff('demo request');
       return;
     }
     if (!NURTURE_STAGES.includes(s.stage) || s.recontactAt !== undefined) return;
     const since = this.now - durationMs(handoff.recentWindow);
     const recentHighIntent = HIGH_INTENT_KEYS.find((key) => (s.aggregates[key]?.lastAt ?? -Infinity) >= since);
     if (scores.total >= handoff.total && recentHighIntent) {
-      this.startHandoff(`total ${scores.total} ≥ ${handoff.total} and ${recentHighIntent} within ${handoff.recentWindow}`, scores);
+      this.startHandoff(`total ${scores.total} ≥ ${handoff.total} and ${recentHighIntent} within ${handoff.recentWindow}`);
     }
   }
 
-  private startHandoff(reason: string, scores: Scores): void {
+  private startHandoff(reason: string): void {
     const s = this.state;
     if (s.stage === 'lead' || s.stage === 'recycled') this.changeStage('mql', `handoff: ${reason}`);
     const number = s.handoffs.count + 1;
@@ -343,7 +355,7 @@ class Run {
         leadId: s.leadId,
         reason,
         at: this.now,
-        scores,
+        scores: this.scores(),
         profile: s.profile,
         recentPages: s.recent.pages,
         downloads: s.recent.downloads,
@@ -499,7 +511,7 @@ class Run {
         return this.goTo(target ? stepIndex(definition, target) : position.stepIndex + 1);
       }
       case 'handoff':
-        if (!this.state.handoffs.open && this.state.stage !== 'disqualified') this.startHandoff(`sequence ${definition.id} step ${current.id}`, this.scores());
+        if (!this.state.handoffs.open && this.state.stage !== 'disqualified') this.startHandoff(`sequence ${definition.id} step ${current.id}`);
         return this.goTo(position.stepIndex + 1);
       case 'exit':
         this.exitSequence(`exit step ${current.id}: ${current.reason}`);
@@ -595,8 +607,25 @@ class Run {
 
   // --- shared views ---------------------------------------------------------------------------
 
+  private scoresCache?: { intent: LeadState['intent']; profile: LeadState['profile']; lastIntentAt?: number; totals: ScoreTotals; scores?: Scores };
+
+  /** Totals at this run's now; recomputed only when what they derive from has changed. */
+  private totals(): ScoreTotals {
+    return this.cachedScores().totals;
+  }
+
+  /** Scores with their breakdown, for handoffs and the audit of a send. */
   private scores(): Scores {
-    return scoresOf(this.state, this.now, this.model);
+    const cached = this.cachedScores();
+    return (cached.scores ??= computeScores(scoreInputs(this.state), this.now, this.model.scoring));
+  }
+
+  private cachedScores(): NonNullable<Run['scoresCache']> {
+    const s = this.state;
+    const cached = this.scoresCache;
+    if (cached && cached.intent === s.intent && cached.profile === s.profile && cached.lastIntentAt === s.lastIntentAt) return cached;
+    this.scoresCache = { intent: s.intent, profile: s.profile, lastIntentAt: s.lastIntentAt, totals: scoreTotals(scoreInputs(s), this.now, this.model.scoring) };
+    return this.scoresCache;
   }
 
   private conditionContext(): ConditionContext {
@@ -605,7 +634,7 @@ class Run {
     return {
       now: this.now,
       aggregates: s.aggregates,
-      scores: this.scores(),
+      scores: this.totals(),
       stage: s.stage,
       tier: s.cadence.tier,
       profile: fields,

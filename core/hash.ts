@@ -10,10 +10,9 @@ export function fnv1a32(text: string, seed = 0x811c9dc5): number {
   return hash >>> 0;
 }
 
-/** A 64-bit fingerprint as 16 hex digits: two independent 32-bit hashes side by side. */
-export function fingerprint(text: string): string {
-  const hex = (n: number) => n.toString(16).padStart(8, '0');
-  return hex(fnv1a32(text)) + hex(fnv1a32(text, 0x9747b28c));
+/** A 52-bit fingerprint as a plain number (exact in a double): two independent 32-bit hashes combined. */
+export function fingerprint(text: string): number {
+  return fnv1a32(text) * 0x100000 + (fnv1a32(text, 0x9747b28c) >>> 12);
 }
 
 /** True for the deterministic `percent` share of ids held out of all touches. */

@@ -17,11 +17,18 @@ export interface Scores {
   parts: ScorePart[];
 }
 
-/** Intent points per rule, decayed to `asOf`: a bounded map whatever the lead's age. */
+/**
+ * Intent points per rule, each stored as its value at `base` scaled by 2^((t - base) / halfLife):
+ * adding an event touches one number, and reading decays everything with one factor. Bounded: one
+ * number per rule whatever the lead's age.
+ */
 export interface IntentState {
   parts: Record<string, number>;
-  asOf: number;
+  base: number;
 }
+
+/** Rebase long before doubles could overflow: 2^64 is far from the 2^1023 limit. */
+const MAX_EXPONENT = 64;
 
 export function fitScore(profile: Omit<Lead, 'id'>, model: ScoringModel): ScorePart[] {
   const { icp, fitPoints } = model;
@@ -34,7 +41,7 @@ export function fitScore(profile: Omit<Lead, 'id'>, model: ScoringModel): ScoreP
   }
   if (profile.country && icp.countries.includes(profile.country.toUpperCase())) parts.push({ rule: `fit:country=${profile.country.toUpperCase()}`, points: fitPoints.country });
   const title = lower(profile.title);
-  const seniority = title && icp.seniority.find(({ keyword }) => new RegExp(`\\b${escapeRegExp(keyword)}\\b`).test(title));
+  const seniority = title && seniorityMatchers(icp.seniority).find(({ pattern }) => pattern.test(title));
   if (seniority) parts.push({ rule: `fit:title~${seniority.keyword}`, points: seniority.points });
   const domain = emailDomain(profile.email);
   if (domain && icp.freeMailDomains.includes(domain)) parts.push({ rule: 'fit:free_mail_domain', points: fitPoints.freeMail });
@@ -42,24 +49,31 @@ export function fitScore(profile: Omit<Lead, 'id'>, model: ScoringModel): ScoreP
   return parts;
 }
 
-/** Decays every part to `now` (never backwards) so the state stays one number per rule. */
-export function decayIntent(intent: IntentState, now: number, model: ScoringModel): IntentState {
-  if (now <= intent.asOf) return intent;
-  const factor = Math.pow(0.5, (now - intent.asOf) / durationMs(model.halfLife));
-  const parts: Record<string, number> = {};
-  for (const [rule, points] of Object.entries(intent.parts)) {
-    const decayed = points * factor;
-    // Parts that have faded below a hundredth of a point are dropped to keep the state small.
-    if (Math.abs(decayed) >= 0.01) parts[rule] = decayed;
-  }
-  return { parts, asOf: now };
+/** Adds an event's points; an event that happened before `base` has already decayed by then. */
+export function addIntent(intent: IntentState, rule: string, points: number, at: number, model: ScoringModel): IntentState {
+  const halfLife = durationMs(model.halfLife);
+  const current = (at - intent.base) / halfLife > MAX_EXPONENT ? rebase(intent, at, halfLife) : intent;
+  const scaled = points * Math.pow(2, (at - current.base) / halfLife);
+  return { base: current.base, parts: { ...current.parts, [rule]: (current.parts[rule] ?? 0) + scaled } };
 }
 
-/** Adds an event's points, decayed from when it happened to the state's clock. */
-export function addIntent(intent: IntentState, rule: string, points: number, at: number, model: ScoringModel): IntentState {
-  const decayed = at < intent.asOf ? points * Math.pow(0.5, (intent.asOf - at) / durationMs(model.halfLife)) : points;
-  const next = decayIntent(intent, Math.max(at, intent.asOf), model);
-  return { asOf: next.asOf, parts: { ...next.parts, [rule]: (next.parts[rule] ?? 0) + decayed } };
+/** Every part as it stands at `now`. */
+export function intentPartsAt(intent: IntentState, now: number, model: ScoringModel): Record<string, number> {
+  const factor = Math.pow(0.5, (now - intent.base) / durationMs(model.halfLife));
+  const parts: Record<string, number> = {};
+  for (const rule in intent.parts) parts[rule] = intent.parts[rule]! * factor;
+  return parts;
+}
+
+function rebase(intent: IntentState, base: number, halfLife: number): IntentState {
+  const factor = Math.pow(0.5, (base - intent.base) / halfLife);
+  const parts: Record<string, number> = {};
+  for (const rule in intent.parts) {
+    const value = intent.parts[rule]! * factor;
+    // Parts that have faded below a hundredth of a point are dropped for good.
+    if (Math.abs(value) >= 0.01) parts[rule] = value;
+  }
+  return { parts, base };
 }
 
 export interface ScoreInputs {
@@ -69,15 +83,43 @@ export interface ScoreInputs {
   lastEngagedAt: number;
 }
 
+// A profile object is replaced, never changed, when the lead's profile changes: fit is computed
+// once per profile and model.
+const fitCache = new WeakMap<object, { model: ScoringModel; parts: ScorePart[] }>();
+
+function cachedFit(profile: Omit<Lead, 'id'>, model: ScoringModel): ScorePart[] {
+  const cached = fitCache.get(profile);
+  if (cached?.model === model) return cached.parts;
+  const parts = fitScore(profile, model);
+  fitCache.set(profile, { model, parts });
+  return parts;
+}
+
+export type ScoreTotals = Omit<Scores, 'parts'>;
+
+/** The three totals without the breakdown: what qualification reads on every event. */
+export function scoreTotals({ profile, intent, lastEngagedAt }: ScoreInputs, now: number, model: ScoringModel): ScoreTotals {
+  const fit = round(sum(cachedFit(profile, model)));
+  let decayable = 0;
+  for (const rule in intent.parts) decayable += intent.parts[rule]!;
+  const decayed = decayable * Math.pow(0.5, (now - intent.base) / durationMs(model.halfLife));
+  const intentTotal = round(decayed + silencePoints(lastEngagedAt, now, model));
+  return { fit, intent: intentTotal, total: round(fit + intentTotal) };
+}
+
+/** The scores with the rule behind every point, for sales, previews and the audit of each send. */
 export function computeScores({ profile, intent, lastEngagedAt }: ScoreInputs, now: number, model: ScoringModel): Scores {
-  const fitParts = fitScore(profile, model);
-  const intentParts = Object.entries(decayIntent(intent, now, model).parts)
+  const fitParts = cachedFit(profile, model);
+  const intentParts = Object.entries(intentPartsAt(intent, now, model))
     .map(([rule, points]) => ({ rule: `intent:${rule}`, points: round(points) }))
     .filter((part) => part.points !== 0);
-  if (now - lastEngagedAt >= durationMs(model.silence.after)) intentParts.push({ rule: 'intent:long_silence', points: model.silence.points });
-  const fit = round(sum(fitParts));
-  const intentTotal = round(sum(intentParts));
-  return { fit, intent: intentTotal, total: round(fit + intentTotal), parts: [...fitParts, ...intentParts] };
+  const silence = silencePoints(lastEngagedAt, now, model);
+  if (silence) intentParts.push({ rule: 'intent:long_silence', points: silence });
+  return { ...scoreTotals({ profile, intent, lastEngagedAt }, now, model), parts: [...fitParts, ...intentParts] };
+}
+
+function silencePoints(lastEngagedAt: number, now: number, model: ScoringModel): number {
+  return now - lastEngagedAt >= durationMs(model.silence.after) ? model.silence.points : 0;
 }
 
 /** Click damping state: one counted click per window, and whether the lead looks like a bot. */
@@ -112,6 +154,18 @@ function sum(parts: ScorePart[]): number {
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+const matcherCache = new WeakMap<ScoringModel['icp']['seniority'], { keyword: string; points: number; pattern: RegExp }[]>();
+
+/** Whole-word matchers for the seniority keywords, compiled once per model. */
+function seniorityMatchers(seniority: ScoringModel['icp']['seniority']) {
+  let matchers = matcherCache.get(seniority);
+  if (!matchers) {
+    matchers = seniority.map((rule) => ({ ...rule, pattern: new RegExp(`\\b${escapeRegExp(rule.keyword)}\\b`) }));
+    matcherCache.set(seniority, matchers);
+  }
+  return matchers;
 }
 
 function escapeRegExp(text: string): string {

@@ -40,7 +40,7 @@ export interface LeadState {
   /** Per event key (see eventKey): how many and when last. */
   aggregates: Record<string, { count: number; lastAt: number }>;
   /** Fingerprints of the latest event ids: the in-workflow half of deduplication. */
-  recentEventIds: string[];
+  recentEventIds: number[];
   recent: {
     pages: { url: string; category: string; at: number }[];
     downloads: { assetId: string; kind: string; at: number }[];
@@ -75,7 +75,7 @@ export function initialState(lead: Lead, now: number, model: Model): LeadState {
     holdout: isHoldout(id, model.holdoutPercent),
     stage: 'lead',
     stageChangedAt: now,
-    intent: { parts: {}, asOf: now },
+    intent: { parts: {}, base: now },
     clicks: { clicksInWindow: 0, botSuspected: false },
     aggregates: {},
     recentEventIds: [],
@@ -98,4 +98,22 @@ export function pushBounded<T>(list: T[], item: T, limit: number): T[] {
 export function eventTime(event: LeadEvent, now: number): number {
   const at = Date.parse(event.occurredAt);
   return Math.min(at, now);
+}
+
+/**
+ * A copy the reducer may change without touching the caller's state: every object it mutates in
+ * place is copied, the rest (replaced wholesale on change, never mutated) is shared.
+ */
+export function cloneState(state: LeadState): LeadState {
+  return {
+    ...state,
+    consent: { ...state.consent },
+    consentReasons: { ...state.consentReasons },
+    aggregates: { ...state.aggregates },
+    recent: { ...state.recent },
+    cadence: { ...state.cadence },
+    ...(state.sequence ? { sequence: { ...state.sequence } } : {}),
+    handoffs: { ...state.handoffs },
+    counters: { ...state.counters },
+  };
 }
