@@ -1,5 +1,6 @@
 // Starts the Temporal servers the project runs on by default: the CLI dev server (persisted to a
 // SQLite file for the main job, in memory for tests) and the time-skipping test server.
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
@@ -52,12 +53,33 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
-/** A fresh time-skipping environment; time is global to it, so each test file gets its own. */
-export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+/**
+ * A fresh time-skipping environment; time is global to it, so each test file gets its own. The
+ * search attributes are registered through the operator service, as the dev server does at start.
+ */
+export async function startTimeSkippingServer(searchAttributes: SearchAttributeKey<SearchAttributeType>[] = []): Promise<TestWorkflowEnvironment> {
   const executable = await resolveTestServer();
+  let env: TestWorkflowEnvironment;
   try {
-    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
   } catch (err) {
     throw explainStartFailure(executable, 'temporal-test-server', err);
   }
+  if (searchAttributes.length) {
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(searchAttributes.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
+    });
+  }
+  return env;
 }
+
+const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};

@@ -1,0 +1,44 @@
+// The activity contracts the workflows call. Workflows import these types only; the implementations
+// (Postgres, channels) are built by factories that receive their dependencies.
+import type { Catalog, Command, HandoffRequest, SendFailure, Touch } from '../core/engine';
+import type { Lead } from '../core/lead';
+import type { RecycleReason } from '../core/model';
+
+export interface LeadSnapshot {
+  stage: string;
+  tier: string;
+  totalScore: number;
+  sequenceId?: string;
+}
+
+export interface LeadActivities {
+  /** The model and sequences, including the versions running leads have pinned. */
+  loadCatalog(request: { versions: string[] }): Promise<Catalog>;
+  /** Writes what the engine decided (stage changes, consent, sequence moves, deferrals, skips). */
+  recordDecisions(request: { leadId: string; commands: Command[]; snapshot: LeadSnapshot }): Promise<void>;
+}
+
+export type DeliveryResult =
+  | { status: 'sent'; providerId?: string }
+  /** The ledger shows this touch already went out: a retry or a replayed command. */
+  | { status: 'duplicate' }
+  /** Permanent: the engine closes the channel with this reason. */
+  | { status: 'failed'; reason: SendFailure; detail?: string };
+
+export interface DeliveryActivities {
+  deliverTouch(request: { workflowId: string; touch: Touch; lead: Omit<Lead, 'id'> & { id: string } }): Promise<DeliveryResult>;
+}
+
+/** Sends run on one task queue per channel, so each provider's rate limit is set on its own queue. */
+export function sendTaskQueue(channel: Touch['channel']): string {
+  return `${channel.replace('_', '-')}-send`;
+}
+
+export interface HandoffActivities {
+  /** A rep by territory/segment rules, else round robin over active reps, never one in `exclude`. */
+  assignRep(request: { handoffId: string; lead: HandoffRequest['profile']; exclude: string[] }): Promise<{ owner?: string }>;
+  openHandoffTask(request: { handoff: HandoffRequest; owner?: string; slaDueAt: number }): Promise<void>;
+  notifyRep(request: { handoffId: string; leadId: string; owner?: string; escalation: number; notifyManager: boolean }): Promise<void>;
+  reassignHandoffTask(request: { handoffId: string; owner?: string; escalations: number; slaDueAt: number }): Promise<void>;
+  closeHandoffTask(request: { handoffId: string; status: 'accepted' | 'rejected' | 'meeting_booked' | 'no_response'; reasonCode?: RecycleReason; note?: string; by?: string }): Promise<void>;
+}

@@ -1,0 +1,71 @@
+// Runs the real lead and handoff workflows on a time-skipping server, with the activities at their
+// boundary: the catalog is the real default library, and what would be written or sent is recorded.
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivities } from '../../activities/types';
+import { sendTaskQueue } from '../../activities/types';
+import type { Catalog, Command, Touch } from '../../core/engine';
+import { CHANNELS } from '../../core/events';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+export interface Recorder {
+  touches: Touch[];
+  decisions: Command[];
+  handoffCalls: { name: string; args: unknown }[];
+}
+
+export interface HarnessOptions {
+  catalog: Catalog;
+  /** Decides the outcome of each delivery; every touch is sent by default. */
+  deliver?: (touch: Touch) => DeliveryResult;
+  reps?: string[];
+}
+
+/** Starts one worker per task queue (the lead queue and each channel's send queue) and runs `body`. */
+export async function withWorkers<T>(env: TestWorkflowEnvironment, options: HarnessOptions, body: (ctx: { taskQueue: string; recorder: Recorder }) => Promise<T>): Promise<T> {
+  const recorder: Recorder = { touches: [], decisions: [], handoffCalls: [] };
+  const taskQueue = `leads-${randomUUID()}`;
+  const reps = options.reps ?? ['rep-ana', 'rep-ben', 'rep-cy'];
+  let nextRep = 0;
+  const lead: LeadActivities = {
+    loadCatalog: async () => options.catalog,
+    recordDecisions: async ({ commands }) => void recorder.decisions.push(...commands),
+  };
+  const handoff: HandoffActivities = {
+    assignRep: async ({ exclude }) => {
+      const candidates = reps.filter((rep) => !exclude.includes(rep));
+      const owner = candidates[nextRep++ % Math.max(candidates.length, 1)];
+      recorder.handoffCalls.push({ name: 'assignRep', args: { exclude, owner } });
+      return { owner };
+    },
+    openHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'openHandoffTask', args }),
+    notifyRep: async (args) => void recorder.handoffCalls.push({ name: 'notifyRep', args }),
+    reassignHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'reassignHandoffTask', args }),
+    closeHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'closeHandoffTask', args }),
+  };
+  const delivery: DeliveryActivities = {
+    deliverTouch: async ({ touch }) => {
+      const result = options.deliver?.(touch) ?? { status: 'sent' as const };
+      if (result.status === 'sent') recorder.touches.push(touch);
+      return result;
+    },
+  };
+  const workflowBundleCode = await workflowBundle();
+  const workers = await Promise.all([
+    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff } }),
+    // Each channel's sends run on a queue of their own, as in production.
+    ...CHANNELS.map((channel) => Worker.create({ connection: env.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
+  ]);
+  const [first, ...rest] = workers;
+  const runAll = (promise: Promise<T>): Promise<T> => rest.reduce((p, worker) => worker.runUntil(p), first!.runUntil(promise));
+  return runAll(body({ taskQueue, recorder }));
+}

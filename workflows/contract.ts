@@ -1,0 +1,84 @@
+// The messages of the lead and sales-handoff workflows, defined once for the workflows and every
+// caller (API, CLI, tests), with the zod schemas their payloads are checked against, and the
+// workflow ids built from business keys.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { HandoffOutcome, Reply } from '../core/engine';
+import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/events';
+import { profileUpdateSchema, type ProfileUpdate } from '../core/lead';
+import { RECYCLE_REASONS, type RecycleReason } from '../core/model';
+import type { Scores } from '../core/scoring';
+
+export const LEAD_TASK_QUEUE = 'nurture-leads';
+
+export function leadWorkflowId(leadId: string): string {
+  return `lead-${leadId}`;
+}
+
+// --- lead workflow ---------------------------------------------------------------------------
+
+export const consentChangeSchema = z.object({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean(), source: z.string().min(1).max(100) });
+export const handoffOutcomeSchema = z.object({
+  handoffId: z.string().min(1),
+  outcome: z.enum(['accepted', 'rejected', 'meeting_booked', 'expired']),
+  reasonCode: z.enum(RECYCLE_REASONS).optional(),
+  note: z.string().max(2000).optional(),
+});
+export const enrollSchema = z.object({ sequenceId: z.string().min(1).max(64) });
+export const exitSchema = z.object({ reason: z.string().min(1).max(200) });
+
+export type ConsentChange = z.infer<typeof consentChangeSchema>;
+export type HandoffOutcomeMessage = z.infer<typeof handoffOutcomeSchema> & { outcome: HandoffOutcome };
+
+export const eventSignal = defineSignal<[LeadEvent]>('event');
+export const profileUpdatedSignal = defineSignal<[ProfileUpdate]>('profileUpdated');
+export const consentChangedSignal = defineSignal<[ConsentChange]>('consentChanged');
+export const handoffOutcomeSignal = defineSignal<[HandoffOutcomeMessage]>('handoffOutcome');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const enrollUpdate = defineUpdate<Reply, [z.infer<typeof enrollSchema>]>('enroll');
+export const exitUpdate = defineUpdate<Reply, [z.infer<typeof exitSchema>]>('exit');
+
+/** What the `state` query answers: the lead as the engine sees it now. */
+export interface LeadView {
+  leadId: string;
+  stage: string;
+  scores: Scores;
+  tier: string;
+  multiplier: number;
+  sequence?: { id: string; version: string; step?: string; stepIndex: number; enrolledAt: string };
+  nextTouchAt?: string;
+  consent: Record<string, boolean>;
+  consentReasons: Record<string, string>;
+  optedDown: boolean;
+  holdout: boolean;
+  paused: boolean;
+  openHandoff?: { id: string; openedAt: string };
+  recontactAt?: string;
+  counters: Record<string, number>;
+  history: { id: string; reason: string; at: string }[];
+}
+export const stateQuery = defineQuery<LeadView>('state');
+
+export const schemas = { event: leadEventSchema, profileUpdated: profileUpdateSchema, consentChanged: consentChangeSchema, handoffOutcome: handoffOutcomeSchema };
+
+// --- sales handoff workflow --------------------------------------------------------------------
+
+export const rejectSchema = z.object({ reasonCode: z.enum(RECYCLE_REASONS), note: z.string().max(2000).optional(), by: z.string().max(200).optional() });
+export const acceptSchema = z.object({ by: z.string().max(200).optional() });
+
+export const acceptSignal = defineSignal<[z.infer<typeof acceptSchema>]>('accept');
+export const rejectSignal = defineSignal<[{ reasonCode: RecycleReason; note?: string; by?: string }]>('reject');
+export const meetingBookedSignal = defineSignal<[z.infer<typeof acceptSchema>]>('meetingBooked');
+
+export interface HandoffTaskView {
+  id: string;
+  leadId: string;
+  status: 'open' | 'accepted' | 'rejected' | 'meeting_booked' | 'no_response';
+  owner?: string;
+  escalations: number;
+  slaDueAt: string;
+  reasonCode?: RecycleReason;
+  note?: string;
+}
+export const taskQuery = defineQuery<HandoffTaskView>('task');

@@ -1,0 +1,102 @@
+// The sales-handoff workflow: assigns a rep, writes the task with the lead's context, notifies, and
+// waits for accept / reject / meeting booked under an SLA timer; on breach it reassigns and tells a
+// manager, up to a limit, then returns the lead to nurture. The outcome goes back to the lead.
+import { condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { HandoffActivities } from '../activities/types';
+import { iso, durationMs } from '../core/duration';
+import type { HandoffOutcome, HandoffRequest } from '../core/engine';
+import type { RecycleReason } from '../core/model';
+import {
+  acceptSchema,
+  acceptSignal,
+  handoffOutcomeSignal,
+  leadWorkflowId,
+  meetingBookedSignal,
+  rejectSchema,
+  rejectSignal,
+  taskQuery,
+  type HandoffTaskView,
+} from './contract';
+
+export interface HandoffOptions {
+  /** How long a rep has to act before the handoff escalates (default 1h). */
+  sla?: string;
+  /** Escalations (reassign + manager notice) before the lead goes back to nurture (default 2). */
+  maxEscalations?: number;
+}
+
+const tasks = proxyActivities<HandoffActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+});
+
+interface Decision {
+  status: 'accepted' | 'rejected' | 'meeting_booked';
+  reasonCode?: RecycleReason;
+  note?: string;
+  by?: string;
+}
+
+export async function salesHandoffWorkflow(handoff: HandoffRequest, options: HandoffOptions = {}): Promise<HandoffTaskView> {
+  const slaMs = durationMs(options.sla ?? '1h');
+  const maxEscalations = options.maxEscalations ?? 2;
+  let decision: Decision | undefined;
+  let escalations = 0;
+  let slaDueAt = Date.now() + slaMs;
+  const owners: string[] = [];
+
+  // The first decision wins; later ones (a double click, a second rep) change nothing.
+  const decide = (next: Decision) => {
+    decision ??= next;
+  };
+  setHandler(acceptSignal, (payload) => {
+    if (acceptSchema.safeParse(payload).success) decide({ status: 'accepted', by: payload?.by });
+  });
+  setHandler(meetingBookedSignal, (payload) => {
+    if (acceptSchema.safeParse(payload).success) decide({ status: 'meeting_booked', by: payload?.by });
+  });
+  setHandler(rejectSignal, (payload) => {
+    const parsed = rejectSchema.safeParse(payload);
+    if (parsed.success) decide({ status: 'rejected', ...parsed.data });
+  });
+  const view = (): HandoffTaskView => ({
+    id: handoff.id,
+    leadId: handoff.leadId,
+    status: decision?.status ?? (escalations > maxEscalations ? 'no_response' : 'open'),
+    owner: owners[owners.length - 1],
+    escalations: Math.min(escalations, maxEscalations),
+    slaDueAt: iso(slaDueAt),
+    ...(decision?.reasonCode ? { reasonCode: decision.reasonCode } : {}),
+    ...(decision?.note ? { note: decision.note } : {}),
+  });
+  setHandler(taskQuery, view);
+
+  const assign = async () => {
+    const { owner } = await tasks.assignRep({ handoffId: handoff.id, lead: handoff.profile, exclude: owners });
+    if (owner) owners.push(owner);
+    return owner;
+  };
+  const firstOwner = await assign();
+  await tasks.openHandoffTask({ handoff, owner: firstOwner, slaDueAt });
+  await tasks.notifyRep({ handoffId: handoff.id, leadId: handoff.leadId, owner: firstOwner, escalation: 0, notifyManager: !firstOwner });
+
+  while (!(await condition(() => decision !== undefined, Math.max(0, slaDueAt - Date.now())))) {
+    escalations++;
+    if (escalations > maxEscalations) break;
+    slaDueAt = Date.now() + slaMs;
+    const owner = await assign();
+    await tasks.reassignHandoffTask({ handoffId: handoff.id, owner, escalations, slaDueAt });
+    await tasks.notifyRep({ handoffId: handoff.id, leadId: handoff.leadId, owner, escalation: escalations, notifyManager: true });
+  }
+
+  const status = decision?.status ?? 'no_response';
+  await tasks.closeHandoffTask({ handoffId: handoff.id, status, reasonCode: decision?.reasonCode, note: decision?.note, by: decision?.by });
+  const outcome: HandoffOutcome = decision?.status ?? 'expired';
+  await getExternalWorkflowHandle(leadWorkflowId(handoff.leadId)).signal(handoffOutcomeSignal, {
+    handoffId: handoff.id,
+    outcome,
+    ...(decision?.reasonCode ? { reasonCode: decision.reasonCode } : outcome === 'expired' ? { reasonCode: 'no_response' as const } : {}),
+    ...(decision?.note ? { note: decision.note } : {}),
+  });
+  return view();
+}

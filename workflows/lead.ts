@@ -1,0 +1,217 @@
+// The lead workflow: one long-lived run per lead, a thin durable shell around the engine. It waits
+// for inputs or its next wake-up, folds them through core/engine, and carries out the commands
+// through activities. No decision is made here.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { DeliveryActivities, LeadActivities } from '../activities/types';
+import { sendTaskQueue } from '../activities/types';
+import { createLead, scoresOf, step, type Catalog, type Command, type EngineInput, type EngineOutput, type Reply } from '../core/engine';
+import { iso } from '../core/duration';
+import type { Channel } from '../core/events';
+import type { Lead } from '../core/lead';
+import type { LeadState } from '../core/state';
+import {
+  consentChangedSignal,
+  enrollSchema,
+  enrollUpdate,
+  eventSignal,
+  exitSchema,
+  exitUpdate,
+  handoffOutcomeSignal,
+  pauseSignal,
+  profileUpdatedSignal,
+  resumeSignal,
+  schemas,
+  stateQuery,
+  type LeadView,
+} from './contract';
+import { salesHandoffWorkflow, type HandoffOptions } from './handoff';
+import { leadSearchAttributes } from './searchAttributes';
+
+export interface LeadWorkflowOptions {
+  /** Continue as new before a run's history reaches this many events. */
+  maxHistoryEvents?: number;
+  handoff?: HandoffOptions;
+}
+
+export interface LeadWorkflowInput {
+  lead: Lead;
+  /** Enrol in this sequence instead of routing. */
+  sequenceId?: string;
+  options?: LeadWorkflowOptions;
+  /** What a previous run hands over at continue-as-new. */
+  carried?: { state: LeadState; inbox: EngineInput[]; wakeAt?: number };
+}
+
+const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
+/** Leave room for the signals that arrive while the last task of a run is in flight. */
+const HISTORY_HEADROOM = 0.8;
+
+const store = proxyActivities<LeadActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+});
+
+const deliveryByChannel = Object.fromEntries(
+  (['email', 'sms', 'in_app', 'webhook'] as const).map((channel) => [
+    channel,
+    proxyActivities<DeliveryActivities>({
+      taskQueue: sendTaskQueue(channel),
+      startToCloseTimeout: '1m',
+      retry: { initialInterval: '5s', maximumInterval: '10m', backoffCoefficient: 2, maximumAttempts: 20 },
+    }),
+  ]),
+) as unknown as Record<Channel, DeliveryActivities>;
+
+interface InboxItem {
+  input: EngineInput;
+  /** Set for updates, which answer once their input has been folded in. */
+  reply?: (reply: Reply) => void;
+}
+
+export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
+  const inbox: InboxItem[] = (input.carried?.inbox ?? []).map((carried) => ({ input: carried }));
+  let state: LeadState | undefined = input.carried?.state;
+  let catalog: Catalog | undefined;
+  let wakeAt = input.carried?.wakeAt;
+  const maxHistory = (input.options?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS) * HISTORY_HEADROOM;
+
+  // Handlers first, so that a signal delivered with the start is not missed.
+  const accept = <T>(name: keyof typeof schemas, toInput: (payload: T) => EngineInput) => (payload: T) => {
+    const parsed = schemas[name].safeParse(payload);
+    // A malformed payload must not fail the lead's workflow: it is logged and dropped.
+    if (!parsed.success) log.warn(`dropped malformed ${name} signal`, { issues: parsed.error.issues });
+    else inbox.push({ input: toInput(parsed.data as T) });
+  };
+  setHandler(eventSignal, accept('event', (event) => ({ kind: 'event', event })));
+  setHandler(profileUpdatedSignal, accept('profileUpdated', (profile) => ({ kind: 'profile', profile })));
+  setHandler(consentChangedSignal, accept('consentChanged', (change) => ({ kind: 'consent', ...change })));
+  setHandler(handoffOutcomeSignal, accept('handoffOutcome', (outcome) => ({ kind: 'handoffOutcome', ...outcome })));
+  setHandler(pauseSignal, () => void inbox.push({ input: { kind: 'pause' } }));
+  setHandler(resumeSignal, () => void inbox.push({ input: { kind: 'resume' } }));
+  const request = (input: EngineInput) =>
+    new Promise<Reply>((resolve) => {
+      inbox.push({ input, reply: resolve });
+    });
+  setHandler(enrollUpdate, ({ sequenceId }) => request({ kind: 'enroll', sequenceId }), { validator: (args) => void enrollSchema.parse(args) });
+  setHandler(exitUpdate, ({ reason }) => request({ kind: 'exit', reason }), { validator: (args) => void exitSchema.parse(args) });
+  setHandler(stateQuery, () => {
+    if (!state || !catalog) throw ApplicationFailure.nonRetryable('the lead is still starting');
+    return viewOf(state, catalog, wakeAt);
+  });
+
+  catalog = await store.loadCatalog({ versions: state?.sequence ? [state.sequence.version] : [] });
+  if (!state) {
+    const created = createLead(input.lead, Date.now(), catalog, input.sequenceId);
+    state = created.state;
+    wakeAt = await carryOut(created);
+  }
+
+  for (;;) {
+    const mustRenew = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
+    if (mustRenew && inbox.length === 0) {
+      // Updates wait for their answer in the inbox; once none is open, the run can hand over.
+      await condition(() => allHandlersFinished() || inbox.length > 0);
+      if (inbox.length === 0) {
+        await continueAsNew<typeof leadWorkflow>({ lead: { id: state.leadId }, options: input.options, carried: { state, inbox: [], wakeAt } });
+      }
+    }
+    if (!mustRenew) {
+      const timeout = wakeAt === undefined ? undefined : Math.max(0, wakeAt - Date.now());
+      if (timeout === undefined) await condition(() => inbox.length > 0);
+      else await condition(() => inbox.length > 0, timeout);
+    }
+
+    const now = Date.now();
+    const batch = inbox.splice(0);
+    // What is due runs before what arrived at the same instant, as in `nurture simulate`.
+    if (wakeAt !== undefined && now >= wakeAt) batch.unshift({ input: { kind: 'wake' } });
+    for (const item of batch) {
+      const output = step(state, item.input, now, catalog);
+      state = output.state;
+      wakeAt = await carryOut(output);
+      item.reply?.(output.reply ?? { accepted: true });
+    }
+  }
+
+  /** Carries out the engine's commands in order and returns the next wake-up. */
+  async function carryOut(output: EngineOutput): Promise<number | undefined> {
+    const { commands } = output;
+    const decisions = commands.filter((c) => c.type !== 'send' && c.type !== 'startHandoff' && c.type !== 'wakeAt');
+    const current = output.state;
+    if (decisions.length) {
+      await store.recordDecisions({
+        leadId: current.leadId,
+        commands: decisions,
+        snapshot: { stage: current.stage, tier: current.cadence.tier, totalScore: scoresOf(current, Date.now(), catalog!.model).total, sequenceId: current.sequence?.id },
+      });
+    }
+    for (const command of commands) {
+      if (command.type === 'send') await deliver(command.touch, current);
+      else if (command.type === 'startHandoff') await openHandoff(command.handoff);
+    }
+    upsertSearchAttributes(leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total));
+    return commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
+  }
+
+  async function deliver(touch: Extract<Command, { type: 'send' }>['touch'], current: LeadState): Promise<void> {
+    const result = await deliveryByChannel[touch.channel].deliverTouch({
+      workflowId: workflowInfo().workflowId,
+      touch,
+      lead: { id: current.leadId, ...current.profile },
+    });
+    // A permanent failure is news for the engine: it closes the channel with the reason.
+    if (result.status === 'failed') inbox.push({ input: { kind: 'sendFailed', channel: touch.channel, reason: result.reason, detail: result.detail } });
+  }
+
+  async function openHandoff(handoff: Extract<Command, { type: 'startHandoff' }>['handoff']): Promise<void> {
+    try {
+      // ABANDON: every continue-as-new closes this run, and the handoff must outlive it.
+      await startChild(salesHandoffWorkflow, {
+        workflowId: handoff.id,
+        args: [handoff, input.options?.handoff ?? {}],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      // Already started by an earlier attempt of this same command: nothing to do.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+}
+
+function viewOf(state: LeadState, catalog: Catalog, wakeAt: number | undefined): LeadView {
+  const position = state.sequence;
+  const definition = position ? catalog.versions[position.version] : undefined;
+  return {
+    leadId: state.leadId,
+    stage: state.stage,
+    scores: scoresOf(state, Date.now(), catalog.model),
+    tier: state.cadence.tier,
+    multiplier: state.cadence.multiplier,
+    ...(position
+      ? { sequence: { id: position.id, version: position.version, step: definition?.steps[position.stepIndex]?.id, stepIndex: position.stepIndex, enrolledAt: iso(position.enrolledAt) } }
+      : {}),
+    ...(wakeAt !== undefined && position ? { nextTouchAt: iso(wakeAt) } : {}),
+    consent: state.consent,
+    consentReasons: state.consentReasons,
+    optedDown: state.optedDown,
+    holdout: state.holdout,
+    paused: state.paused,
+    ...(state.handoffs.open ? { openHandoff: { id: state.handoffs.open.id, openedAt: iso(state.handoffs.open.openedAt) } } : {}),
+    ...(state.recontactAt !== undefined ? { recontactAt: iso(state.recontactAt) } : {}),
+    counters: state.counters,
+    history: state.history.map((h) => ({ ...h, at: iso(h.at) })),
+  };
+}
