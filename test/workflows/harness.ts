@@ -7,6 +7,9 @@ import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivit
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/engine';
 import { CHANNELS } from '../../core/events';
+import type { WorkflowHandle } from '@temporalio/client';
+import { leadWorkflowId } from '../../workflows/contract';
+import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
@@ -31,7 +34,19 @@ export interface HarnessOptions {
 }
 
 /** Starts one worker per task queue (the lead queue and each channel's send queue) and runs `body`. */
-export async function withWorkers<T>(env: TestWorkflowEnvironment, options: HarnessOptions, body: (ctx: { taskQueue: string; recorder: Recorder }) => Promise<T>): Promise<T> {
+export interface HarnessContext {
+  taskQueue: string;
+  recorder: Recorder;
+  /** Starts a lead workflow that is terminated when the test ends, pass or fail. */
+  startLead(input: LeadWorkflowInput): Promise<WorkflowHandle<typeof leadWorkflow>>;
+}
+
+/**
+ * Starts one worker per task queue (the lead queue and each channel's send queue) and runs `body`.
+ * Workflows the body starts are terminated at the end: one left waiting for a worker that is gone
+ * would hold the test server's clock for every later test.
+ */
+export async function withWorkers<T>(env: TestWorkflowEnvironment, options: HarnessOptions, body: (ctx: HarnessContext) => Promise<T>): Promise<T> {
   const recorder: Recorder = { touches: [], decisions: [], handoffCalls: [] };
   const taskQueue = `leads-${randomUUID()}`;
   const reps = options.reps ?? ['rep-ana', 'rep-ben', 'rep-cy'];
@@ -65,7 +80,19 @@ export async function withWorkers<T>(env: TestWorkflowEnvironment, options: Harn
     // Each channel's sends run on a queue of their own, as in production.
     ...CHANNELS.map((channel) => Worker.create({ connection: env.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
   ]);
+  const started: WorkflowHandle[] = [];
+  const startLead = async (input: LeadWorkflowInput) => {
+    const handle = await env.client.workflow.start(leadWorkflow, { taskQueue, workflowId: leadWorkflowId(input.lead.id), args: [input] });
+    started.push(handle);
+    return handle;
+  };
+  const run = async () => {
+    try {
+      return await body({ taskQueue, recorder, startLead });
+    } finally {
+      await Promise.allSettled(started.map((handle) => handle.terminate('test over')));
+    }
+  };
   const [first, ...rest] = workers;
-  const runAll = (promise: Promise<T>): Promise<T> => rest.reduce((p, worker) => worker.runUntil(p), first!.runUntil(promise));
-  return runAll(body({ taskQueue, recorder }));
+  return rest.reduce((promise, worker) => worker.runUntil(promise), first!.runUntil(run()));
 }

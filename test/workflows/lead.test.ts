@@ -5,8 +5,7 @@ import type { LeadEvent } from '../../core/events';
 import type { Lead } from '../../core/lead';
 import { startTimeSkippingServer } from '../../scripts/temporal';
 import { defaultCatalog } from '../../sequences/library';
-import { eventSignal, leadWorkflowId, stateQuery } from '../../workflows/contract';
-import { leadWorkflow } from '../../workflows/lead';
+import { eventSignal, stateQuery } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { withWorkers } from './harness';
 
@@ -16,7 +15,9 @@ let catalog: Catalog;
 
 beforeAll(async () => {
   env = await startTimeSkippingServer(LEAD_SEARCH_ATTRIBUTES);
-  catalog = defaultCatalog({ holdoutPercent: 0 });
+  // Send windows are covered by unit tests; here any hour may send, so whatever weekday and hour the
+  // test server's clock starts at, the timeline is the same.
+  catalog = defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
 });
 
 afterAll(async () => {
@@ -34,8 +35,8 @@ function pricingView(lead: Lead, at: number): LeadEvent {
 describe('lead workflow', () => {
   it('stretches the gaps of a quiet lead over weeks and moves it to the long-term pool', async () => {
     const lead = buyer();
-    await withWorkers(env, { catalog }, async ({ taskQueue, recorder }) => {
-      const handle = await env.client.workflow.start(leadWorkflow, { taskQueue, workflowId: leadWorkflowId(lead.id), args: [{ lead }] });
+    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+      const handle = await startLead({ lead });
       await env.sleep(70 * DAY);
       const view = await handle.query(stateQuery);
       expect(view.tier).toBe('dormant');
@@ -45,7 +46,47 @@ describe('lead workflow', () => {
       expect(gaps[0]).toBeGreaterThanOrEqual(3 * DAY);
       expect(gaps[1]).toBeGreaterThan(gaps[0]!);
       expect(gaps[2]).toBeGreaterThan(4 * DAY);
-      await handle.terminate('test over');
+    });
+  });
+});
+
+describe('lead workflow, re-engagement and exits', () => {
+  it('re-accelerates a cooling lead on a pricing page visit: next touch within 24 hours', async () => {
+    // Fit low enough that the visit does not also hand the lead to sales (which pauses nurture).
+    const lead: Lead = { id: `lead-${randomUUID()}`, email: 'sam@example.org', title: 'Head of Operations' };
+    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+      const handle = await startLead({ lead });
+      await env.sleep(9 * DAY);
+      const before = await handle.query(stateQuery);
+      expect(before.tier).toBe('cooling');
+      const sentBefore = recorder.touches.length;
+      const visitAt = await env.currentTimeMs();
+      await handle.signal(eventSignal, pricingView(lead, visitAt));
+      expect((await handle.query(stateQuery)).tier).toBe('active');
+      await env.sleep(1 * DAY);
+      const after = await handle.query(stateQuery);
+      expect(after.tier).toBe('active');
+      const next = recorder.touches[sentBefore];
+      expect(next).toBeDefined();
+      expect(next!.at - visitAt).toBeLessThanOrEqual(DAY);
+    });
+  });
+
+  it('stops email at once when the lead unsubscribes mid-sequence', async () => {
+    const lead = buyer();
+    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+      const handle = await startLead({ lead });
+      await env.sleep(4 * DAY);
+      const sent = recorder.touches.length;
+      expect(sent).toBeGreaterThanOrEqual(2);
+      await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'unsubscribe', occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties: { channel: 'email' } });
+      expect((await handle.query(stateQuery)).consent.email).toBe(false);
+      await env.sleep(40 * DAY);
+      expect(recorder.touches.filter((t) => t.channel === 'email')).toHaveLength(sent);
+      const view = await handle.query(stateQuery);
+      expect(view.consent.email).toBe(false);
+      expect(view.consentReasons.email).toBe('unsubscribe');
+      expect(recorder.decisions).toContainEqual(expect.objectContaining({ type: 'touchSkipped', reason: 'no_consent:unsubscribe' }));
     });
   });
 });
