@@ -324,8 +324,10 @@ class Run {
     const s = this.state;
     const { mql, handoff } = this.model.qualification;
     const scores = this.totals();
-    if ((s.stage === 'lead' || s.stage === 'recycled') && scores.fit >= mql.fit && scores.total >= mql.total) {
-      this.changeStage('mql', `fit ${scores.fit} ≥ ${mql.fit} and total ${scores.total} ≥ ${mql.total}`);
+    // A recycled lead rests until its recontact date: sales' decision is not undone by old points.
+    const mayQualify = s.stage === 'lead' || (s.stage === 'recycled' && s.recontactAt === undefined);
+    if (mayQualify && scores.fit >= mql.fit && scores.intent >= mql.intent && scores.total >= mql.total) {
+      this.changeStage('mql', `fit ${scores.fit} ≥ ${mql.fit}, intent ${scores.intent} ≥ ${mql.intent} and total ${scores.total} ≥ ${mql.total}`);
     }
     if (s.handoffs.open || s.stage === 'disqualified') return;
     if (trigger?.type === 'demo_request' && (NURTURE_STAGES.includes(s.stage) || s.stage === 'unsubscribed')) {

@@ -88,7 +88,8 @@ export const scoringSchema = z.object({
 });
 
 export const qualificationSchema = z.object({
-  mql: z.object({ fit: points.default(20), total: points.default(40) }).prefault({}),
+  /** MQL = fits the ideal customer AND shows interest: all three must hold. */
+  mql: z.object({ fit: points.default(20), intent: points.default(10), total: points.default(40) }).prefault({}),
   handoff: z
     .object({
       total: points.default(60),

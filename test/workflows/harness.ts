@@ -8,7 +8,7 @@ import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/engine';
 import { CHANNELS } from '../../core/events';
 import type { WorkflowHandle } from '@temporalio/client';
-import { leadWorkflowId } from '../../workflows/contract';
+import { leadWorkflowId, stateQuery, type LeadView } from '../../workflows/contract';
 import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -95,4 +95,31 @@ export async function withWorkers<T>(env: TestWorkflowEnvironment, options: Harn
   };
   const [first, ...rest] = workers;
   return rest.reduce((promise, worker) => worker.runUntil(promise), first!.runUntil(run()));
+}
+
+/** The lead's state, once its run has loaded the catalog and answers queries. */
+export async function leadState(handle: WorkflowHandle<typeof leadWorkflow>): Promise<LeadView> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await handle.query(stateQuery);
+    } catch (err) {
+      if (attempt >= 50 || !String((err as Error).cause ?? err).includes('still starting')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Polls `probe` until it returns a value (not undefined, no error), for state that settles asynchronously. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, attempts = 100): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`never settled: ${String(lastError ?? 'no value')}`);
 }

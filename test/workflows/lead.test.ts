@@ -5,9 +5,9 @@ import type { LeadEvent } from '../../core/events';
 import type { Lead } from '../../core/lead';
 import { startTimeSkippingServer } from '../../scripts/temporal';
 import { defaultCatalog } from '../../sequences/library';
-import { eventSignal, stateQuery } from '../../workflows/contract';
+import { eventSignal } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { withWorkers } from './harness';
+import { leadState, withWorkers } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;
 let env: TestWorkflowEnvironment;
@@ -38,7 +38,7 @@ describe('lead workflow', () => {
     await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead });
       await env.sleep(70 * DAY);
-      const view = await handle.query(stateQuery);
+      const view = await leadState(handle);
       expect(view.tier).toBe('dormant');
       expect(view.sequence?.id).toBe('long-term-nurture');
       const gaps = recorder.touches.slice(1, 4).map((t, i) => t.at - recorder.touches[i]!.at);
@@ -57,14 +57,14 @@ describe('lead workflow, re-engagement and exits', () => {
     await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead });
       await env.sleep(9 * DAY);
-      const before = await handle.query(stateQuery);
+      const before = await leadState(handle);
       expect(before.tier).toBe('cooling');
       const sentBefore = recorder.touches.length;
       const visitAt = await env.currentTimeMs();
       await handle.signal(eventSignal, pricingView(lead, visitAt));
-      expect((await handle.query(stateQuery)).tier).toBe('active');
+      expect((await leadState(handle)).tier).toBe('active');
       await env.sleep(1 * DAY);
-      const after = await handle.query(stateQuery);
+      const after = await leadState(handle);
       expect(after.tier).toBe('active');
       const next = recorder.touches[sentBefore];
       expect(next).toBeDefined();
@@ -80,10 +80,10 @@ describe('lead workflow, re-engagement and exits', () => {
       const sent = recorder.touches.length;
       expect(sent).toBeGreaterThanOrEqual(2);
       await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'unsubscribe', occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties: { channel: 'email' } });
-      expect((await handle.query(stateQuery)).consent.email).toBe(false);
+      expect((await leadState(handle)).consent.email).toBe(false);
       await env.sleep(40 * DAY);
       expect(recorder.touches.filter((t) => t.channel === 'email')).toHaveLength(sent);
-      const view = await handle.query(stateQuery);
+      const view = await leadState(handle);
       expect(view.consent.email).toBe(false);
       expect(view.consentReasons.email).toBe('unsubscribe');
       expect(recorder.decisions).toContainEqual(expect.objectContaining({ type: 'touchSkipped', reason: 'no_consent:unsubscribe' }));
