@@ -9,6 +9,7 @@ import { migrate } from '../db/migrate';
 import { dataDir as defaultDataDir } from '../scripts/paths';
 import { startEmbeddedPostgres } from '../scripts/postgres';
 import { startDevServer } from '../scripts/temporal';
+import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 interface Part {
   name: string;
@@ -68,6 +69,7 @@ async function startTemporal(config: Config, dataDir: string, parts: Part[]): Pr
     dbFilename: path.join(dataDir, 'temporal.sqlite'),
     ui: true,
     uiPort: config.TEMPORAL_UI_PORT,
+    searchAttributes: LEAD_SEARCH_ATTRIBUTES,
   });
   parts.push({ name: 'Temporal dev server', stop: server.stop });
   return server;

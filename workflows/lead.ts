@@ -86,6 +86,8 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
   let state: LeadState | undefined = input.carried?.state;
   let catalog: Catalog | undefined;
   let wakeAt = input.carried?.wakeAt;
+  /** The search attribute values last written, to write only changes. */
+  let upserted: string | undefined;
   const maxHistory = (input.options?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS) * HISTORY_HEADROOM;
 
   // Handlers first, so that a signal delivered with the start is not missed.
@@ -119,13 +121,15 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
     wakeAt = await carryOut(created);
   }
 
+  const awaitingReply = () => inbox.some((item) => item.reply);
   for (;;) {
     const mustRenew = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
-    if (mustRenew && inbox.length === 0) {
-      // Updates wait for their answer in the inbox; once none is open, the run can hand over.
-      await condition(() => allHandlersFinished() || inbox.length > 0);
-      if (inbox.length === 0) {
-        await continueAsNew<typeof leadWorkflow>({ lead: { id: state.leadId }, options: input.options, carried: { state, inbox: [], wakeAt } });
+    if (mustRenew && !awaitingReply()) {
+      // An update waits in the inbox for its answer; without one, what is queued is carried over.
+      await condition(() => allHandlersFinished() || awaitingReply());
+      if (!awaitingReply()) {
+        const carried = { state, inbox: inbox.map((item) => item.input), wakeAt };
+        await continueAsNew<typeof leadWorkflow>({ lead: { id: state.leadId }, options: input.options, carried });
       }
     }
     if (!mustRenew) {
@@ -162,7 +166,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
       if (command.type === 'send') await deliver(command.touch, current);
       else if (command.type === 'startHandoff') await openHandoff(command.handoff);
     }
-    upsertSearchAttributes(leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total));
+    const attributes = leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total);
+    // Only on change: an upsert is a history event, and most inputs change none of them.
+    const fingerprint = JSON.stringify(attributes.map((pair) => pair.value));
+    if (fingerprint !== upserted) {
+      upsertSearchAttributes(attributes);
+      upserted = fingerprint;
+    }
     return commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
   }
 

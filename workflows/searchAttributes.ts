@@ -15,7 +15,8 @@ export function leadSearchAttributes(state: LeadState, totalScore: number): Sear
   return [
     { key: stageAttribute, value: state.stage },
     { key: tierAttribute, value: state.cadence.tier },
-    { key: scoreAttribute, value: totalScore },
+    // Whole points: the score moves by fractions as intent decays, which is no reason to write.
+    { key: scoreAttribute, value: Math.round(totalScore) },
     { key: sequenceAttribute, value: state.sequence?.id ?? null },
   ];
 }

@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { migrate } from '../../db/migrate';
 import { startTestPostgres, type Postgres } from '../../scripts/postgres';
 import { startDevServer, type DevServer } from '../../scripts/temporal';
+import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 
 export interface IntegrationServers {
   temporal?: DevServer;
@@ -20,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
   const servers: IntegrationServers = {};
   globalThis.integrationServers = servers;
   try {
-    [servers.temporal, servers.postgres] = await Promise.all([startDevServer(), startTestPostgres()]);
+    [servers.temporal, servers.postgres] = await Promise.all([startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES }), startTestPostgres()]);
     const pool = new Pool({ connectionString: servers.postgres.url });
     try {
       await migrate(pool);

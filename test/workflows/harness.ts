@@ -7,7 +7,7 @@ import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivit
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/engine';
 import { CHANNELS } from '../../core/events';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { leadWorkflowId, stateQuery, type LeadView } from '../../workflows/contract';
 import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
 
@@ -38,7 +38,7 @@ export interface HarnessContext {
   taskQueue: string;
   recorder: Recorder;
   /** Starts a lead workflow that is terminated when the test ends, pass or fail. */
-  startLead(input: LeadWorkflowInput): Promise<WorkflowHandle<typeof leadWorkflow>>;
+  startLead(input: LeadWorkflowInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof leadWorkflow>>;
 }
 
 /**
@@ -46,7 +46,11 @@ export interface HarnessContext {
  * Workflows the body starts are terminated at the end: one left waiting for a worker that is gone
  * would hold the test server's clock for every later test.
  */
-export async function withWorkers<T>(env: TestWorkflowEnvironment, options: HarnessOptions, body: (ctx: HarnessContext) => Promise<T>): Promise<T> {
+export async function withWorkers<T>(
+  server: Pick<TestWorkflowEnvironment, 'client' | 'nativeConnection'>,
+  options: HarnessOptions,
+  body: (ctx: HarnessContext) => Promise<T>,
+): Promise<T> {
   const recorder: Recorder = { touches: [], decisions: [], handoffCalls: [] };
   const taskQueue = `leads-${randomUUID()}`;
   const reps = options.reps ?? ['rep-ana', 'rep-ben', 'rep-cy'];
@@ -76,13 +80,13 @@ export async function withWorkers<T>(env: TestWorkflowEnvironment, options: Harn
   };
   const workflowBundleCode = await workflowBundle();
   const workers = await Promise.all([
-    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff } }),
+    Worker.create({ connection: server.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff } }),
     // Each channel's sends run on a queue of their own, as in production.
-    ...CHANNELS.map((channel) => Worker.create({ connection: env.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
+    ...CHANNELS.map((channel) => Worker.create({ connection: server.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
   ]);
   const started: WorkflowHandle[] = [];
   const startLead = async (input: LeadWorkflowInput) => {
-    const handle = await env.client.workflow.start(leadWorkflow, { taskQueue, workflowId: leadWorkflowId(input.lead.id), args: [input] });
+    const handle = await server.client.workflow.start(leadWorkflow, { taskQueue, workflowId: leadWorkflowId(input.lead.id), args: [input] });
     started.push(handle);
     return handle;
   };
