@@ -9,14 +9,14 @@ export class InputError extends Error {
 }
 
 export function readLead(file: string): Lead {
-  const result = leadSchema.safeParse(readJson(file, fs.readFileSync(file, 'utf8')));
+  const result = leadSchema.safeParse(readJson(file, readText(file)));
   if (!result.success) throw new InputError(zodIssues(result.error).map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
   return result.data;
 }
 
 /** Events from a JSON array, or one JSON object per line (blank lines allowed). */
 export function readEvents(file: string): LeadEvent[] {
-  const text = fs.readFileSync(file, 'utf8');
+  const text = readText(file);
   const records: { where: string; value: unknown }[] = text.trimStart().startsWith('[')
     ? (readJson(file, text) as unknown[]).map((value, i) => ({ where: `${file}: [${i}]`, value }))
     : text
@@ -33,6 +33,14 @@ export function readEvents(file: string): LeadEvent[] {
   }
   if (problems.length) throw new InputError(problems.join('\n'));
   return events;
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 function readJson(where: string, text: string): unknown {

@@ -49,7 +49,8 @@ export function afterSilence(cadence: CadenceState, lastEngagedAt: number, now: 
 
 /** The gap a wait step of `baseMs` lasts for this lead now. */
 export function gapMs(baseMs: number, cadence: CadenceState, optedDown: boolean, model: CadenceModel): number {
-  const gap = baseMs * cadence.multiplier * (optedDown ? model.optDownFactor : 1);
+  // A sequence may cap the stretch lower than the lead has reached elsewhere (the monthly pool).
+  const gap = baseMs * Math.min(cadence.multiplier, model.maxMultiplier) * (optedDown ? model.optDownFactor : 1);
   return Math.round(cadence.tier === 'dormant' ? Math.max(gap, durationMs(model.dormantGap)) : gap);
 }
 
@@ -75,7 +76,7 @@ interface CapCheck {
 function capChecks(log: SendLog, channel: CappedChannel, optedDown: boolean, model: CadenceModel): CapCheck[] {
   const own = model.caps[channel];
   return [
-    { cap: channel, times: log[channel], windowMs: durationMs(own.window), limit: optedDown ? Math.floor(own.limit / 2) : own.limit },
+    { cap: channel, times: log[channel], windowMs: durationMs(own.window), limit: optedDown ? Math.min(own.limit, Math.max(1, Math.floor(own.limit / 2))) : own.limit },
     { cap: 'all', times: CAPPED_CHANNELS.flatMap((c) => log[c]), windowMs: durationMs(model.caps.all.window), limit: model.caps.all.limit },
   ];
 }

@@ -109,11 +109,27 @@ function evaluateField(condition: Extract<Condition, { field: ProfileField }>, c
   const textValue = String(value).toLowerCase();
   if (condition.equals !== undefined && textValue !== String(condition.equals).toLowerCase()) return false;
   if (condition.oneOf && !condition.oneOf.some((option) => option.toLowerCase() === textValue)) return false;
-  if (condition.contains && !textValue.includes(condition.contains.toLowerCase())) return false;
+  if (condition.contains && !containsWords(textValue, condition.contains.toLowerCase())) return false;
   if (condition.atLeast !== undefined || condition.below !== undefined) {
     return typeof value === 'number' && inRange(value, condition);
   }
   return true;
+}
+
+/** Whole-word containment: 'cto' is in 'cto, co-founder' but not in 'director'. */
+function containsWords(text: string, words: string): boolean {
+  let from = text.indexOf(words);
+  while (from >= 0) {
+    const before = text[from - 1];
+    const after = text[from + words.length];
+    if (!isWordCharacter(before) && !isWordCharacter(after)) return true;
+    from = text.indexOf(words, from + 1);
+  }
+  return false;
+}
+
+function isWordCharacter(char: string | undefined): boolean {
+  return char !== undefined && /[\p{L}\p{N}_]/u.test(char);
 }
 
 function inRange(value: number, bounds: { atLeast?: number; below?: number }): boolean {

@@ -115,7 +115,7 @@ export function step(state: LeadState, input: EngineInput, now: number, catalog:
 /**
  * Several inputs that arrived together, folded one after the other at the same instant: the same
  * result as calling step() for each, with one copy of the state instead of one per input.
- * The reply is the last input's.
+ * The reply is the last one any input gave.
  */
 export function steps(state: LeadState, inputs: EngineInput[], now: number, catalog: Catalog): EngineOutput {
   const run = new Run(state, now, catalog);
@@ -230,9 +230,8 @@ class Run {
       s.clicks = damped.clicks;
       counts = damped.counts;
     }
-    const scoreKey = event.type === 'email_bounce' ? `email_bounce:${event.properties.hard ? 'hard' : 'soft'}` : key;
-    const points = this.model.scoring.intentWeights[scoreKey];
-    if (counts && points) s.intent = addIntent(s.intent, scoreKey, points, at, this.model.scoring);
+    const points = this.model.scoring.intentWeights[key];
+    if (counts && points) s.intent = addIntent(s.intent, key, points, at, this.model.scoring);
 
     switch (event.type) {
       case 'unsubscribe':
@@ -516,7 +515,9 @@ class Run {
         if (!this.state.handoffs.open && this.state.stage !== 'disqualified') this.startHandoff(`sequence ${definition.id} step ${current.id}`);
         return this.goTo(position.stepIndex + 1);
       case 'exit':
+        // Leaving early is finishing without the rest: the lead goes on to the long-term pool.
         this.exitSequence(`exit step ${current.id}: ${current.reason}`);
+        if (definition.id !== this.catalog.longTermSequence) this.enroll(this.catalog.longTermSequence, `after ${definition.id}`, true);
         return false;
     }
   }

@@ -59,7 +59,8 @@ export const EVENT_TYPES = leadEventSchema.options.map((option) => option.shape.
 
 /**
  * The key an event is counted under in a lead's aggregates and matched by conditions:
- * `page_view:pricing`, `content_download:pricing_guide`, `product_action:key`, or just the type.
+ * `page_view:pricing`, `content_download:pricing_guide`, `product_action:key`, `email_bounce:hard`, or
+ * just the type.
  */
 export function eventKey(event: LeadEvent): string {
   switch (event.type) {
@@ -69,6 +70,8 @@ export function eventKey(event: LeadEvent): string {
       return `content_download:${event.properties.kind}`;
     case 'product_action':
       return event.properties.key ? 'product_action:key' : 'product_action';
+    case 'email_bounce':
+      return `email_bounce:${event.properties.hard ? 'hard' : 'soft'}`;
     default:
       return event.type;
   }

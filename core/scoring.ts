@@ -139,7 +139,8 @@ export function dampClick(clicks: ClickState, at: number, lastEmailSentAt: numbe
   const inWindow = clicks.windowStart !== undefined && at >= clicks.windowStart && at - clicks.windowStart < durationMs(model.bot.burstWindow);
   const clicksInWindow = inWindow ? clicks.clicksInWindow + 1 : 1;
   return {
-    counts: !inWindow,
+    // A scanner's click earns nothing; of a person's burst, the first click counts.
+    counts: !inWindow && !scannerClick,
     clicks: {
       windowStart: inWindow ? clicks.windowStart : at,
       clicksInWindow,

@@ -3,7 +3,12 @@
 import { Instant, LocalDate, LocalTime, ZoneId, ZonedDateTime } from '@js-joda/core';
 import '@js-joda/timezone';
 
+/**
+ * An IANA zone name (`Europe/Berlin`, `UTC`). Fixed offsets (`+02:00`) carry no daylight-saving
+ * rules and `SYSTEM` is the host's own zone, so both are refused.
+ */
 export function isValidTimeZone(zone: string): boolean {
+  if (!/^(?:[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+|UTC)$/.test(zone)) return false;
   try {
     ZoneId.of(zone);
     return true;

@@ -25,7 +25,7 @@ export const itSecurity = defineSequence({
   id: 'it-security',
   name: 'IT and security: passing the security review',
   audience: any(
-    ...['security', 'ciso', 'cto', 'it ', 'infrastructure', 'compliance', 'architect'].map((word) => fieldContains('title', word)),
+    ...['security', 'ciso', 'cto', 'it', 'infrastructure', 'compliance', 'architect'].map((word) => fieldContains('title', word)),
     fieldIs('industry', 'financial services', 'healthcare'),
     did('page_view:security', { within: '30d' }),
   ),

@@ -1,0 +1,127 @@
+// Shared helpers for the unit tests of the pure core: builders for leads and events, and a driver
+// that feeds a timeline to the reducer exactly like core/simulate.ts does (what is due runs before
+// what arrives at the same instant), keeping every step's input, state before and output.
+import { createLead, step, type Catalog, type Command, type EngineInput, type EngineOutput, type HandoffOutcome, type Touch } from '../../core/engine';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/duration';
+import { leadEventSchema, type LeadEvent } from '../../core/events';
+import { leadSchema, type Lead } from '../../core/lead';
+import type { RecycleReason } from '../../core/model';
+import type { LeadState } from '../../core/state';
+
+export { DAY_MS, HOUR_MS, MINUTE_MS };
+
+/** Epoch ms of an ISO instant. */
+export const at = (isoText: string): number => {
+  const ms = Date.parse(isoText);
+  if (!Number.isFinite(ms)) throw new Error(`bad instant ${isoText}`);
+  return ms;
+};
+export const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+/** A validated lead (so tests only ever feed the engine what the schema accepts). */
+export function makeLead(fields: Partial<Lead> & { id: string }): Lead {
+  return leadSchema.parse({ email: `${fields.id}@example.com`, ...fields });
+}
+
+let eventCounter = 0;
+/** A validated event of `type` at `when` (epoch ms); the id is unique unless given. */
+export function makeEvent(type: LeadEvent['type'], when: number, properties: Record<string, unknown> = {}, eventId?: string, leadId = 'lead-1'): LeadEvent {
+  eventCounter++;
+  return leadEventSchema.parse({ eventId: eventId ?? `evt-${eventCounter}`, leadId, occurredAt: isoOf(when), type, properties });
+}
+
+export const pageView = (category: string, when: number, eventId?: string) =>
+  makeEvent('page_view', when, { url: `https://example.com/${category}`, category }, eventId);
+export const download = (kind: string, when: number, eventId?: string) => makeEvent('content_download', when, { assetId: `asset-${kind}`, kind }, eventId);
+
+/** A pseudo-input resolved when it is processed: closes whatever handoff is open then. */
+export interface CloseOpenHandoff {
+  kind: 'closeOpenHandoff';
+  outcome: HandoffOutcome;
+  reasonCode?: RecycleReason;
+}
+
+export type DriverInput = EngineInput | CloseOpenHandoff;
+
+export interface TimedInput {
+  at: number;
+  input: DriverInput;
+}
+
+export interface Trace {
+  /** The engine's now for this reduction. */
+  now: number;
+  /** 'create' for createLead. */
+  input: EngineInput | 'create';
+  before?: LeadState;
+  output: EngineOutput;
+}
+
+export interface DriveOptions {
+  catalog: Catalog;
+  lead: Lead;
+  start: number;
+  /** Absolute end instant (inclusive, like simulate's). */
+  end: number;
+  inputs?: TimedInput[];
+  sequenceId?: string;
+}
+
+export interface DriveResult {
+  traces: Trace[];
+  state: LeadState;
+}
+
+export function wakeOf(output: EngineOutput): number | undefined {
+  return output.commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
+}
+
+/** Runs the reducer over a timeline the way simulate() does, but with any input and a full trace. */
+export function drive(options: DriveOptions): DriveResult {
+  const { catalog } = options;
+  const inputs = (options.inputs ?? []).map((item, order) => ({ ...item, order })).sort((a, b) => a.at - b.at || a.order - b.order);
+  const traces: Trace[] = [];
+  let output = createLead(options.lead, options.start, catalog, options.sequenceId);
+  traces.push({ now: options.start, input: 'create', output });
+  let state = output.state;
+  let wakeAt = wakeOf(output);
+  let clock = options.start;
+  let next = 0;
+  for (;;) {
+    const inputAt = next < inputs.length ? Math.max(inputs[next]!.at, clock) : Infinity;
+    const when = Math.min(inputAt, wakeAt ?? Infinity);
+    if (when === Infinity || when > options.end) break;
+    clock = when;
+    let input: EngineInput;
+    if (wakeAt !== undefined && wakeAt <= inputAt) {
+      input = { kind: 'wake' };
+    } else {
+      const given = inputs[next++]!.input;
+      if (given.kind === 'closeOpenHandoff') {
+        const open = state.handoffs.open;
+        if (!open) continue;
+        input = { kind: 'handoffOutcome', handoffId: open.id, outcome: given.outcome, ...(given.reasonCode ? { reasonCode: given.reasonCode } : {}) };
+      } else {
+        input = given;
+      }
+    }
+    const before = state;
+    output = step(state, input, clock, catalog);
+    traces.push({ now: clock, input, before, output });
+    state = output.state;
+    wakeAt = wakeOf(output);
+  }
+  return { traces, state };
+}
+
+export const events = (...list: LeadEvent[]): TimedInput[] => list.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } }));
+
+export type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
+
+export function commandsOf<T extends Command['type']>(traces: Trace[], type: T): CommandOf<T>[] {
+  return traces.flatMap((trace) => trace.output.commands.filter((c): c is CommandOf<T> => c.type === type));
+}
+
+export function sendsOf(traces: Trace[]): Touch[] {
+  return commandsOf(traces, 'send').map((c) => c.touch);
+}
