@@ -31,6 +31,8 @@ export interface HarnessOptions {
   /** Decides the outcome of each delivery; every touch is sent by default. */
   deliver?: (touch: Touch) => DeliveryResult;
   reps?: string[];
+  /** Real implementations to use instead of the recording ones (e.g. the Postgres store). */
+  activities?: Partial<LeadActivities & HandoffActivities>;
 }
 
 /** Starts one worker per task queue (the lead queue and each channel's send queue) and runs `body`. */
@@ -80,7 +82,7 @@ export async function withWorkers<T>(
   };
   const workflowBundleCode = await workflowBundle();
   const workers = await Promise.all([
-    Worker.create({ connection: server.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff } }),
+    Worker.create({ connection: server.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff, ...options.activities } }),
     // Each channel's sends run on a queue of their own, as in production.
     ...CHANNELS.map((channel) => Worker.create({ connection: server.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
   ]);

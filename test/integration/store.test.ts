@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { createHandoffActivities } from '../../activities/handoffs';
+import { createLeadActivities, publishCatalog } from '../../activities/store';
+import type { Lead } from '../../core/lead';
+import { defaultCatalog } from '../../sequences/library';
+import { eventSignal, rejectSignal } from '../../workflows/contract';
+import { eventually, leadState, withWorkers } from '../workflows/harness';
+
+let pool: Pool;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let client: Client;
+const catalog = defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
+
+beforeAll(async () => {
+  pool = new Pool({ connectionString: process.env.DATABASE_URL });
+  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  client = new Client({ connection });
+  await publishCatalog(pool, catalog);
+});
+
+afterAll(async () => {
+  await nativeConnection?.close();
+  await connection?.close();
+  await pool?.end();
+});
+
+const realActivities = () => ({ ...createLeadActivities({ pool, catalog }), ...createHandoffActivities({ pool }) });
+
+describe('the workflows writing to PostgreSQL', () => {
+  it('records the stage history, the audit trail and the handoff task with its context, and closes it on rejection', async () => {
+    const territoryRep = `rep-de-${randomUUID()}`;
+    await pool.query("INSERT INTO reps (id, name, territories) VALUES ($1, 'Dana (DACH)', '{DE,AT,CH}')", [territoryRep]);
+    const lead: Lead = { id: `lead-${randomUUID()}`, email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
+    await withWorkers({ client, nativeConnection }, { catalog, activities: realActivities() }, async ({ startLead }) => {
+      const handle = await startLead({ lead });
+      await leadState(handle);
+      await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} });
+      const handoffId = `handoff-${lead.id}-1`;
+      const task = await eventually(async () => (await pool.query('SELECT * FROM handoffs WHERE id = $1', [handoffId])).rows[0]);
+      expect(task).toMatchObject({ lead_id: lead.id, status: 'open', owner: territoryRep });
+      expect(task.context).toMatchObject({ reason: 'demo request', scores: expect.objectContaining({ fit: 55 }), profile: expect.objectContaining({ title: 'VP Operations' }) });
+
+      await client.workflow.getHandle(handoffId).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'next quarter' });
+      const closed = await eventually(async () => (await pool.query("SELECT * FROM handoffs WHERE id = $1 AND status <> 'open'", [handoffId])).rows[0]);
+      expect(closed).toMatchObject({ status: 'rejected', reason_code: 'bad_timing', note: 'next quarter' });
+      const stages = await eventually(async () => {
+        const { rows } = await pool.query('SELECT from_stage, to_stage FROM stage_changes WHERE lead_id = $1 ORDER BY changed_at, id', [lead.id]);
+        return rows.length >= 2 ? rows : undefined;
+      });
+      expect(stages).toEqual([
+        { from_stage: 'lead', to_stage: 'mql' },
+        { from_stage: 'mql', to_stage: 'recycled' },
+      ]);
+      const activity = await pool.query('SELECT kind FROM lead_activity WHERE lead_id = $1', [lead.id]);
+      expect(activity.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['enterSequence', 'exitSequence', 'handoffNotified']));
+      const { rows } = await pool.query('SELECT stage, sequence_id FROM leads WHERE id = $1', [lead.id]);
+      expect(rows[0]).toEqual({ stage: 'recycled', sequence_id: null });
+    });
+  });
+
+  it('writes each decision once when an activity is retried', async () => {
+    const { recordDecisions } = createLeadActivities({ pool, catalog });
+    const leadId = `lead-${randomUUID()}`;
+    const at = Date.now();
+    const request = {
+      leadId,
+      snapshot: { stage: 'mql', tier: 'active', totalScore: 45 },
+      commands: [
+        { type: 'changeStage' as const, leadId, from: 'lead' as const, to: 'mql' as const, reason: 'fit and intent', at },
+        { type: 'consentChanged' as const, channel: 'email' as const, granted: false, reason: 'unsubscribe', at },
+        { type: 'touchSkipped' as const, sequenceId: 'education', stepId: 'thanks', channel: 'email' as const, reason: 'no_consent:unsubscribe', at },
+      ],
+    };
+    await recordDecisions(request);
+    await recordDecisions(request);
+    const count = async (table: string) => Number((await pool.query(`SELECT count(*) FROM ${table} WHERE lead_id = $1`, [leadId])).rows[0].count);
+    expect(await count('stage_changes')).toBe(1);
+    expect(await count('suppressions')).toBe(1);
+    expect(await count('lead_activity')).toBe(2);
+  });
+
+  it('serves a pinned sequence version from the database after the library moved on', async () => {
+    const { loadCatalog } = createLeadActivities({ pool, catalog });
+    const old = { ...catalog.versions[catalog.latest.education!]!, name: 'Education (last quarter)' };
+    await pool.query("INSERT INTO sequence_versions (version, sequence_id, definition) VALUES ('education@old', 'education', $1) ON CONFLICT DO NOTHING", [old]);
+    const loaded = await loadCatalog({ versions: ['education@old'] });
+    expect(loaded.versions['education@old']).toMatchObject({ id: 'education', name: 'Education (last quarter)' });
+    expect(loaded.latest.education).toBe(catalog.latest.education);
+  });
+
+  it('assigns reps by territory first, then round robin over the active ones', async () => {
+    const { assignRep } = createHandoffActivities({ pool });
+    await pool.query('UPDATE reps SET active = false');
+    const [a, b] = [`rep-a-${randomUUID()}`, `rep-b-${randomUUID()}`];
+    await pool.query("INSERT INTO reps (id, name) VALUES ($1, 'A'), ($2, 'B')", [a, b]);
+    const owners = [];
+    for (let i = 0; i < 4; i++) owners.push((await assignRep({ handoffId: `h${i}`, lead: { country: 'BR' }, exclude: [] })).owner);
+    expect(new Set(owners.slice(0, 2))).toEqual(new Set([a, b]));
+    expect(owners.slice(2)).toEqual(owners.slice(0, 2));
+    expect(await assignRep({ handoffId: 'h5', lead: {}, exclude: [a, b] })).toEqual({});
+  });
+});
