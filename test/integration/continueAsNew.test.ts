@@ -63,7 +63,7 @@ describe('a long-lived lead', () => {
       const view = await eventually(async () => {
         const current = await leadState(handle);
         return (current.counters.events ?? 0) + (current.counters.duplicates ?? 0) >= 5_010 ? current : undefined;
-      }, 600);
+      }, 60_000);
       expect(view.counters.events).toBe(5_000);
       expect(view.counters.duplicates).toBe(10);
       expect(view.sequence?.id).toBeDefined();

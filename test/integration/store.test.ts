@@ -5,15 +5,14 @@ import { Pool } from 'pg';
 import { createHandoffActivities } from '../../activities/handoffs';
 import { createLeadActivities, publishCatalog } from '../../activities/store';
 import type { Lead } from '../../core/lead';
-import { defaultCatalog } from '../../sequences/library';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
-import { eventually, leadState, withWorkers } from '../workflows/harness';
+import { anyHourCatalog, eventually, leadState, withWorkers } from '../workflows/harness';
 
 let pool: Pool;
 let connection: Connection;
 let nativeConnection: NativeConnection;
 let client: Client;
-const catalog = defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
+const catalog = anyHourCatalog();
 
 beforeAll(async () => {
   pool = new Pool({ connectionString: process.env.DATABASE_URL });

@@ -1,26 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Catalog } from '../../core/engine';
 import type { Lead } from '../../core/lead';
-import { startTimeSkippingServer } from '../../scripts/temporal';
-import { defaultCatalog } from '../../sequences/library';
 import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../../workflows/contract';
-import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { eventually, leadState, withWorkers } from './harness';
+import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
-let env: TestWorkflowEnvironment;
-let catalog: Catalog;
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer(LEAD_SEARCH_ATTRIBUTES);
-  catalog = defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTimeSkippingServer();
+const catalog = anyHourCatalog();
 
 function lead(): Lead {
   return { id: `lead-${randomUUID()}`, email: 'dana@northwind.example', firstName: 'Dana', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
@@ -29,19 +15,19 @@ function lead(): Lead {
 /** The handoff task once the child workflow has assigned a rep. */
 function assignedTask(handoffId: string) {
   return eventually(async () => {
-    const task = await env.client.workflow.getHandle(handoffId).query(taskQuery);
+    const task = await env().client.workflow.getHandle(handoffId).query(taskQuery);
     return task.owner ? task : undefined;
   });
 }
 
 async function demoRequest(leadId: string) {
-  return { eventId: randomUUID(), leadId, type: 'demo_request' as const, occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties: {} };
+  return { eventId: randomUUID(), leadId, type: 'demo_request' as const, occurredAt: new Date(await env().currentTimeMs()).toISOString(), properties: {} };
 }
 
 describe('sales handoff', () => {
   it('starts exactly one handoff for a demo request, however often it is requested', async () => {
     const subject = lead();
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead: subject });
       await handle.signal(eventSignal, await demoRequest(subject.id));
       await handle.signal(eventSignal, await demoRequest(subject.id));
@@ -54,34 +40,34 @@ describe('sales handoff', () => {
       expect(opened.handoff.reason).toBe('demo request');
       // Nurture pauses while sales has the lead.
       const sent = recorder.touches.length;
-      await env.sleep(30 * 60 * 1000);
-      await env.client.workflow.getHandle(`handoff-${subject.id}-1`).signal(acceptSignal, { by: 'rep-ana' });
-      await env.sleep(HOUR);
+      await env().sleep(30 * 60 * 1000);
+      await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(acceptSignal, { by: 'rep-ana' });
+      await env().sleep(HOUR);
       const accepted = await leadState(handle);
       expect(accepted.stage).toBe('sql');
       expect(accepted.openHandoff).toBeUndefined();
       expect(accepted.sequence).toBeUndefined();
       expect(recorder.touches).toHaveLength(sent);
-      await env.client.workflow.getHandle(`handoff-${subject.id}-1`).terminate().catch(() => undefined);
+      await env().client.workflow.getHandle(`handoff-${subject.id}-1`).terminate().catch(() => undefined);
     });
   });
 
   it('recycles a rejected lead and contacts it again only after the reason’s delay', async () => {
     const subject = lead();
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead: subject });
       await handle.signal(eventSignal, await demoRequest(subject.id));
       await assignedTask(`handoff-${subject.id}-1`);
-      const rejectedAt = await env.currentTimeMs();
-      await env.client.workflow.getHandle(`handoff-${subject.id}-1`).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
-      await env.sleep(HOUR);
+      const rejectedAt = await env().currentTimeMs();
+      await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
+      await env().sleep(HOUR);
       const recycled = await leadState(handle);
       expect(recycled.stage).toBe('recycled');
       expect(Date.parse(recycled.recontactAt!) - rejectedAt).toBeGreaterThanOrEqual(60 * DAY - HOUR);
       const sentAtRejection = recorder.touches.length;
-      await env.sleep(59 * DAY);
+      await env().sleep(59 * DAY);
       expect(recorder.touches).toHaveLength(sentAtRejection);
-      await env.sleep(2 * DAY);
+      await env().sleep(2 * DAY);
       const recontacted = recorder.touches.slice(sentAtRejection);
       expect(recontacted[0]).toMatchObject({ sequenceId: 'long-term-nurture' });
       expect(recontacted[0]!.at - rejectedAt).toBeGreaterThanOrEqual(60 * DAY);
@@ -90,16 +76,16 @@ describe('sales handoff', () => {
 
   it('escalates on SLA breach to another rep and a manager, then returns the lead to nurture', async () => {
     const subject = lead();
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead: subject, options: { handoff: { sla: '1h', maxEscalations: 2 } } });
       await handle.signal(eventSignal, await demoRequest(subject.id));
       await assignedTask(`handoff-${subject.id}-1`);
-      await env.sleep(90 * 60 * 1000);
-      const task = await env.client.workflow.getHandle(`handoff-${subject.id}-1`).query(taskQuery);
+      await env().sleep(90 * 60 * 1000);
+      const task = await env().client.workflow.getHandle(`handoff-${subject.id}-1`).query(taskQuery);
       expect(task.escalations).toBe(1);
       expect(task.owner).not.toBe('rep-ana');
       expect(recorder.handoffCalls).toContainEqual({ name: 'notifyRep', args: expect.objectContaining({ escalation: 1, notifyManager: true }) });
-      await env.sleep(3 * HOUR);
+      await env().sleep(3 * HOUR);
       const closed = recorder.handoffCalls.find((c) => c.name === 'closeHandoffTask');
       expect(closed?.args).toMatchObject({ status: 'no_response' });
       const view = await leadState(handle);

@@ -7,6 +7,9 @@ import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivit
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/engine';
 import { CHANNELS } from '../../core/events';
+import { startTimeSkippingServer } from '../../scripts/temporal';
+import { defaultCatalog } from '../../sequences/library';
+import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { leadWorkflowId, stateQuery, type LeadView } from '../../workflows/contract';
 import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
@@ -104,21 +107,22 @@ export async function withWorkers<T>(
 }
 
 /** The lead's state, once its run has loaded the catalog and answers queries. */
-export async function leadState(handle: WorkflowHandle<typeof leadWorkflow>): Promise<LeadView> {
-  for (let attempt = 0; ; attempt++) {
+export function leadState(handle: WorkflowHandle<typeof leadWorkflow>): Promise<LeadView> {
+  return eventually(async () => {
     try {
       return await handle.query(stateQuery);
     } catch (err) {
-      if (attempt >= 50 || !String((err as Error).cause ?? err).includes('still starting')) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (String((err as Error).cause ?? err).includes('still starting')) return undefined;
+      throw err;
     }
-  }
+  });
 }
 
 /** Polls `probe` until it returns a value (not undefined, no error), for state that settles asynchronously. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, attempts = 100): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  while (Date.now() < deadline) {
     try {
       const value = await probe();
       if (value !== undefined) return value;
@@ -127,5 +131,30 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, attempt
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`never settled: ${String(lastError ?? 'no value')}`);
+  throw new Error(`never settled within ${timeoutMs} ms: ${String(lastError ?? 'no value')}`);
+}
+
+/**
+ * The catalog workflow tests run on: the default library, no holdout, and email at any hour, so a
+ * timeline is the same whatever weekday and hour the test server's clock starts at (send windows
+ * have unit tests of their own).
+ */
+export const anyHourCatalog = (): Catalog => defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
+
+/**
+ * A time-skipping server for the calling test file, with the lead search attributes registered;
+ * skipped time is global to a server, so files do not share one.
+ */
+export function useTimeSkippingServer(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await startTimeSkippingServer(LEAD_SEARCH_ATTRIBUTES);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  return () => {
+    if (!env) throw new Error('the time-skipping server is not started yet');
+    return env;
+  };
 }

@@ -1,28 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Catalog } from '../../core/engine';
 import type { LeadEvent } from '../../core/events';
 import type { Lead } from '../../core/lead';
-import { startTimeSkippingServer } from '../../scripts/temporal';
-import { defaultCatalog } from '../../sequences/library';
 import { eventSignal } from '../../workflows/contract';
-import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { leadState, withWorkers } from './harness';
+import { anyHourCatalog, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;
-let env: TestWorkflowEnvironment;
-let catalog: Catalog;
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer(LEAD_SEARCH_ATTRIBUTES);
-  // Send windows are covered by unit tests; here any hour may send, so whatever weekday and hour the
-  // test server's clock starts at, the timeline is the same.
-  catalog = defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTimeSkippingServer();
+const catalog = anyHourCatalog();
 
 function buyer(): Lead {
   return { id: `lead-${randomUUID()}`, email: 'dana@northwind.example', firstName: 'Dana', title: 'Head of Operations', industry: 'software', companySize: 300, country: 'DE', timezone: 'Europe/Berlin' };
@@ -35,9 +19,9 @@ function pricingView(lead: Lead, at: number): LeadEvent {
 describe('lead workflow', () => {
   it('stretches the gaps of a quiet lead over weeks and moves it to the long-term pool', async () => {
     const lead = buyer();
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead });
-      await env.sleep(70 * DAY);
+      await env().sleep(70 * DAY);
       const view = await leadState(handle);
       expect(view.tier).toBe('dormant');
       expect(view.sequence?.id).toBe('long-term-nurture');
@@ -54,16 +38,16 @@ describe('lead workflow, re-engagement and exits', () => {
   it('re-accelerates a cooling lead on a pricing page visit: next touch within 24 hours', async () => {
     // Fit low enough that the visit does not also hand the lead to sales (which pauses nurture).
     const lead: Lead = { id: `lead-${randomUUID()}`, email: 'sam@example.org', title: 'Head of Operations' };
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead });
-      await env.sleep(9 * DAY);
+      await env().sleep(9 * DAY);
       const before = await leadState(handle);
       expect(before.tier).toBe('cooling');
       const sentBefore = recorder.touches.length;
-      const visitAt = await env.currentTimeMs();
+      const visitAt = await env().currentTimeMs();
       await handle.signal(eventSignal, pricingView(lead, visitAt));
       expect((await leadState(handle)).tier).toBe('active');
-      await env.sleep(1 * DAY);
+      await env().sleep(1 * DAY);
       const after = await leadState(handle);
       expect(after.tier).toBe('active');
       const next = recorder.touches[sentBefore];
@@ -74,14 +58,14 @@ describe('lead workflow, re-engagement and exits', () => {
 
   it('stops email at once when the lead unsubscribes mid-sequence', async () => {
     const lead = buyer();
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead });
-      await env.sleep(4 * DAY);
+      await env().sleep(4 * DAY);
       const sent = recorder.touches.length;
       expect(sent).toBeGreaterThanOrEqual(2);
-      await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'unsubscribe', occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties: { channel: 'email' } });
+      await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'unsubscribe', occurredAt: new Date(await env().currentTimeMs()).toISOString(), properties: { channel: 'email' } });
       expect((await leadState(handle)).consent.email).toBe(false);
-      await env.sleep(40 * DAY);
+      await env().sleep(40 * DAY);
       expect(recorder.touches.filter((t) => t.channel === 'email')).toHaveLength(sent);
       const view = await leadState(handle);
       expect(view.consent.email).toBe(false);

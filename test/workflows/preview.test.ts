@@ -1,32 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Catalog } from '../../core/engine';
 import type { LeadEvent } from '../../core/events';
 import type { Lead } from '../../core/lead';
 import { simulate } from '../../core/simulate';
-import { startTimeSkippingServer } from '../../scripts/temporal';
-import { defaultCatalog } from '../../sequences/library';
 import { eventSignal } from '../../workflows/contract';
-import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { leadState, withWorkers } from './harness';
+import { anyHourCatalog, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;
-let env: TestWorkflowEnvironment;
-let catalog: Catalog;
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer(LEAD_SEARCH_ATTRIBUTES);
-  catalog = defaultCatalog({ holdoutPercent: 0, cadence: { windows: { email: '00:00-24:00,mon-sun' } } });
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useTimeSkippingServer();
+const catalog = anyHourCatalog();
 
 describe('the preview', () => {
   it('sends the same touches as `nurture simulate` previews for the same timeline', async () => {
     const lead: Lead = { id: `lead-${randomUUID()}`, email: 'kim@example.org', firstName: 'Kim', title: 'Operations Analyst', source: 'webinar' };
-    await withWorkers(env, { catalog }, async ({ startLead, recorder }) => {
+    await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead });
       const start = (await leadState(handle)) && recorder.touches[0]!.at;
       const timeline: [number, Omit<LeadEvent, 'eventId' | 'leadId' | 'occurredAt'>][] = [
@@ -39,13 +25,13 @@ describe('the preview', () => {
       ] as never;
       const events: LeadEvent[] = [];
       for (const [offset, event] of timeline) {
-        await env.sleep(start + offset - (await env.currentTimeMs()));
-        const signalled = { ...event, eventId: randomUUID(), leadId: lead.id, occurredAt: new Date(await env.currentTimeMs()).toISOString() } as LeadEvent;
+        await env().sleep(start + offset - (await env().currentTimeMs()));
+        const signalled = { ...event, eventId: randomUUID(), leadId: lead.id, occurredAt: new Date(await env().currentTimeMs()).toISOString() } as LeadEvent;
         events.push(signalled);
         await handle.signal(eventSignal, signalled);
         await leadState(handle);
       }
-      await env.sleep(start + 60 * DAY - (await env.currentTimeMs()));
+      await env().sleep(start + 60 * DAY - (await env().currentTimeMs()));
 
       const preview = simulate({ catalog, lead, events, start, until: '60d' });
       // The preview has no sales team: compare up to the handoff, after which production's outcome decides.

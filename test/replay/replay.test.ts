@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { exportHistory, historyToJSON, readHistoryFile } from '../../cli/history';
+import { bundleWorkflows, runReplay } from '../../cli/replay';
+import { ConfigError } from '../../core/config';
+import { FIXTURES, HISTORIES_DIR, firstCommandEventId, fixtureJson, replayFixtures } from './fixtures';
+
+const ROOT = path.resolve(__dirname, '../..');
+const UNGUARDED = require.resolve('./variants/unguarded');
+const GUARDED = require.resolve('./variants/guarded');
+const leadFixtures = Object.keys(FIXTURES).filter((file) => FIXTURES[file] === 'leadWorkflow');
+const handoffFixtures = Object.keys(FIXTURES).filter((file) => FIXTURES[file] === 'salesHandoffWorkflow');
+
+// Each workflows module is bundled once for the whole file.
+let production: Promise<WorkflowBundle>;
+let unguarded: Promise<WorkflowBundle>;
+let guarded: Promise<WorkflowBundle>;
+beforeAll(() => {
+  production = bundleWorkflows();
+  unguarded = bundleWorkflows(UNGUARDED);
+  guarded = bundleWorkflows(GUARDED);
+});
+
+describe('recorded histories', () => {
+  it('hold real runs of each scenario: quiet lead, re-engaged lead, unsubscribe, handoff accepted and rejected, continue-as-new', () => {
+    const files = fs.readdirSync(HISTORIES_DIR).filter((name) => name.endsWith('.json'));
+    expect(files.sort()).toEqual(Object.keys(FIXTURES).sort());
+    for (const [file, workflowType] of Object.entries(FIXTURES)) {
+      const [started] = fixtureJson(file).events;
+      expect(started).toMatchObject({ eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', workflowExecutionStartedEventAttributes: { workflowType: { name: workflowType } } });
+      expect(fs.statSync(path.join(HISTORIES_DIR, file)).size).toBeLessThan(200 * 1024);
+    }
+  });
+
+  it('include the handoff child in the lead histories that hand over to sales', () => {
+    for (const scenario of ['handoff-accepted', 'handoff-rejected']) {
+      const types = fixtureJson(`${scenario}.json`).events.map((e) => e.eventType);
+      expect(types).toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+      expect(fixtureJson(`${scenario}.handoff.json`).events.at(-1)?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    }
+  });
+
+  it('include a run that continued as new and a later run that took over the carried state', () => {
+    const first = fixtureJson('continue-as-new.json').events;
+    const last = fixtureJson('continue-as-new.last-run.json').events;
+    expect(first.at(-1)?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    expect(last[0]).toMatchObject({ workflowExecutionStartedEventAttributes: { continuedExecutionRunId: expect.any(String) } });
+  });
+
+  it('are in the format of `temporal workflow show --output json`: proto3 JSON that converts back to the same text', () => {
+    for (const file of Object.keys(FIXTURES)) {
+      const text = fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8');
+      expect(`${historyToJSON(readHistoryFile(path.join(HISTORIES_DIR, file)).history)}\n`).toBe(text);
+    }
+  });
+
+  it('read the same when an older export abbreviates enum names (WorkflowExecutionStarted, Normal)', () => {
+    const file = path.join(HISTORIES_DIR, 'handoff-accepted.json');
+    const short = fixtureJson('handoff-accepted.json');
+    for (const event of short.events) {
+      event.eventType = event.eventType.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+    }
+    const started = short.events[0]!.workflowExecutionStartedEventAttributes as { taskQueue: { kind: string } };
+    started.taskQueue.kind = 'Normal';
+    expect(short.events[0]!.eventType).toBe('WorkflowExecutionStarted');
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'replay-')), 'short.json');
+    fs.writeFileSync(copy, JSON.stringify(short));
+    expect(historyToJSON(readHistoryFile(copy).history)).toBe(historyToJSON(readHistoryFile(file).history));
+  });
+});
+
+describe('replaying the recorded histories', () => {
+  it('finds the current workflows deterministic for every history', async () => {
+    const outcomes = await replayFixtures(await production);
+    expect(Object.keys(outcomes).sort()).toEqual(Object.keys(FIXTURES).sort());
+    for (const outcome of Object.values(outcomes)) expect(outcome).toEqual({ label: outcome.label, ok: true });
+  });
+
+  it('fails every lead history at its first command when the interpreter changes without patched()', async () => {
+    const outcomes = await replayFixtures(await unguarded);
+    for (const file of leadFixtures) {
+      expect(outcomes[file]).toMatchObject({ ok: false, kind: 'nondeterminism', eventId: firstCommandEventId(file) });
+    }
+    // The handoff workflow did not change: its histories still replay.
+    for (const file of handoffFixtures) expect(outcomes[file]).toMatchObject({ ok: true });
+  });
+
+  it('passes every history when the same change is guarded with patched()', async () => {
+    const outcomes = await replayFixtures(await guarded);
+    expect(Object.values(outcomes).filter((outcome) => !outcome.ok)).toEqual([]);
+    expect(Object.keys(outcomes)).toHaveLength(Object.keys(FIXTURES).length);
+  });
+});
+
+describe('nurture replay', () => {
+  it('prints ok or FAIL with the event id per history, and exits non-zero on a failure', async () => {
+    const quiet = path.join('test/replay/histories', 'quiet-lead.json');
+    const handoff = path.join('test/replay/histories', 'handoff-accepted.handoff.json');
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['cli/bin.js', 'replay', quiet, handoff, '--workflows', path.relative(ROOT, UNGUARDED)], { cwd: ROOT }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+    const at = firstCommandEventId('quiet-lead.json');
+    const [fail, ok, ...more] = run.stdout.trim().split('\n');
+    expect(fail).toMatch(new RegExp(`^FAIL ${escapeRegExp(quiet)}: non-deterministic at event ${at}: .*HistoryEvent\\(id: ${at}, `));
+    expect(ok).toBe(`ok ${handoff}`);
+    expect(more).toEqual([]);
+    expect(run.stderr).toContain('replay: 2 histories, 1 ok, 1 failed');
+    expect(run.code).toBe(1);
+  });
+
+  it('names what is wrong with its input in one line, before replaying anything', async () => {
+    const none = (paths: string[], options = {}, env = {}) => runReplay(paths, options, env, () => undefined);
+    await expect(none([])).rejects.toThrow('replay: give history files or folders, --workflow-id <id> or --query <query>');
+    await expect(none(['test/replay/histories/missing.json'])).rejects.toThrow('test/replay/histories/missing.json: cannot be read: ENOENT');
+    await expect(none(['package.json'])).rejects.toThrow('package.json: not a workflow history');
+    await expect(none(['cli'])).rejects.toThrow('cli: holds no *.json history files');
+    await expect(none([HISTORIES_DIR], { workflows: 'no/such/workflows.ts' })).rejects.toThrow('--workflows: no/such/workflows.ts does not exist');
+    await expect(none([], { query: ' ' })).rejects.toThrow('--query: the query is empty');
+    await expect(none([], { workflowId: ['lead-1'] }, { TEMPORAL_ADDRESS: 'localhost' })).rejects.toThrow(new ConfigError('TEMPORAL_ADDRESS="localhost": must be host:port'));
+  });
+});
+
+describe('nurture history export', () => {
+  it('checks the output folder and the connection settings before it connects', async () => {
+    await expect(exportHistory('lead-1', { out: 'no/such/folder/h.json' }, {})).rejects.toThrow(/--out: folder .*no\/such\/folder does not exist/);
+    await expect(exportHistory('lead-1', {}, { TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_NAMESPACE: ' ' })).rejects.toThrow(ConfigError);
+    await expect(exportHistory(' ', {}, {})).rejects.toThrow('history export: the workflow id is empty');
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
