@@ -85,7 +85,7 @@ function evaluateEvent(condition: Extract<Condition, { event: string }>, ctx: Co
 }
 
 /** The aggregate of an exact key, or the sum over all keys of a bare event type. */
-export function matchingAggregate(
+function matchingAggregate(
   matcher: string,
   aggregates: ConditionContext['aggregates'],
 ): { count: number; lastAt: number } | undefined {
@@ -146,27 +146,4 @@ export function conditionParts(condition: Condition): { events: string[]; fields
   if ('event' in condition) return { events: [condition.event], fields: [] };
   if ('field' in condition) return { events: [], fields: [condition.field] };
   return { events: [], fields: [] };
-}
-
-/** A condition in words, for previews and lint messages. */
-export function describeCondition(condition: Condition): string {
-  if ('all' in condition) return condition.all.map(describeCondition).join(' and ');
-  if ('any' in condition) return `(${condition.any.map(describeCondition).join(' or ')})`;
-  if ('not' in condition) return `not ${describeCondition(condition.not)}`;
-  if ('event' in condition) {
-    const parts = [condition.event];
-    if (condition.atLeast) parts.push(`at least ${condition.atLeast}×`);
-    if (condition.within) parts.push(`within ${condition.within}`);
-    if (condition.since) parts.push(`since ${condition.since}`);
-    return parts.join(' ');
-  }
-  if ('score' in condition) {
-    return [condition.score, condition.atLeast !== undefined ? `≥ ${condition.atLeast}` : '', condition.below !== undefined ? `< ${condition.below}` : '']
-      .filter(Boolean)
-      .join(' ');
-  }
-  if ('stage' in condition) return `stage in ${condition.stage.join('|')}`;
-  if ('tier' in condition) return `tier in ${condition.tier.join('|')}`;
-  const { field, ...test } = condition;
-  return `${field} ${JSON.stringify(test)}`;
 }

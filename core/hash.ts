@@ -1,7 +1,7 @@
 // Small deterministic string hashes (FNV-1a), for holdout assignment and compact dedup keys.
 // Not cryptographic; the same input gives the same output on every machine and in every replay.
 
-export function fnv1a32(text: string, seed = 0x811c9dc5): number {
+function fnv1a32(text: string, seed = 0x811c9dc5): number {
   let hash = seed >>> 0;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -13,8 +13,6 @@ const templateId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_/-]{0,127}$/, 'must be a template path such as ops/welcome');
 
-export const OFFER_KINDS = CONTENT_KINDS;
-
 export const stepSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('email'), id: stepId, template: templateId }),
   z.strictObject({ kind: z.literal('sms'), id: stepId, template: templateId }),
@@ -22,7 +20,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
   /** A JSON POST to a configured endpoint (CRM, retargeting audience, chat), named by `target`. */
   z.strictObject({ kind: z.literal('webhook'), id: stepId, target: z.string().min(1).max(64), event: z.string().min(1).max(64) }),
   /** A middle offer: a low-friction asset (pricing guide, checklist, ROI calculator) before the demo. */
-  z.strictObject({ kind: z.literal('offer'), id: stepId, offer: z.enum(OFFER_KINDS), template: templateId, channel: z.enum(['email', 'inApp']).default('email') }),
+  z.strictObject({ kind: z.literal('offer'), id: stepId, offer: z.enum(CONTENT_KINDS), template: templateId, channel: z.enum(['email', 'inApp']).default('email') }),
   /** A pause before the next step; the lead's cadence tier stretches or shortens it. */
   z.strictObject({ kind: z.literal('wait'), id: stepId, duration: durationSchema }),
   /** Waits until the condition holds or the timeout passes; on timeout, jumps to onTimeout if set. */

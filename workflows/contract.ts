@@ -3,7 +3,7 @@
 // workflow ids built from business keys.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { HandoffOutcome, Reply } from '../core/engine';
+import { HANDOFF_OUTCOMES, type Reply } from '../core/engine';
 import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/events';
 import { profileUpdateSchema, type ProfileUpdate } from '../core/lead';
 import { RECYCLE_REASONS, type RecycleReason } from '../core/model';
@@ -20,7 +20,7 @@ export function leadWorkflowId(leadId: string): string {
 export const consentChangeSchema = z.object({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean(), source: z.string().min(1).max(100) });
 export const handoffOutcomeSchema = z.object({
   handoffId: z.string().min(1),
-  outcome: z.enum(['accepted', 'rejected', 'meeting_booked', 'expired']),
+  outcome: z.enum(HANDOFF_OUTCOMES),
   reasonCode: z.enum(RECYCLE_REASONS).optional(),
   note: z.string().max(2000).optional(),
 });
@@ -28,7 +28,7 @@ export const enrollSchema = z.object({ sequenceId: z.string().min(1).max(64) });
 export const exitSchema = z.object({ reason: z.string().min(1).max(200) });
 
 export type ConsentChange = z.infer<typeof consentChangeSchema>;
-export type HandoffOutcomeMessage = z.infer<typeof handoffOutcomeSchema> & { outcome: HandoffOutcome };
+export type HandoffOutcomeMessage = z.infer<typeof handoffOutcomeSchema>;
 
 export const eventSignal = defineSignal<[LeadEvent]>('event');
 export const profileUpdatedSignal = defineSignal<[ProfileUpdate]>('profileUpdated');
