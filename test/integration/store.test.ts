@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createHandoffActivities } from '../../activities/handoffs';
 import { createLeadActivities, publishCatalog } from '../../activities/store';
 import type { Lead } from '../../core/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
+import { leadWorkerOptions } from '../../workers/leadWorker';
 import { anyHourCatalog, eventually, leadState, withWorkers } from '../workflows/harness';
 
 let pool: Pool;
@@ -28,14 +29,16 @@ afterAll(async () => {
   await pool?.end();
 });
 
-const realActivities = () => ({ ...createLeadActivities({ pool, catalog }), ...createHandoffActivities({ pool }) });
+/** The lead queue runs production's worker options: real workflows, real PostgreSQL activities. */
+const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
+  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
 describe('the workflows writing to PostgreSQL', () => {
   it('records the stage history, the audit trail and the handoff task with its context, and closes it on rejection', async () => {
     const territoryRep = `rep-de-${randomUUID()}`;
     await pool.query("INSERT INTO reps (id, name, territories) VALUES ($1, 'Dana (DACH)', '{DE,AT,CH}')", [territoryRep]);
     const lead: Lead = { id: `lead-${randomUUID()}`, email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
-    await withWorkers({ client, nativeConnection }, { catalog, activities: realActivities() }, async ({ startLead }) => {
+    await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ startLead }) => {
       const handle = await startLead({ lead });
       await leadState(handle);
       await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} });

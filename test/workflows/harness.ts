@@ -2,7 +2,7 @@
 // boundary: the catalog is the real default library, and what would be written or sent is recorded.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivities } from '../../activities/types';
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/engine';
@@ -34,8 +34,8 @@ export interface HarnessOptions {
   /** Decides the outcome of each delivery; every touch is sent by default. */
   deliver?: (touch: Touch) => DeliveryResult;
   reps?: string[];
-  /** Real implementations to use instead of the recording ones (e.g. the Postgres store). */
-  activities?: Partial<LeadActivities & HandoffActivities>;
+  /** Runs the lead queue with these worker options (e.g. production's) instead of recording activities. */
+  leadWorker?: (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) => WorkerOptions;
 }
 
 /** Starts one worker per task queue (the lead queue and each channel's send queue) and runs `body`. */
@@ -85,7 +85,14 @@ export async function withWorkers<T>(
   };
   const workflowBundleCode = await workflowBundle();
   const workers = await Promise.all([
-    Worker.create({ connection: server.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff, ...options.activities } }),
+    Worker.create(
+      options.leadWorker?.(taskQueue, workflowBundleCode) ?? {
+        connection: server.nativeConnection,
+        taskQueue,
+        workflowBundle: workflowBundleCode,
+        activities: { ...lead, ...handoff },
+      },
+    ),
     // Each channel's sends run on a queue of their own, as in production.
     ...CHANNELS.map((channel) => Worker.create({ connection: server.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
   ]);
