@@ -4,7 +4,9 @@ import { ConfigError, parseConfig } from '../core/config';
 import { MissingToolError } from '../scripts/tools';
 import { defaultModel } from '../core/model';
 import { lintProject } from '../sequences/lint';
+import { exportHistory } from './history';
 import { InputError } from './inputs';
+import { runReplay } from './replay';
 import { runSimulate } from './simulate';
 import { start } from './start';
 
@@ -39,6 +41,31 @@ program
   .option('--json', 'print JSON instead of a timeline')
   .action((options) => {
     process.stdout.write(runSimulate(options));
+  });
+
+const history = program.command('history').description('workflow histories as JSON files');
+history
+  .command('export')
+  .description('write a workflow\'s history as JSON, as `temporal workflow show --output json` does (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)')
+  .argument('<workflowId>', 'e.g. lead-<leadId> or handoff-<leadId>-<n>')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .option('--run-id <id>', 'this run instead of the latest')
+  .action(async (workflowId: string, options: { out?: string; runId?: string }) => {
+    console.error(await exportHistory(workflowId, options));
+  });
+
+program
+  .command('replay')
+  .description('replay histories against the current workflow code; prints `ok` or `FAIL` per history and exits non-zero on any failure')
+  .argument('[paths...]', 'history JSON files, or folders of them (every *.json)')
+  .option('--workflow-id <id>', 'the latest run of this workflow on the server (repeatable)', (id: string, ids: string[] = []) => [...ids, id])
+  .option('--query <query>', 'every run this visibility query lists, e.g. \'WorkflowType="leadWorkflow"\'')
+  .option('--workflows <path>', 'the workflows module to replay against (default: workflows/index.ts)')
+  .action(async (paths: string[], options: { workflowId?: string[]; query?: string; workflows?: string }) => {
+    const summary = await runReplay(paths, options);
+    const total = summary.ok + summary.failed;
+    console.error(`replay: ${total} ${total === 1 ? 'history' : 'histories'}, ${summary.ok} ok, ${summary.failed} failed`);
+    if (summary.failed) process.exitCode = 1;
   });
 
 program.parseAsync().catch((err: unknown) => {

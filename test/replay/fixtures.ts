@@ -8,7 +8,7 @@ import { replayHistories, type ReplayOutcome } from '../../cli/replay';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
-/** Every fixture, by file name, with the workflow that recorded it. */
+/** The fixture of each scenario, by file name, with the workflow that recorded it (the folder may hold more). */
 export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
   'quiet-lead.json': 'leadWorkflow',
   're-engaged-lead.json': 'leadWorkflow',

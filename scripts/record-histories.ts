@@ -1,0 +1,209 @@
+// Records the replay fixtures: runs each scenario against the real workflows on a time-skipping
+// server (activities at their boundary, as in the workflow tests) and writes the histories to
+// test/replay/histories/ in the format of `temporal workflow show --output json`.
+//
+//   npm run record-histories                  # writes the fixtures that are missing
+//   npm run record-histories -- --overwrite   # records every fixture again
+//
+// A committed history stands for the runs already in production: re-record one only on purpose,
+// never to make a replay failure go away (guard the change with patched() instead).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { historyToJSON } from '../cli/history';
+import type { LeadEvent } from '../core/events';
+import type { Lead } from '../core/lead';
+import { anyHourCatalog, eventually, leadState, withWorkers, type HarnessContext } from '../test/workflows/harness';
+import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../workflows/contract';
+import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { startTimeSkippingServer } from './temporal';
+
+const HISTORIES_DIR = path.resolve(__dirname, '../test/replay/histories');
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/** One history to write: a run of a workflow (the latest when `runId` is absent) and its file name. */
+interface Recording {
+  file: string;
+  workflowId: string;
+  runId?: string;
+}
+
+interface Scenario {
+  name: string;
+  /** Drives the workflows; returns what to record once the workers have stopped. */
+  run(env: TestWorkflowEnvironment, ctx: HarnessContext): Promise<Recording[]>;
+}
+
+const buyer = (id: string): Lead => ({
+  id,
+  email: 'dana@northwind.example',
+  firstName: 'Dana',
+  title: 'Head of Operations',
+  industry: 'software',
+  companySize: 300,
+  country: 'DE',
+  timezone: 'Europe/Berlin',
+});
+
+async function event(env: TestWorkflowEnvironment, leadId: string, eventId: string, type: LeadEvent['type'], properties: Record<string, unknown> = {}): Promise<LeadEvent> {
+  return { eventId, leadId, type, occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties } as LeadEvent;
+}
+
+/** The handoff child once it has assigned a rep and waits for a decision. */
+function assignedTask(env: TestWorkflowEnvironment, handoffId: string) {
+  return eventually(async () => {
+    const task = await env.client.workflow.getHandle(handoffId).query(taskQuery);
+    return task.owner ? task : undefined;
+  });
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'quiet-lead',
+    async run(env, { startLead }) {
+      const lead = buyer('replay-quiet');
+      const handle = await startLead({ lead });
+      await env.sleep(70 * DAY);
+      expectThat((await leadState(handle)).tier === 'dormant', 'the quiet lead reaches the dormant tier');
+      return [{ file: 'quiet-lead.json', workflowId: handle.workflowId }];
+    },
+  },
+  {
+    name: 're-engaged-lead',
+    async run(env, { startLead }) {
+      // Fit low enough that the visit re-accelerates nurture without handing the lead to sales.
+      const lead: Lead = { id: 'replay-re-engaged', email: 'sam@example.org', title: 'Head of Operations' };
+      const handle = await startLead({ lead });
+      await env.sleep(9 * DAY);
+      expectThat((await leadState(handle)).tier === 'cooling', 'the lead cools before the visit');
+      await handle.signal(eventSignal, await event(env, lead.id, 'replay-re-engaged-1', 'page_view', { url: 'https://relay.example/pricing', category: 'pricing' }));
+      await env.sleep(1 * DAY);
+      expectThat((await leadState(handle)).tier === 'active', 'the pricing visit re-accelerates the lead');
+      return [{ file: 're-engaged-lead.json', workflowId: handle.workflowId }];
+    },
+  },
+  {
+    name: 'unsubscribe',
+    async run(env, { startLead }) {
+      const lead = buyer('replay-unsubscribe');
+      const handle = await startLead({ lead });
+      await env.sleep(4 * DAY);
+      await handle.signal(eventSignal, await event(env, lead.id, 'replay-unsubscribe-1', 'unsubscribe', { channel: 'email' }));
+      await env.sleep(20 * DAY);
+      expectThat((await leadState(handle)).consent.email === false, 'the unsubscribe closes email');
+      return [{ file: 'unsubscribe.json', workflowId: handle.workflowId }];
+    },
+  },
+  {
+    name: 'handoff-accepted',
+    async run(env, { startLead }) {
+      const lead = { ...buyer('replay-handoff-accepted'), title: 'VP Operations' };
+      const handle = await startLead({ lead });
+      await handle.signal(eventSignal, await event(env, lead.id, 'replay-handoff-accepted-1', 'demo_request'));
+      const handoffId = `handoff-${lead.id}-1`;
+      await assignedTask(env, handoffId);
+      await env.sleep(30 * 60 * 1000);
+      await env.client.workflow.getHandle(handoffId).signal(acceptSignal, { by: 'rep-ana' });
+      await env.client.workflow.getHandle(handoffId).result();
+      await env.sleep(HOUR);
+      expectThat((await leadState(handle)).stage === 'sql', 'the accepted lead becomes an SQL');
+      return [
+        { file: 'handoff-accepted.json', workflowId: handle.workflowId },
+        { file: 'handoff-accepted.handoff.json', workflowId: handoffId },
+      ];
+    },
+  },
+  {
+    name: 'handoff-rejected',
+    async run(env, { startLead }) {
+      const lead = { ...buyer('replay-handoff-rejected'), title: 'VP Operations' };
+      const handle = await startLead({ lead });
+      await handle.signal(eventSignal, await event(env, lead.id, 'replay-handoff-rejected-1', 'demo_request'));
+      const handoffId = `handoff-${lead.id}-1`;
+      await assignedTask(env, handoffId);
+      await env.client.workflow.getHandle(handoffId).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
+      await env.client.workflow.getHandle(handoffId).result();
+      await env.sleep(HOUR);
+      expectThat((await leadState(handle)).stage === 'recycled', 'the rejected lead is recycled');
+      // Past the reason's recontact delay, so the history holds the recycled lead's first touch.
+      await env.sleep(61 * DAY);
+      return [
+        { file: 'handoff-rejected.json', workflowId: handle.workflowId },
+        { file: 'handoff-rejected.handoff.json', workflowId: handoffId },
+      ];
+    },
+  },
+  {
+    name: 'continue-as-new',
+    async run(env, { startLead }) {
+      const lead: Lead = { id: 'replay-continue-as-new', email: 'kim@example.org', title: 'Analyst' };
+      // A short limit, so a handful of events rolls the lead over to new runs several times.
+      const handle = await startLead({ lead, options: { maxHistoryEvents: 60 } });
+      await leadState(handle);
+      const count = 24;
+      for (let i = 1; i <= count; i++) {
+        await handle.signal(eventSignal, await event(env, lead.id, `replay-continue-as-new-${i}`, 'page_view', { url: `https://relay.example/docs/${i % 5}`, category: 'docs' }));
+      }
+      await eventually(async () => ((await leadState(handle)).counters.events === count ? true : undefined));
+      await env.sleep(3 * DAY);
+      return [
+        { file: 'continue-as-new.json', workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+        { file: 'continue-as-new.last-run.json', workflowId: handle.workflowId },
+      ];
+    },
+  },
+];
+
+function expectThat(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`record-histories: expected that ${what}`);
+}
+
+async function main(overwrite: boolean): Promise<void> {
+  // The workers' own warnings (an old server's capabilities, send queues without workflows) are noise here.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  const env = await startTimeSkippingServer(LEAD_SEARCH_ATTRIBUTES);
+  try {
+    const catalog = anyHourCatalog();
+    const recorded: { file: string; json: string }[] = [];
+    for (const scenario of scenarios) {
+      const startedAt = Date.now();
+      const recordings = await withWorkers(env, { catalog }, (ctx) => scenario.run(env, ctx));
+      // Fetched after the workers stop and the harness has terminated the leads: closed histories.
+      for (const { file, workflowId, runId } of recordings) {
+        const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+        recorded.push({ file, json: `${historyToJSON(history)}\n` });
+        console.log(`${scenario.name}: ${file} (${history.events?.length ?? 0} events)`);
+      }
+      console.log(`${scenario.name}: recorded in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    }
+    const [first] = recorded.filter((r) => r.file === 'continue-as-new.json');
+    expectThat(first?.json.includes('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW') ?? false, 'the first run of the long-lived lead continues as new');
+    // Written only once every scenario has run, so a failed recording leaves the fixtures as they were.
+    fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+    const where = path.relative(process.cwd(), HISTORIES_DIR);
+    for (const { file, json } of recorded) {
+      const target = path.join(HISTORIES_DIR, file);
+      if (fs.existsSync(target) && !overwrite) {
+        console.log(`kept ${path.join(where, file)} (--overwrite replaces it)`);
+        continue;
+      }
+      fs.writeFileSync(target, json);
+      console.log(`wrote ${path.join(where, file)} (${(json.length / 1024).toFixed(0)} KB)`);
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+const args = process.argv.slice(2);
+const unknown = args.find((arg) => arg !== '--overwrite');
+if (unknown !== undefined) {
+  console.error(`record-histories: unknown argument ${unknown} (the only option is --overwrite)`);
+  process.exit(2);
+}
+main(args.includes('--overwrite')).catch((err: unknown) => {
+  console.error(`record-histories: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
