@@ -62,6 +62,12 @@ describe('the workflows writing to PostgreSQL', () => {
       expect(activity.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['enterSequence', 'exitSequence', 'handoffNotified']));
       const { rows } = await pool.query('SELECT stage, sequence_id FROM leads WHERE id = $1', [lead.id]);
       expect(rows[0]).toEqual({ stage: 'recycled', sequence_id: null });
+      // Engineers find leads by stage with `temporal workflow list --query`.
+      const listed = await eventually(async () => {
+        for await (const run of client.workflow.list({ query: `NurtureStage = 'recycled' AND WorkflowId = '${handle.workflowId}'` })) return run;
+        return undefined;
+      });
+      expect(listed.searchAttributes).toMatchObject({ NurtureStage: ['recycled'], NurtureTier: ['active'] });
     });
   });
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LeadEvent } from '../../core/events';
 import type { Lead } from '../../core/lead';
-import { eventSignal } from '../../workflows/contract';
-import { anyHourCatalog, leadState, useTimeSkippingServer, withWorkers } from './harness';
+import { enrollUpdate, eventSignal, exitUpdate, leadWorkflowId } from '../../workflows/contract';
+import { sendLeadEvent, upsertLead } from '../../workflows/client';
+import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;
 const env = useTimeSkippingServer();
@@ -12,7 +13,7 @@ function buyer(): Lead {
   return { id: `lead-${randomUUID()}`, email: 'dana@northwind.example', firstName: 'Dana', title: 'Head of Operations', industry: 'software', companySize: 300, country: 'DE', timezone: 'Europe/Berlin' };
 }
 
-function pricingView(lead: Lead, at: number): LeadEvent {
+function pricingView(lead: Pick<Lead, 'id'>, at: number): LeadEvent {
   return { eventId: randomUUID(), leadId: lead.id, type: 'page_view', occurredAt: new Date(at).toISOString(), properties: { url: 'https://relay.example/pricing', category: 'pricing' } };
 }
 
@@ -71,6 +72,47 @@ describe('lead workflow, re-engagement and exits', () => {
       expect(view.consent.email).toBe(false);
       expect(view.consentReasons.email).toBe('unsubscribe');
       expect(recorder.decisions).toContainEqual(expect.objectContaining({ type: 'touchSkipped', reason: 'no_consent:unsubscribe' }));
+    });
+  });
+});
+
+describe('lead workflow, messages', () => {
+  it('starts on the first event of an unknown lead and never starts a second workflow for it', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    await withWorkers(env(), { catalog }, async ({ taskQueue }) => {
+      const client = env().client;
+      const runs = [
+        await sendLeadEvent(client, pricingView({ id: leadId }, await env().currentTimeMs()), { taskQueue }),
+        await sendLeadEvent(client, pricingView({ id: leadId }, await env().currentTimeMs()), { taskQueue }),
+        await upsertLead(client, { id: leadId, firstName: 'Lou', title: 'CTO' }, { taskQueue }),
+      ];
+      expect(new Set(runs).size).toBe(1);
+      const handle = client.workflow.getHandle(leadWorkflowId(leadId));
+      const view = await eventually(async () => {
+        const current = await leadState(handle);
+        return current.counters.events === 2 ? current : undefined;
+      });
+      expect(view.scores.parts).toContainEqual({ rule: 'fit:title~cto', points: 20 });
+      expect((await handle.describe()).runId).toBe(runs[0]);
+      await handle.terminate('test over');
+    });
+  });
+
+  it('answers enroll and exit updates with acceptance or a clear rejection', async () => {
+    const lead = buyer();
+    await withWorkers(env(), { catalog }, async ({ startLead }) => {
+      const handle = await startLead({ lead });
+      await leadState(handle);
+      expect(await handle.executeUpdate(enrollUpdate, { args: [{ sequenceId: 'it-security' }] })).toEqual({ accepted: true });
+      expect((await leadState(handle)).sequence).toMatchObject({ id: 'it-security', step: expect.any(String) });
+      expect(await handle.executeUpdate(enrollUpdate, { args: [{ sequenceId: 'nope' }] })).toEqual({ accepted: false, reason: 'unknown sequence "nope"' });
+      // A malformed request is refused by the validator, before it reaches the history.
+      await expect(handle.executeUpdate(enrollUpdate, { args: [{ sequenceId: '' }] })).rejects.toMatchObject({ cause: expect.objectContaining({ message: expect.stringMatching(/sequenceId/) }) });
+      expect(await handle.executeUpdate(exitUpdate, { args: [{ reason: 'moved to a partner' }] })).toEqual({ accepted: true });
+      const view = await leadState(handle);
+      expect(view.sequence).toBeUndefined();
+      expect(view.history[view.history.length - 1]).toMatchObject({ id: 'it-security', reason: 'manual: moved to a partner' });
+      expect(await handle.executeUpdate(exitUpdate, { args: [{ reason: 'again' }] })).toEqual({ accepted: false, reason: 'the lead is in no sequence' });
     });
   });
 });
