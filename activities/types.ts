@@ -26,7 +26,13 @@ export type DeliveryResult =
   | { status: 'failed'; reason: SendFailure; detail?: string };
 
 export interface DeliveryActivities {
-  deliverTouch(request: { workflowId: string; touch: Touch; lead: Omit<Lead, 'id'> & { id: string } }): Promise<DeliveryResult>;
+  deliverTouch(request: {
+    workflowId: string;
+    touch: Touch;
+    lead: Lead;
+    /** For personal lines in templates: the last download, the last page read. */
+    context?: Record<string, unknown>;
+  }): Promise<DeliveryResult>;
 }
 
 /** Sends run on one task queue per channel, so each provider's rate limit is set on its own queue. */

@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { DeliveryActivities, LeadActivities } from '../activities/types';
+import type { DeliveryActivities, DeliveryResult, LeadActivities } from '../activities/types';
 import { sendTaskQueue } from '../activities/types';
 import { createLead, scoresOf, step, type Catalog, type Command, type EngineInput, type EngineOutput, type Reply } from '../core/engine';
 import { iso } from '../core/duration';
@@ -177,11 +177,19 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
   }
 
   async function deliver(touch: Extract<Command, { type: 'send' }>['touch'], current: LeadState): Promise<void> {
-    const result = await deliveryByChannel[touch.channel].deliverTouch({
-      workflowId: workflowInfo().workflowId,
-      touch,
-      lead: { id: current.leadId, ...current.profile },
-    });
+    let result: DeliveryResult;
+    try {
+      result = await deliveryByChannel[touch.channel].deliverTouch({
+        workflowId: workflowInfo().workflowId,
+        touch,
+        lead: { id: current.leadId, ...current.profile },
+        context: { lastDownload: current.recent.downloads.at(-1), lastPage: current.recent.pages.at(-1) },
+      });
+    } catch (err) {
+      // Out of retries, or refused for good (no such channel here): the lead lives on without it.
+      log.error('touch not delivered', { idempotencyKey: touch.idempotencyKey, error: (err as Error).message });
+      return;
+    }
     // A permanent failure is news for the engine: it closes the channel with the reason.
     if (result.status === 'failed') inbox.push({ input: { kind: 'sendFailed', channel: touch.channel, reason: result.reason, detail: result.detail } });
   }

@@ -1,0 +1,84 @@
+// Email through nodemailer: the touch's template rendered in the layout, links rewritten to signed
+// click redirects (the originals recorded for the send), an open pixel, one-click unsubscribe
+// headers (RFC 8058) and a Message-ID derived from the send's idempotency key.
+import { createHash } from 'node:crypto';
+import type { SendMailOptions } from 'nodemailer';
+import type { Touch } from '../../core/engine';
+import type { Lead } from '../../core/lead';
+import type { TemplateRenderer } from '../../sequences/templates';
+import { signToken, type LinkToken } from '../tokens';
+
+export interface EmailSettings {
+  /** `Name <address>` the email comes from. */
+  from: string;
+  sender: { name: string; company: string; address: string };
+  /** Base URL of the API's public tracking and unsubscribe routes. */
+  publicUrl: string;
+  signingSecret: string;
+  /** Mailbox for mailto: unsubscribes, e.g. unsubscribe@relay.example. */
+  unsubscribeMailbox: string;
+  /** Where each middle offer (pricing guide, checklist, …) is downloaded. */
+  offers: Partial<Record<string, string>>;
+}
+
+export interface ComposedEmail {
+  message: SendMailOptions;
+  /** The URLs the click redirects of this email may lead to, by index. */
+  links: string[];
+}
+
+export function composeEmail(touch: Touch, lead: Lead, context: Record<string, unknown>, renderer: TemplateRenderer, settings: EmailSettings): ComposedEmail {
+  const link = (kind: LinkToken['kind'], extra: Partial<LinkToken> = {}) =>
+    signToken({ kind, send: touch.idempotencyKey, leadId: touch.leadId, channel: touch.channel, ...extra }, settings.signingSecret);
+  const base = settings.publicUrl.replace(/\/$/, '');
+  const unsubscribeUrl = `${base}/u/${link('unsubscribe')}`;
+  const optDownUrl = `${base}/u/${link('optDown')}`;
+  const offerUrl = touch.offer ? settings.offers[touch.offer] : undefined;
+  if (touch.offer && !offerUrl) throw new Error(`no URL is configured for the offer ${touch.offer}`);
+
+  const rendered = renderer.renderEmail(touch.template!, {
+    lead,
+    context,
+    links: { unsubscribe: unsubscribeUrl, optDown: optDownUrl, ...(offerUrl ? { offer: offerUrl } : {}) },
+    sender: settings.sender,
+  });
+
+  // Every outside link goes through a click redirect that may only lead back to it.
+  const links: string[] = [];
+  const html = rendered.html
+    .replace(/href="(https?:\/\/[^"]+)"/g, (match, url: string) => {
+      if (url.startsWith(`${base}/u/`)) return match;
+      const original = url.replace(/&amp;/g, '&');
+      let index = links.indexOf(original);
+      if (index < 0) index = links.push(original) - 1;
+      return `href="${base}/t/c/${link('click', { link: index })}"`;
+    })
+    .replace('</body>', `<img src="${base}/t/o/${link('open')}" width="1" height="1" alt="" style="display:none"></body>`);
+
+  const domain = settings.unsubscribeMailbox.split('@')[1] ?? 'localhost';
+  return {
+    links,
+    message: {
+      from: settings.from,
+      to: lead.firstName ? { name: [lead.firstName, lead.lastName].filter(Boolean).join(' '), address: lead.email! } : lead.email!,
+      subject: rendered.subject,
+      html,
+      text: rendered.text,
+      messageId: `<${createHash('sha256').update(touch.idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`,
+      headers: {
+        'List-Unsubscribe': `<mailto:${settings.unsubscribeMailbox}?subject=unsubscribe-${link('unsubscribe')}>, <${unsubscribeUrl}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    },
+  };
+}
+
+/**
+ * Whether an SMTP failure is permanent, and what it says about the lead: a refused recipient is an
+ * invalid address, any other 5xx a hard bounce. Undefined means transient (4xx, network): retry.
+ */
+export function permanentEmailFailure(err: unknown): 'invalid_address' | 'hard_bounce' | undefined {
+  const { responseCode, command } = err as { responseCode?: number; command?: string };
+  if (!responseCode || responseCode < 500) return undefined;
+  return command === 'RCPT TO' ? 'invalid_address' : 'hard_bounce';
+}

@@ -1,0 +1,49 @@
+// The sends ledger: one row per touch under its idempotency key, claimed before the provider call
+// and marked after, so a retried activity or a replayed command never reaches the provider twice.
+// The window that remains: a worker that dies after the provider accepted a message and before the
+// row is marked sends it again on retry (the Message-ID stays the same, so mail systems can tell).
+import type { Pool } from 'pg';
+import type { Touch } from '../core/engine';
+
+export type LedgerStatus = 'claimed' | 'sent' | 'failed' | 'suppressed';
+
+export interface Claim {
+  /** True when this attempt owns the send: new, or left claimed by an attempt that died. */
+  mayDeliver: boolean;
+  status: LedgerStatus;
+  error?: string;
+}
+
+export async function claimSend(pool: Pool, workflowId: string, touch: Touch, links: string[] = []): Promise<Claim> {
+  const inserted = await pool.query(
+    `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, template, status, reason, links)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'claimed', $10, $11)
+     ON CONFLICT (idempotency_key) DO NOTHING`,
+    [touch.idempotencyKey, touch.leadId, workflowId, touch.sequenceId, touch.sequenceVersion, touch.stepId, touch.touchNumber, touch.channel, touch.template ?? null, touch.why, JSON.stringify(links)],
+  );
+  if (inserted.rowCount === 1) return { mayDeliver: true, status: 'claimed' };
+  const { rows } = await pool.query<{ status: LedgerStatus; error: string | null }>('SELECT status, error FROM sends WHERE idempotency_key = $1', [touch.idempotencyKey]);
+  const status = rows[0]!.status;
+  return { mayDeliver: status === 'claimed', status, ...(rows[0]!.error ? { error: rows[0]!.error } : {}) };
+}
+
+export async function markSend(pool: Pool, idempotencyKey: string, status: Exclude<LedgerStatus, 'claimed'>, detail: { providerId?: string; error?: string } = {}): Promise<void> {
+  await pool.query('UPDATE sends SET status = $2, provider_id = $3, error = $4, completed_at = now() WHERE idempotency_key = $1', [
+    idempotencyKey,
+    status,
+    detail.providerId ?? null,
+    detail.error ?? null,
+  ]);
+}
+
+/** Whether the lead may not be contacted on the channel: checked right before the provider call. */
+export async function isSuppressed(pool: Pool, leadId: string, channel: string): Promise<boolean> {
+  const { rowCount } = await pool.query("SELECT 1 FROM suppressions WHERE lead_id = $1 AND channel IN ($2, 'all')", [leadId, channel]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The URLs recorded for a send: the only places its click redirects may lead. */
+export async function recordedLinks(pool: Pool, idempotencyKey: string): Promise<string[] | undefined> {
+  const { rows } = await pool.query<{ links: string[] }>('SELECT links FROM sends WHERE idempotency_key = $1', [idempotencyKey]);
+  return rows[0]?.links;
+}
