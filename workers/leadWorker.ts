@@ -15,7 +15,11 @@ export interface LeadWorkerDependencies {
   catalog: Catalog;
   /** A prebuilt bundle (production, tests); the workflows are bundled at start otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Idle leads beyond this many are evicted from memory and replayed when they wake. */
+  /**
+   * Idle leads beyond this many are evicted from memory and replayed when they wake. Each cached
+   * lead holds its own copy of the workflow modules, about 7 MB today (bench/workflows), mostly the
+   * time-zone database; the default keeps a worker near 2 GB.
+   */
   maxCachedWorkflows?: number;
 }
 
@@ -26,6 +30,6 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
     taskQueue: deps.taskQueue ?? LEAD_TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool }) },
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? 1_000,
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? 300,
   };
 }
