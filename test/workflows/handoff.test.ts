@@ -31,7 +31,7 @@ describe('sales handoff', () => {
       const handle = await startLead({ lead: subject });
       await handle.signal(eventSignal, await demoRequest(subject.id));
       await handle.signal(eventSignal, await demoRequest(subject.id));
-      const view = await leadState(handle);
+      const view = await leadState(handle, (current) => current.counters.events === 2);
       expect(view.openHandoff?.id).toBe(`handoff-${subject.id}-1`);
       const task = await assignedTask(`handoff-${subject.id}-1`);
       expect(task).toMatchObject({ status: 'open', leadId: subject.id, owner: 'rep-ana', escalations: 0 });
@@ -43,12 +43,11 @@ describe('sales handoff', () => {
       await env().sleep(30 * 60 * 1000);
       await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(acceptSignal, { by: 'rep-ana' });
       await env().sleep(HOUR);
-      const accepted = await leadState(handle);
+      const accepted = await leadState(handle, (current) => current.openHandoff === undefined);
       expect(accepted.stage).toBe('sql');
       expect(accepted.openHandoff).toBeUndefined();
       expect(accepted.sequence).toBeUndefined();
       expect(recorder.touches).toHaveLength(sent);
-      await env().client.workflow.getHandle(`handoff-${subject.id}-1`).terminate().catch(() => undefined);
     });
   });
 
@@ -61,7 +60,7 @@ describe('sales handoff', () => {
       const rejectedAt = await env().currentTimeMs();
       await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
       await env().sleep(HOUR);
-      const recycled = await leadState(handle);
+      const recycled = await leadState(handle, (current) => current.openHandoff === undefined);
       expect(recycled.stage).toBe('recycled');
       expect(Date.parse(recycled.recontactAt!) - rejectedAt).toBeGreaterThanOrEqual(60 * DAY - HOUR);
       const sentAtRejection = recorder.touches.length;
@@ -88,8 +87,7 @@ describe('sales handoff', () => {
       await env().sleep(3 * HOUR);
       const closed = recorder.handoffCalls.find((c) => c.name === 'closeHandoffTask');
       expect(closed?.args).toMatchObject({ status: 'no_response' });
-      const view = await leadState(handle);
-      expect(view.openHandoff).toBeUndefined();
+      const view = await leadState(handle, (current) => current.openHandoff === undefined);
       expect(view.stage).toBe('recycled');
     });
   });

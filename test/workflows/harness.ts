@@ -106,18 +106,25 @@ export async function withWorkers<T>(
     try {
       return await body({ taskQueue, recorder, startLead });
     } finally {
-      await Promise.allSettled(started.map((handle) => handle.terminate('test over')));
+      // Handoff children too: they outlive their lead by design (parent-close policy ABANDON).
+      const handoffIds = recorder.handoffCalls.filter((c) => c.name === 'openHandoffTask').map((c) => (c.args as { handoff: { id: string } }).handoff.id);
+      const children = handoffIds.map((id) => server.client.workflow.getHandle(id));
+      await Promise.allSettled([...started, ...children].map((handle) => handle.terminate('test over')));
     }
   };
   const [first, ...rest] = workers;
   return rest.reduce((promise, worker) => worker.runUntil(promise), first!.runUntil(run()));
 }
 
-/** The lead's state, once its run has loaded the catalog and answers queries. */
-export function leadState(handle: WorkflowHandle<typeof leadWorkflow>): Promise<LeadView> {
+/**
+ * The lead's state once its run answers queries and, if given, `settled` holds: a signal is folded
+ * in by a workflow task of its own, which a query may overtake.
+ */
+export function leadState(handle: WorkflowHandle<typeof leadWorkflow>, settled: (view: LeadView) => boolean = () => true): Promise<LeadView> {
   return eventually(async () => {
     try {
-      return await handle.query(stateQuery);
+      const view = await handle.query(stateQuery);
+      return settled(view) ? view : undefined;
     } catch (err) {
       if (String((err as Error).cause ?? err).includes('still starting')) return undefined;
       throw err;

@@ -47,7 +47,7 @@ describe('lead workflow, re-engagement and exits', () => {
       const sentBefore = recorder.touches.length;
       const visitAt = await env().currentTimeMs();
       await handle.signal(eventSignal, pricingView(lead, visitAt));
-      expect((await leadState(handle)).tier).toBe('active');
+      await leadState(handle, (current) => current.tier === 'active');
       await env().sleep(1 * DAY);
       const after = await leadState(handle);
       expect(after.tier).toBe('active');
@@ -65,7 +65,7 @@ describe('lead workflow, re-engagement and exits', () => {
       const sent = recorder.touches.length;
       expect(sent).toBeGreaterThanOrEqual(2);
       await handle.signal(eventSignal, { eventId: randomUUID(), leadId: lead.id, type: 'unsubscribe', occurredAt: new Date(await env().currentTimeMs()).toISOString(), properties: { channel: 'email' } });
-      expect((await leadState(handle)).consent.email).toBe(false);
+      await leadState(handle, (current) => current.consent.email === false);
       await env().sleep(40 * DAY);
       expect(recorder.touches.filter((t) => t.channel === 'email')).toHaveLength(sent);
       const view = await leadState(handle);

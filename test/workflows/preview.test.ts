@@ -29,7 +29,7 @@ describe('the preview', () => {
         const signalled = { ...event, eventId: randomUUID(), leadId: lead.id, occurredAt: new Date(await env().currentTimeMs()).toISOString() } as LeadEvent;
         events.push(signalled);
         await handle.signal(eventSignal, signalled);
-        await leadState(handle);
+        await leadState(handle, (current) => current.counters.events === events.length);
       }
       await env().sleep(start + 60 * DAY - (await env().currentTimeMs()));
 
