@@ -1,7 +1,7 @@
 // `nurture simulate`: runs the engine over a lead's timeline with no server, the same reducer the
 // lead workflow runs, so a marketer's preview cannot disagree with production.
 import { durationMs, iso } from './duration';
-import { createLead, scoresOf, step, type Catalog, type Command, type EngineOutput } from './engine';
+import { createLead, scoresOf, step, type Catalog, type Command, type EngineInput, type EngineOutput } from './engine';
 import type { LeadEvent } from './events';
 import type { Lead } from './lead';
 import type { LeadState } from './state';
@@ -27,30 +27,76 @@ export interface SimulationResult {
   final: { scores: { fit: number; intent: number; total: number }; tier: string; stage: string; sequence?: string; holdout: boolean };
 }
 
-export function simulate(options: SimulationOptions): SimulationResult {
-  const { catalog } = options;
-  const end = options.start + durationMs(options.until);
-  // Stable by time: events that happened at the same instant keep their file order.
-  const events = options.events
-    .map((event, order) => ({ event, at: Date.parse(event.occurredAt), order }))
-    .sort((a, b) => a.at - b.at || a.order - b.order);
-  const result: SimulationResult = { touches: [], stages: [], handoffs: [], notes: [], final: undefined as never };
+/** An input due at an instant; a function is resolved against the state at that instant (or skipped). */
+export interface TimedInput {
+  at: number;
+  input: EngineInput | ((state: LeadState) => EngineInput | undefined);
+}
 
-  let output = createLead(options.lead, options.start, catalog, options.sequenceId);
-  let state = collect(output, result);
-  let wakeAt = nextWake(output);
+export interface TimelineStep {
+  now: number;
+  input: EngineInput;
+  before: LeadState;
+  output: EngineOutput;
+}
+
+export interface TimelineOptions {
+  catalog: Catalog;
+  lead: Lead;
+  start: number;
+  /** Absolute end instant, inclusive. */
+  end: number;
+  inputs: TimedInput[];
+  sequenceId?: string;
+}
+
+/**
+ * The engine's clock without a server: creates the lead at `start`, then feeds each input at its
+ * instant and a wake at each wake-up, until `end`. What is due runs before what arrives at the same
+ * instant, as in the lead workflow; inputs at the same instant keep their given order.
+ */
+export function runTimeline(options: TimelineOptions): { created: EngineOutput; steps: TimelineStep[]; state: LeadState } {
+  const { catalog } = options;
+  const inputs = options.inputs.map((item, order) => ({ ...item, order })).sort((a, b) => a.at - b.at || a.order - b.order);
+  const created = createLead(options.lead, options.start, catalog, options.sequenceId);
+  const steps: TimelineStep[] = [];
+  let state = created.state;
+  let wakeAt = nextWake(created);
   let clock = options.start;
   let next = 0;
   for (;;) {
-    const eventAt = next < events.length ? Math.max(events[next]!.at, clock) : Infinity;
-    const at = Math.min(eventAt, wakeAt ?? Infinity);
-    if (at === Infinity || at > end) break;
+    const inputAt = next < inputs.length ? Math.max(inputs[next]!.at, clock) : Infinity;
+    const at = Math.min(inputAt, wakeAt ?? Infinity);
+    if (at === Infinity || at > options.end) break;
     clock = at;
-    // What is due runs before what arrives at the same instant.
-    output = wakeAt !== undefined && wakeAt <= eventAt ? step(state, { kind: 'wake' }, clock, catalog) : step(state, { kind: 'event', event: events[next++]!.event }, clock, catalog);
-    state = collect(output, result);
+    let input: EngineInput | undefined;
+    if (wakeAt !== undefined && wakeAt <= inputAt) input = { kind: 'wake' };
+    else {
+      const given = inputs[next++]!.input;
+      input = typeof given === 'function' ? given(state) : given;
+    }
+    if (!input) continue;
+    const output = step(state, input, clock, catalog);
+    steps.push({ now: clock, input, before: state, output });
+    state = output.state;
     wakeAt = nextWake(output);
   }
+  return { created, steps, state };
+}
+
+export function simulate(options: SimulationOptions): SimulationResult {
+  const { catalog } = options;
+  const end = options.start + durationMs(options.until);
+  const result: SimulationResult = { touches: [], stages: [], handoffs: [], notes: [], final: undefined as never };
+  const { created, steps, state } = runTimeline({
+    catalog,
+    lead: options.lead,
+    start: options.start,
+    end,
+    sequenceId: options.sequenceId,
+    inputs: options.events.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } })),
+  });
+  for (const output of [created, ...steps.map((s) => s.output)]) collect(output, result);
 
   const scores = scoresOf(state, end, catalog.model);
   result.final = {
@@ -67,7 +113,7 @@ function nextWake(output: EngineOutput): number | undefined {
   return output.commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
 }
 
-function collect(output: EngineOutput, result: SimulationResult): LeadState {
+function collect(output: EngineOutput, result: SimulationResult): void {
   for (const command of output.commands) {
     switch (command.type) {
       case 'send': {
@@ -98,5 +144,4 @@ function collect(output: EngineOutput, result: SimulationResult): LeadState {
         break;
     }
   }
-  return output.state;
 }

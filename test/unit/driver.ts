@@ -1,9 +1,10 @@
 // Shared helpers for the unit tests of the pure core: builders for leads and events, and a driver
-// that feeds a timeline to the reducer exactly like core/simulate.ts does (what is due runs before
-// what arrives at the same instant), keeping every step's input, state before and output.
-import { createLead, step, type Catalog, type Command, type EngineInput, type EngineOutput, type HandoffOutcome, type Touch } from '../../core/engine';
+// that runs a timeline through core/simulate.ts's own clock (runTimeline), keeping every step's
+// input, state before and output.
+import type { Catalog, Command, EngineInput, EngineOutput, HandoffOutcome, Touch } from '../../core/engine';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/duration';
 import { leadEventSchema, type LeadEvent } from '../../core/events';
+import { runTimeline } from '../../core/simulate';
 import { leadSchema, type Lead } from '../../core/lead';
 import type { RecycleReason } from '../../core/model';
 import type { LeadState } from '../../core/state';
@@ -48,6 +49,7 @@ export interface TimedInput {
   input: DriverInput;
 }
 
+
 export interface Trace {
   /** The engine's now for this reduction. */
   now: number;
@@ -72,46 +74,18 @@ export interface DriveResult {
   state: LeadState;
 }
 
-export function wakeOf(output: EngineOutput): number | undefined {
-  return output.commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
+/** Runs the reducer over a timeline with simulate()'s own clock, keeping a full trace. */
+export function drive(options: DriveOptions): DriveResult {
+  const { created, steps, state } = runTimeline({
+    ...options,
+    inputs: (options.inputs ?? []).map(({ at, input }) => ({ at, input: input.kind === 'closeOpenHandoff' ? closeOpenHandoff(input) : input })),
+  });
+  return { traces: [{ now: options.start, input: 'create', output: created }, ...steps], state };
 }
 
-/** Runs the reducer over a timeline the way simulate() does, but with any input and a full trace. */
-export function drive(options: DriveOptions): DriveResult {
-  const { catalog } = options;
-  const inputs = (options.inputs ?? []).map((item, order) => ({ ...item, order })).sort((a, b) => a.at - b.at || a.order - b.order);
-  const traces: Trace[] = [];
-  let output = createLead(options.lead, options.start, catalog, options.sequenceId);
-  traces.push({ now: options.start, input: 'create', output });
-  let state = output.state;
-  let wakeAt = wakeOf(output);
-  let clock = options.start;
-  let next = 0;
-  for (;;) {
-    const inputAt = next < inputs.length ? Math.max(inputs[next]!.at, clock) : Infinity;
-    const when = Math.min(inputAt, wakeAt ?? Infinity);
-    if (when === Infinity || when > options.end) break;
-    clock = when;
-    let input: EngineInput;
-    if (wakeAt !== undefined && wakeAt <= inputAt) {
-      input = { kind: 'wake' };
-    } else {
-      const given = inputs[next++]!.input;
-      if (given.kind === 'closeOpenHandoff') {
-        const open = state.handoffs.open;
-        if (!open) continue;
-        input = { kind: 'handoffOutcome', handoffId: open.id, outcome: given.outcome, ...(given.reasonCode ? { reasonCode: given.reasonCode } : {}) };
-      } else {
-        input = given;
-      }
-    }
-    const before = state;
-    output = step(state, input, clock, catalog);
-    traces.push({ now: clock, input, before, output });
-    state = output.state;
-    wakeAt = wakeOf(output);
-  }
-  return { traces, state };
+function closeOpenHandoff(input: CloseOpenHandoff) {
+  return (state: LeadState): EngineInput | undefined =>
+    state.handoffs.open && { kind: 'handoffOutcome', handoffId: state.handoffs.open.id, outcome: input.outcome, ...(input.reasonCode ? { reasonCode: input.reasonCode } : {}) };
 }
 
 export const events = (...list: LeadEvent[]): TimedInput[] => list.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } }));
