@@ -14,8 +14,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { historyToJSON } from '../cli/history';
 import type { LeadEvent } from '../core/events';
 import type { Lead } from '../core/lead';
-import { anyHourCatalog, eventually, leadState, withWorkers, type HarnessContext } from '../test/workflows/harness';
-import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../workflows/contract';
+import { anyHourCatalog, assignedTask, eventually, leadState, withWorkers, type HarnessContext } from '../test/workflows/harness';
+import { acceptSignal, eventSignal, rejectSignal } from '../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 import { startTimeSkippingServer } from './temporal';
 
@@ -49,14 +49,6 @@ const buyer = (id: string): Lead => ({
 
 async function event(env: TestWorkflowEnvironment, leadId: string, eventId: string, type: LeadEvent['type'], properties: Record<string, unknown> = {}): Promise<LeadEvent> {
   return { eventId, leadId, type, occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties } as LeadEvent;
-}
-
-/** The handoff child once it has assigned a rep and waits for a decision. */
-function assignedTask(env: TestWorkflowEnvironment, handoffId: string) {
-  return eventually(async () => {
-    const task = await env.client.workflow.getHandle(handoffId).query(taskQuery);
-    return task.owner ? task : undefined;
-  });
 }
 
 const scenarios: Scenario[] = [
@@ -103,7 +95,7 @@ const scenarios: Scenario[] = [
       const handle = await startLead({ lead });
       await handle.signal(eventSignal, await event(env, lead.id, 'replay-handoff-accepted-1', 'demo_request'));
       const handoffId = `handoff-${lead.id}-1`;
-      await assignedTask(env, handoffId);
+      await assignedTask(env.client, handoffId);
       await env.sleep(30 * 60 * 1000);
       await env.client.workflow.getHandle(handoffId).signal(acceptSignal, { by: 'rep-ana' });
       await env.client.workflow.getHandle(handoffId).result();
@@ -122,7 +114,7 @@ const scenarios: Scenario[] = [
       const handle = await startLead({ lead });
       await handle.signal(eventSignal, await event(env, lead.id, 'replay-handoff-rejected-1', 'demo_request'));
       const handoffId = `handoff-${lead.id}-1`;
-      await assignedTask(env, handoffId);
+      await assignedTask(env.client, handoffId);
       await env.client.workflow.getHandle(handoffId).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
       await env.client.workflow.getHandle(handoffId).result();
       await env.sleep(HOUR);

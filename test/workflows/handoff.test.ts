@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Lead } from '../../core/lead';
 import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../../workflows/contract';
-import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';
+import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -10,14 +10,6 @@ const catalog = anyHourCatalog();
 
 function lead(): Lead {
   return { id: `lead-${randomUUID()}`, email: 'dana@northwind.example', firstName: 'Dana', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
-}
-
-/** The handoff task once the child workflow has assigned a rep. */
-function assignedTask(handoffId: string) {
-  return eventually(async () => {
-    const task = await env().client.workflow.getHandle(handoffId).query(taskQuery);
-    return task.owner ? task : undefined;
-  });
 }
 
 async function demoRequest(leadId: string) {
@@ -33,7 +25,7 @@ describe('sales handoff', () => {
       await handle.signal(eventSignal, await demoRequest(subject.id));
       const view = await leadState(handle, (current) => current.counters.events === 2);
       expect(view.openHandoff?.id).toBe(`handoff-${subject.id}-1`);
-      const task = await assignedTask(`handoff-${subject.id}-1`);
+      const task = await assignedTask(env().client, `handoff-${subject.id}-1`);
       expect(task).toMatchObject({ status: 'open', leadId: subject.id, owner: 'rep-ana', escalations: 0 });
       expect(recorder.handoffCalls.filter((c) => c.name === 'openHandoffTask')).toHaveLength(1);
       const opened = recorder.handoffCalls.find((c) => c.name === 'openHandoffTask')!.args as { handoff: { reason: string; scores: { total: number } } };
@@ -56,7 +48,7 @@ describe('sales handoff', () => {
     await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead: subject });
       await handle.signal(eventSignal, await demoRequest(subject.id));
-      await assignedTask(`handoff-${subject.id}-1`);
+      await assignedTask(env().client, `handoff-${subject.id}-1`);
       const rejectedAt = await env().currentTimeMs();
       await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
       await env().sleep(HOUR);
@@ -78,7 +70,7 @@ describe('sales handoff', () => {
     await withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
       const handle = await startLead({ lead: subject, options: { handoff: { sla: '1h', maxEscalations: 2 } } });
       await handle.signal(eventSignal, await demoRequest(subject.id));
-      await assignedTask(`handoff-${subject.id}-1`);
+      await assignedTask(env().client, `handoff-${subject.id}-1`);
       await env().sleep(90 * 60 * 1000);
       const task = await env().client.workflow.getHandle(`handoff-${subject.id}-1`).query(taskQuery);
       expect(task.escalations).toBe(1);

@@ -10,8 +10,8 @@ import { CHANNELS } from '../../core/events';
 import { startTimeSkippingServer } from '../../scripts/temporal';
 import { defaultCatalog } from '../../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { leadWorkflowId, stateQuery, type LeadView } from '../../workflows/contract';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView } from '../../workflows/contract';
 import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -171,4 +171,12 @@ export function useTimeSkippingServer(): () => TestWorkflowEnvironment {
     if (!env) throw new Error('the time-skipping server is not started yet');
     return env;
   };
+}
+
+/** The handoff task once the child workflow has assigned a rep and waits for a decision. */
+export function assignedTask(client: Client, handoffId: string): Promise<HandoffTaskView> {
+  return eventually(async () => {
+    const task = await client.workflow.getHandle(handoffId).query(taskQuery);
+    return task.owner ? task : undefined;
+  });
 }
