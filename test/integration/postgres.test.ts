@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Pool } from 'pg';
 
 let pool: Pool;
@@ -33,5 +38,18 @@ describe('PostgreSQL', () => {
     const insert = "INSERT INTO events (event_id, lead_id, type, occurred_at) VALUES ('evt-dup', 'l1', 'page_view', now()) ON CONFLICT DO NOTHING";
     expect((await pool.query(insert)).rowCount).toBe(1);
     expect((await pool.query(insert)).rowCount).toBe(0);
+  });
+});
+
+describe('embedded PostgreSQL', () => {
+  it('starts with its data in a folder only its owner may enter, as a mktemp -d checkout is', async () => {
+    const privateFolder = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-private-'));
+    await fs.chmod(privateFolder, 0o700);
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', require.resolve('../scenarios/private-postgres'), privateFolder]);
+      expect(stdout.trim()).toBe('ok');
+    } finally {
+      await fs.rm(privateFolder, { recursive: true, force: true });
+    }
   });
 });
