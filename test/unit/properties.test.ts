@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { steps as foldTogether, step, type Catalog, type Command, type HandoffOutcome } from '../../core/engine';
+import { durationMs } from '../../core/duration';
 import { eventKey, isIntentSignal, type LeadEvent } from '../../core/events';
 import { buildModel, RECYCLE_REASONS, type RecycleReason } from '../../core/model';
 import { simulate } from '../../core/simulate';
@@ -200,8 +201,14 @@ function countedIntent(trace: Trace): LeadEvent | undefined {
   if (trace.input === 'create' || trace.input.kind !== 'event' || wasDuplicate(trace)) return undefined;
   const event = trace.input.event;
   if (!isIntentSignal(eventKey(event))) return undefined;
-  // A damped click keeps the burst window it fell into; a counted one opens a new window.
-  if (event.type === 'email_click' && trace.output.state.clicks.windowStart === trace.before!.clicks.windowStart) return undefined;
+  if (event.type === 'email_click') {
+    // A damped click keeps the burst window it fell into; a counted one opens a new window.
+    if (trace.output.state.clicks.windowStart === trace.before!.clicks.windowStart) return undefined;
+    // A click within seconds of the email going out is a link scanner's: it counts for nothing.
+    const sentAt = trace.before!.lastEmailSentAt;
+    const clickedAt = Math.min(Date.parse(event.occurredAt), trace.now);
+    if (sentAt !== undefined && clickedAt >= sentAt && clickedAt - sentAt < durationMs(catalog.model.scoring.bot.afterDelivery)) return undefined;
+  }
   return event;
 }
 
