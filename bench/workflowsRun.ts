@@ -36,6 +36,7 @@ import { sendTaskQueue } from '../activities/types';
 import type { LeadEvent } from '../core/events';
 import { CHANNELS } from '../core/events';
 import { startDevServer, type DevServer } from '../scripts/temporal';
+import { bundleLeadWorkflows, silentLogger } from '../workers/bundle';
 import { defaultCatalog } from '../sequences/library';
 import { eventSignal, LEAD_TASK_QUEUE, leadWorkflowId, stateQuery } from '../workflows/contract';
 import type { leadWorkflow } from '../workflows/lead';
@@ -172,7 +173,6 @@ const deliveryActivities: DeliveryActivities = {
 const noopSinks: InjectedSinks<NoopSinks> = {
   bench: { started: { fn: (info) => noopStarted.mark(info.workflowId), callDuringReplay: false } },
 };
-const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 // --- workers and the server, stopped in every case ---------------------------------------------------
 
@@ -407,10 +407,8 @@ async function main() {
   const wallBegan = performance.now();
   log(`bundling workflows`);
   const [leadBundle, noopBundle]: WorkflowBundleWithSourceMap[] = await Promise.all([
-    bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      logger: quietLogger,
-      ...(TZDB
+    bundleLeadWorkflows(
+      TZDB
         ? {
             webpackConfigHook: (config) => ({
               ...config,
@@ -420,9 +418,9 @@ async function main() {
               },
             }),
           }
-        : {}),
-    }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./noopWorkflow'), logger: quietLogger }),
+        : {},
+    ),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./noopWorkflow'), logger: silentLogger }),
   ]);
   log('starting the Temporal dev server');
   server = await startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES });

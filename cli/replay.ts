@@ -2,10 +2,11 @@
 // current workflow code and reports per history `ok`, or `FAIL` with the event the code disagreed at.
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { fetchHistory, queryHistories, readHistoryPaths, temporalTarget, withClient, type NamedHistory } from './history';
 import { InputError } from './inputs';
+import { bundleLeadWorkflows, WORKFLOWS_PATH } from '../workers/bundle';
 
 export interface ReplayOutcome {
   label: string;
@@ -17,14 +18,9 @@ export interface ReplayOutcome {
   message?: string;
 }
 
-const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-/** The production workflows: the bundler's entry point the worker registers. */
-export const WORKFLOWS_PATH = require.resolve('../workflows');
-
-/** Bundles a workflows module once, for any number of replays. */
+/** Bundles a workflows module once, for any number of replays, the way the worker bundles it. */
 export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundleLeadWorkflows({ workflowsPath });
 }
 
 /** Replays each history in turn against `bundle`, one outcome per history, in order. */

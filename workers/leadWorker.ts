@@ -6,6 +6,7 @@ import { createHandoffActivities } from '../activities/handoffs';
 import { createLeadActivities } from '../activities/store';
 import type { Catalog } from '../core/engine';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
+import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from './bundle';
 
 export interface LeadWorkerDependencies {
   connection: NativeConnection;
@@ -28,7 +29,7 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? LEAD_TASK_QUEUE,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),
     activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool }) },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 300,
   };

@@ -2,12 +2,13 @@
 // boundary: the catalog is the real default library, and what would be written or sent is recorded.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivities } from '../../activities/types';
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/engine';
 import { CHANNELS } from '../../core/events';
 import { startTimeSkippingServer } from '../../scripts/temporal';
+import { bundleLeadWorkflows } from '../../workers/bundle';
 import { defaultCatalog } from '../../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -17,11 +18,9 @@ import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  bundle ??= bundleLeadWorkflows();
   return bundle;
 }
-
-const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export interface Recorder {
   touches: Touch[];
