@@ -29,15 +29,16 @@ export async function* replayHistories(
   histories: Iterable<NamedHistory> | AsyncIterable<NamedHistory>,
 ): AsyncGenerator<ReplayOutcome> {
   // The SDK asks for the next history only after reporting the previous one, so labels pair up in order.
-  const labels: string[] = [];
+  const pending: NamedHistory[] = [];
   async function* feed() {
     for await (const named of histories) {
-      labels.push(named.label);
+      pending.push(named);
       yield { workflowId: named.workflowId, history: named.history };
     }
   }
   for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, feed())) {
-    const label = labels.shift() ?? result.workflowId;
+    const named = pending.shift();
+    const label = named?.label ?? result.workflowId;
     if (!result.error) {
       yield { label, ok: true };
       continue;
@@ -47,7 +48,7 @@ export async function* replayHistories(
       label,
       ok: false,
       kind: result.error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure',
-      eventId: eventIdOf(message),
+      eventId: eventIdOf(message) ?? (named && patchMarkerEventId(named, message)),
       message,
     };
   }
@@ -58,6 +59,20 @@ export function eventIdOf(message: string): number | undefined {
   const match = /\bid: (\d+)|\bevent(?: id)?[ :#]+(\d+)/i.exec(message);
   const found = match?.[1] ?? match?.[2];
   return found === undefined ? undefined : Number(found);
+}
+
+/**
+ * The marker event of a patch the code no longer asks about: the core names the change
+ * (`patch marker encountered for change <id>`) but not the event, so it is looked up.
+ */
+function patchMarkerEventId({ history }: NamedHistory, message: string): number | undefined {
+  const change = /patch marker encountered for change (\S+?),/.exec(message)?.[1];
+  if (change === undefined) return undefined;
+  const marker = history.events?.find((event) => {
+    const patch = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return patch && JSON.parse(Buffer.from(patch).toString('utf8')).id === change;
+  });
+  return marker?.eventId == null ? undefined : Number(marker.eventId);
 }
 
 /** One report line: `ok <history>` or `FAIL <history>: <what, at which event>`. */

@@ -9,7 +9,7 @@ import { replayHistories, type ReplayOutcome } from '../../cli/replay';
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
 /** The fixture of each scenario, by file name, with the workflow that recorded it (the folder may hold more). */
-export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+const SCENARIOS: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
   'quiet-lead.json': 'leadWorkflow',
   're-engaged-lead.json': 'leadWorkflow',
   'unsubscribe.json': 'leadWorkflow',
@@ -21,6 +21,19 @@ export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> =
   'continue-as-new.json': 'leadWorkflow',
   /** The last run, started from the state the runs before it carried over. */
   'continue-as-new.last-run.json': 'leadWorkflow',
+};
+
+/**
+ * Earlier workflow code whose recordings stay, as `<scenario>.<era>.json`: leads started then may
+ * still be running, so every change must keep replaying them. `before-local-store`: the store's
+ * activities ran as ordinary activities (workflows/lead.ts, LOCAL_STORE).
+ */
+const RETIRED_ERAS = ['before-local-store'];
+
+/** Every recorded history, current and retired, by file name. */
+export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+  ...SCENARIOS,
+  ...Object.fromEntries(RETIRED_ERAS.flatMap((era) => Object.entries(SCENARIOS).map(([file, type]) => [file.replace(/\.json$/, `.${era}.json`), type]))),
 };
 
 export interface HistoryEventJson {
