@@ -1,56 +1,83 @@
-// deliverTouch: turns a send command into a message, exactly once. Consent is checked against the
-// suppressions right before the provider call (an unsubscribe that races a send wins), the ledger
-// row is claimed before the call and marked after, and permanent failures come back to the engine.
+// deliverTouch: turns a send command into a message, exactly once, on any channel. The ledger row
+// is claimed before the provider call and marked after, consent is checked against the
+// suppressions right before the call (an unsubscribe that races a send wins), quiet hours are
+// enforced again at send time, and permanent failures come back to the engine.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from 'pg';
-import { SEND_FAILURES } from '../core/engine';
+import { SEND_FAILURES, type Touch } from '../core/engine';
+import { CONSENT_CHANNELS, type Channel } from '../core/events';
 import type { TemplateRenderer } from '../sequences/templates';
-import { composeEmail, permanentEmailFailure, type EmailSettings } from './channels/email';
+import { isPermanentFailure, type DeliveryChannel, type PermanentFailure } from './channels/channel';
+import { emailChannel, type EmailSettings } from './channels/email';
 import { claimSend, isSuppressed, markSend } from './ledger';
 import type { DeliveryActivities, DeliveryResult } from './types';
 
+/** Each channel is optional: a worker serves the send queues of the channels it is configured for. */
 export interface DeliveryDependencies {
   pool: Pool;
   renderer: TemplateRenderer;
   /** Email is configured with an SMTP transport (pooled connections) and its settings. */
   email?: { transport: Transporter; settings: EmailSettings };
+  /** The clock quiet hours are read from; tests fix it. */
+  now?: () => number;
 }
 
 export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryActivities {
+  const now = deps.now ?? Date.now;
+  const channels: Partial<Record<Channel, DeliveryChannel>> = {
+    ...(deps.email && { email: emailChannel(deps.email.transport, deps.email.settings, deps.renderer) }),
+  };
+  const { pool } = deps;
+
   return {
-    async deliverTouch({ workflowId, touch, lead, context }): Promise<DeliveryResult> {
-      if (touch.channel !== 'email' || !deps.email) {
-        throw ApplicationFailure.nonRetryable(`the ${touch.channel} channel is not configured on this worker`, 'ChannelNotConfigured');
+    async deliverTouch(request): Promise<DeliveryResult> {
+      const { workflowId, touch } = request;
+      const channel = channels[touch.channel];
+      if (!channel) throw ApplicationFailure.nonRetryable(`the ${touch.channel} channel is not configured on this worker`, 'ChannelNotConfigured');
+
+      let prepared;
+      try {
+        prepared = channel.prepare(request, now());
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`cannot compose ${touch.template ?? touch.webhook?.event}: ${(err as Error).message}`, 'TemplateError');
       }
-      if (await isSuppressed(deps.pool, touch.leadId, touch.channel)) {
-        await claimSend(deps.pool, workflowId, touch);
-        await markSend(deps.pool, touch.idempotencyKey, 'suppressed', { error: 'suppressed' });
+      const sendable = isPermanentFailure(prepared) ? undefined : prepared;
+      const claim = await claimSend(pool, workflowId, touch, { links: sendable?.links, recipient: sendable?.recipient });
+      if (!claim.mayDeliver) return claim.status === 'sent' ? { status: 'duplicate' } : earlierFailure(claim.status, claim.error);
+
+      if (needsConsent(touch.channel) && (await isSuppressed(pool, touch.leadId, touch.channel, sendable?.recipient))) {
+        await markSend(pool, touch.idempotencyKey, 'suppressed', { error: 'suppressed' });
         return { status: 'failed', reason: 'suppressed' };
       }
-      if (!lead.email) return fail(deps.pool, workflowId, touch, 'invalid_address', 'the lead has no email address');
-
-      let composed;
-      try {
-        composed = composeEmail(touch, lead, context ?? {}, deps.renderer, deps.email.settings);
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable(`cannot compose ${touch.template}: ${(err as Error).message}`, 'TemplateError');
+      if (isPermanentFailure(prepared)) return fail(pool, touch, prepared);
+      const wait = (prepared.notBefore ?? 0) - now();
+      if (wait > 0) {
+        // The row stays claimed; the retry when the window opens checks consent again.
+        throw ApplicationFailure.create({
+          type: 'QuietHours',
+          message: `outside the lead's ${touch.channel} window until ${new Date(prepared.notBefore!).toISOString()}`,
+          nextRetryDelay: wait,
+        });
       }
-      const claim = await claimSend(deps.pool, workflowId, touch, composed.links);
-      if (!claim.mayDeliver) return claim.status === 'sent' ? { status: 'duplicate' } : earlierFailure(claim.status, claim.error);
+
       try {
-        const info = await deps.email.transport.sendMail(composed.message);
-        await markSend(deps.pool, touch.idempotencyKey, 'sent', { providerId: info.messageId });
-        return { status: 'sent', providerId: info.messageId };
+        const { providerId } = await prepared.deliver();
+        await markSend(pool, touch.idempotencyKey, 'sent', { providerId });
+        return { status: 'sent', ...(providerId ? { providerId } : {}) };
       } catch (err) {
-        const permanent = permanentEmailFailure(err);
+        const permanent = channel.permanentFailure(err);
         // Transient: the row stays claimed and the activity retries with backoff.
         if (!permanent) throw err;
-        await markSend(deps.pool, touch.idempotencyKey, 'failed', { error: `${permanent}: ${(err as Error).message}` });
-        return { status: 'failed', reason: permanent, detail: (err as Error).message };
+        return fail(pool, touch, permanent);
       }
     },
   };
+}
+
+/** Webhooks reach our own systems, not the lead: no consent applies to them. */
+function needsConsent(channel: Channel): boolean {
+  return (CONSENT_CHANNELS as readonly Channel[]).includes(channel);
 }
 
 /** A send that an earlier attempt already failed: the same answer again. */
@@ -59,8 +86,7 @@ function earlierFailure(status: string, error = ''): DeliveryResult {
   return { status: 'failed', reason, detail: error };
 }
 
-async function fail(pool: Pool, workflowId: string, touch: Parameters<DeliveryActivities['deliverTouch']>[0]['touch'], reason: 'invalid_address', detail: string): Promise<DeliveryResult> {
-  await claimSend(pool, workflowId, touch);
+async function fail(pool: Pool, touch: Touch, { reason, detail }: PermanentFailure): Promise<DeliveryResult> {
   await markSend(pool, touch.idempotencyKey, 'failed', { error: `${reason}: ${detail}` });
   return { status: 'failed', reason, detail };
 }

@@ -14,12 +14,25 @@ export interface Claim {
   error?: string;
 }
 
-export async function claimSend(pool: Pool, workflowId: string, touch: Touch, links: string[] = []): Promise<Claim> {
+export async function claimSend(pool: Pool, workflowId: string, touch: Touch, sent: { links?: string[]; recipient?: string } = {}): Promise<Claim> {
   const inserted = await pool.query(
-    `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, template, status, reason, links)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'claimed', $10, $11)
+    `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, template, status, reason, links, recipient)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'claimed', $10, $11, $12)
      ON CONFLICT (idempotency_key) DO NOTHING`,
-    [touch.idempotencyKey, touch.leadId, workflowId, touch.sequenceId, touch.sequenceVersion, touch.stepId, touch.touchNumber, touch.channel, touch.template ?? null, touch.why, JSON.stringify(links)],
+    [
+      touch.idempotencyKey,
+      touch.leadId,
+      workflowId,
+      touch.sequenceId,
+      touch.sequenceVersion,
+      touch.stepId,
+      touch.touchNumber,
+      touch.channel,
+      touch.template ?? null,
+      touch.why,
+      JSON.stringify(sent.links ?? []),
+      sent.recipient ?? null,
+    ],
   );
   if (inserted.rowCount === 1) return { mayDeliver: true, status: 'claimed' };
   const { rows } = await pool.query<{ status: LedgerStatus; error: string | null }>('SELECT status, error FROM sends WHERE idempotency_key = $1', [touch.idempotencyKey]);
@@ -36,9 +49,16 @@ export async function markSend(pool: Pool, idempotencyKey: string, status: Exclu
   ]);
 }
 
-/** Whether the lead may not be contacted on the channel: checked right before the provider call. */
-export async function isSuppressed(pool: Pool, leadId: string, channel: string): Promise<boolean> {
-  const { rowCount } = await pool.query("SELECT 1 FROM suppressions WHERE lead_id = $1 AND channel IN ($2, 'all')", [leadId, channel]);
+/**
+ * Whether the lead may not be contacted on the channel, or the address was opted out by its owner
+ * (an SMS STOP): checked right before the provider call.
+ */
+export async function isSuppressed(pool: Pool, leadId: string, channel: string, address?: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM suppressions WHERE lead_id = $1 AND channel IN ($2, 'all')
+     UNION ALL SELECT 1 FROM suppressed_addresses WHERE channel = $2 AND address = $3`,
+    [leadId, channel, address ?? null],
+  );
   return (rowCount ?? 0) > 0;
 }
 
@@ -47,3 +67,4 @@ export async function recordedLinks(pool: Pool, idempotencyKey: string): Promise
   const { rows } = await pool.query<{ links: string[] }>('SELECT links FROM sends WHERE idempotency_key = $1', [idempotencyKey]);
   return rows[0]?.links;
 }
+

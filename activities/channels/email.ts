@@ -2,23 +2,19 @@
 // click redirects (the originals recorded for the send), an open pixel, one-click unsubscribe
 // headers (RFC 8058) and a Message-ID derived from the send's idempotency key.
 import { createHash } from 'node:crypto';
-import type { SendMailOptions } from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { Touch } from '../../core/engine';
 import type { Lead } from '../../core/lead';
 import type { TemplateRenderer } from '../../sequences/templates';
-import { signToken, type LinkToken } from '../tokens';
+import type { LinkToken } from '../tokens';
+import type { DeliveryChannel } from './channel';
+import { publicBase, renderVariables, touchToken, type MessageSettings } from './links';
 
-export interface EmailSettings {
+export interface EmailSettings extends MessageSettings {
   /** `Name <address>` the email comes from. */
   from: string;
-  sender: { name: string; company: string; address: string };
-  /** Base URL of the API's public tracking and unsubscribe routes. */
-  publicUrl: string;
-  signingSecret: string;
   /** Mailbox for mailto: unsubscribes, e.g. unsubscribe@relay.example. */
   unsubscribeMailbox: string;
-  /** Where each middle offer (pricing guide, checklist, …) is downloaded. */
-  offers: Partial<Record<string, string>>;
 }
 
 export interface ComposedEmail {
@@ -28,20 +24,11 @@ export interface ComposedEmail {
 }
 
 export function composeEmail(touch: Touch, lead: Lead, context: Record<string, unknown>, renderer: TemplateRenderer, settings: EmailSettings): ComposedEmail {
-  const link = (kind: LinkToken['kind'], extra: Partial<LinkToken> = {}) =>
-    signToken({ kind, send: touch.idempotencyKey, leadId: touch.leadId, channel: touch.channel, ...extra }, settings.signingSecret);
-  const base = settings.publicUrl.replace(/\/$/, '');
-  const unsubscribeUrl = `${base}/u/${link('unsubscribe')}`;
-  const optDownUrl = `${base}/u/${link('optDown')}`;
-  const offerUrl = touch.offer ? settings.offers[touch.offer] : undefined;
-  if (touch.offer && !offerUrl) throw new Error(`no URL is configured for the offer ${touch.offer}`);
-
-  const rendered = renderer.renderEmail(touch.template!, {
-    lead,
-    context,
-    links: { unsubscribe: unsubscribeUrl, optDown: optDownUrl, ...(offerUrl ? { offer: offerUrl } : {}) },
-    sender: settings.sender,
-  });
+  const link = (kind: LinkToken['kind'], extra: Partial<LinkToken> = {}) => touchToken(touch, settings, kind, extra);
+  const base = publicBase(settings);
+  const variables = renderVariables(touch, lead, context, settings);
+  const unsubscribeUrl = variables.links.unsubscribe;
+  const rendered = renderer.renderEmail(touch.template!, variables);
 
   // Every outside link goes through a click redirect that may only lead back to it.
   const links: string[] = [];
@@ -81,4 +68,26 @@ export function permanentEmailFailure(err: unknown): 'invalid_address' | 'hard_b
   const { responseCode, command } = err as { responseCode?: number; command?: string };
   if (!responseCode || responseCode < 500) return undefined;
   return command === 'RCPT TO' ? 'invalid_address' : 'hard_bounce';
+}
+
+/** Email behind the shared claim and consent checks: the composed message over an SMTP transport. */
+export function emailChannel(transport: Transporter, settings: EmailSettings, renderer: TemplateRenderer): DeliveryChannel {
+  return {
+    prepare({ touch, lead, context }) {
+      if (!lead.email) return { reason: 'invalid_address', detail: 'the lead has no email address' };
+      const composed = composeEmail(touch, lead, context ?? {}, renderer, settings);
+      return {
+        recipient: lead.email,
+        links: composed.links,
+        async deliver() {
+          const info = await transport.sendMail(composed.message);
+          return { providerId: info.messageId };
+        },
+      };
+    },
+    permanentFailure(err) {
+      const reason = permanentEmailFailure(err);
+      return reason && { reason, detail: (err as Error).message };
+    },
+  };
 }
