@@ -10,6 +10,7 @@ import { CONSENT_CHANNELS, type Channel } from '../core/events';
 import type { TemplateRenderer } from '../sequences/templates';
 import { isPermanentFailure, type DeliveryChannel, type PermanentFailure } from './channels/channel';
 import { emailChannel, type EmailSettings } from './channels/email';
+import { smsChannel, type SmsSettings } from './channels/sms';
 import { claimSend, isSuppressed, markSend } from './ledger';
 import type { DeliveryActivities, DeliveryResult } from './types';
 
@@ -19,6 +20,7 @@ export interface DeliveryDependencies {
   renderer: TemplateRenderer;
   /** Email is configured with an SMTP transport (pooled connections) and its settings. */
   email?: { transport: Transporter; settings: EmailSettings };
+  sms?: SmsSettings;
   /** The clock quiet hours are read from; tests fix it. */
   now?: () => number;
 }
@@ -27,6 +29,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
   const now = deps.now ?? Date.now;
   const channels: Partial<Record<Channel, DeliveryChannel>> = {
     ...(deps.email && { email: emailChannel(deps.email.transport, deps.email.settings, deps.renderer) }),
+    ...(deps.sms && { sms: smsChannel(deps.sms, deps.renderer) }),
   };
   const { pool } = deps;
 

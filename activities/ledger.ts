@@ -68,3 +68,34 @@ export async function recordedLinks(pool: Pool, idempotencyKey: string): Promise
   return rows[0]?.links;
 }
 
+/** The provider's later word on a send, from a status callback. */
+export interface DeliveryStatus {
+  idempotencyKey: string;
+  leadId: string;
+  status: string;
+  error?: string;
+  /** False when the callback came late: a final status already stood, and still does. */
+  changed: boolean;
+}
+
+/**
+ * Records a status callback. Callbacks may arrive out of order, so a final status (delivered,
+ * undelivered, failed) is never replaced. Undefined when no send has this provider id.
+ */
+export async function recordDeliveryStatus(pool: Pool, channel: string, providerId: string, status: string, error?: string): Promise<DeliveryStatus | undefined> {
+  const { rows } = await pool.query<{ idempotency_key: string; lead_id: string; delivery_status: string; delivery_error: string | null; changed: boolean }>(
+    `WITH updated AS (
+       UPDATE sends SET delivery_status = $3, delivery_error = $4, delivery_updated_at = now()
+       WHERE channel = $1 AND provider_id = $2 AND (delivery_status IS NULL OR delivery_status NOT IN ('delivered', 'undelivered', 'failed'))
+       RETURNING idempotency_key, lead_id, delivery_status, delivery_error
+     )
+     SELECT *, true AS changed FROM updated
+     UNION ALL
+     SELECT idempotency_key, lead_id, delivery_status, delivery_error, false FROM sends
+     WHERE channel = $1 AND provider_id = $2 AND NOT EXISTS (SELECT 1 FROM updated)`,
+    [channel, providerId, status, error ?? null],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { idempotencyKey: row.idempotency_key, leadId: row.lead_id, status: row.delivery_status, ...(row.delivery_error ? { error: row.delivery_error } : {}), changed: row.changed };
+}

@@ -30,7 +30,8 @@ export interface Catalog {
 
 export const HANDOFF_OUTCOMES = ['accepted', 'rejected', 'meeting_booked', 'expired'] as const;
 export type HandoffOutcome = (typeof HANDOFF_OUTCOMES)[number];
-export const SEND_FAILURES = ['invalid_address', 'hard_bounce', 'suppressed'] as const;
+/** Permanent delivery failures: `invalid_phone` is a number no carrier takes, `rejected` a webhook receiver's 4xx. */
+export const SEND_FAILURES = ['invalid_address', 'hard_bounce', 'suppressed', 'invalid_phone', 'rejected'] as const;
 export type SendFailure = (typeof SEND_FAILURES)[number];
 
 export type EngineInput =

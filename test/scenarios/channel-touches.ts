@@ -1,0 +1,60 @@
+// Touches on SMS, in-app and webhook exactly as the lead workflow gets them: the engine runs small
+// sequences of those steps, so delivery tests start from real send commands, not hand-made ones.
+import { createLead, step, type Command, type Touch } from '../../core/engine';
+import type { Lead } from '../../core/lead';
+import { buildModel } from '../../core/model';
+import { buildCatalog } from '../../sequences/catalog';
+import { defineSequence, fieldIs, inApp, sms, wait, webhook } from '../../sequences/dsl';
+import { librarySequences } from '../../sequences/library';
+import { loadTemplates, TemplateRenderer } from '../../sequences/templates';
+
+/** Monday 2 March 2026, 10:00 in New York: inside the default SMS window (09:00–20:00). */
+export const MORNING_IN_NEW_YORK = Date.parse('2026-03-02T15:00:00Z');
+
+/** Leads are enrolled by id in these tests; routing never picks these sequences. */
+const enrolledByName = fieldIs('source', 'channel-test');
+
+export const channelCatalog = buildCatalog({
+  // One SMS a week would push the follow-up out by days; these tests are about delivery, not caps.
+  model: buildModel({ holdoutPercent: 0, cadence: { caps: { sms: { limit: 5, window: '7d' } } } }),
+  sequences: [
+    ...librarySequences,
+    defineSequence({
+      id: 'sms-check-in',
+      name: 'SMS check-in',
+      audience: enrolledByName,
+      steps: [sms('hello', 'test/sms-hello'), wait('2d'), sms('follow-up', 'test/sms-follow-up')],
+    }),
+    defineSequence({
+      id: 'in-app-tips',
+      name: 'In-app tips',
+      audience: enrolledByName,
+      steps: [inApp('tip', 'end-user/tip'), wait('1d'), inApp('tip-2', 'test/in-app-reminder')],
+    }),
+    defineSequence({ id: 'crm-alert', name: 'CRM alert', audience: enrolledByName, steps: [webhook('notify-crm', 'crm', 'lead.hot')] }),
+  ],
+  routing: ['fast-track'],
+  defaultSequence: 'education',
+  longTermSequence: 'long-term-nurture',
+});
+
+export const channelRenderer = new TemplateRenderer({
+  ...loadTemplates(),
+  'test/sms-hello': { text: 'Hi {{ lead.firstName }}, your Relay trial ends Friday. Questions? Just reply.' },
+  'test/sms-follow-up': { text: '{{ lead.firstName }}, want a hand setting up approvals? Reply YES and we will call.' },
+  'test/in-app-reminder': { title: 'Approvals are waiting', text: 'Two requests are waiting for you.' },
+});
+
+/** The first `count` touches the engine sends for the lead in `sequenceId`, waking it whenever it asks. */
+export function touchesOf(lead: Lead, sequenceId: string, count: number, start = MORNING_IN_NEW_YORK): Touch[] {
+  let output = createLead(lead, start, channelCatalog, sequenceId);
+  const touches: Touch[] = [];
+  for (let round = 0; round < 50; round++) {
+    touches.push(...output.commands.flatMap((c: Command) => (c.type === 'send' ? [c.touch] : [])));
+    const wake = output.commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt');
+    if (touches.length >= count || !wake) break;
+    output = step(output.state, { kind: 'wake' }, wake.at, channelCatalog);
+  }
+  if (touches.length < count) throw new Error(`the engine sent ${touches.length} touches in ${sequenceId}, not ${count}`);
+  return touches.slice(0, count);
+}
