@@ -10,6 +10,7 @@ import { CONSENT_CHANNELS, type Channel } from '../core/events';
 import type { TemplateRenderer } from '../sequences/templates';
 import { isPermanentFailure, type DeliveryChannel, type PermanentFailure } from './channels/channel';
 import { emailChannel, type EmailSettings } from './channels/email';
+import { inAppChannel, type InAppSettings } from './channels/inApp';
 import { smsChannel, type SmsSettings } from './channels/sms';
 import { claimSend, isSuppressed, markSend } from './ledger';
 import type { DeliveryActivities, DeliveryResult } from './types';
@@ -21,6 +22,7 @@ export interface DeliveryDependencies {
   /** Email is configured with an SMTP transport (pooled connections) and its settings. */
   email?: { transport: Transporter; settings: EmailSettings };
   sms?: SmsSettings;
+  inApp?: InAppSettings;
   /** The clock quiet hours are read from; tests fix it. */
   now?: () => number;
 }
@@ -30,6 +32,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
   const channels: Partial<Record<Channel, DeliveryChannel>> = {
     ...(deps.email && { email: emailChannel(deps.email.transport, deps.email.settings, deps.renderer) }),
     ...(deps.sms && { sms: smsChannel(deps.sms, deps.renderer) }),
+    ...(deps.inApp && { in_app: inAppChannel(deps.pool, deps.inApp, deps.renderer) }),
   };
   const { pool } = deps;
 
