@@ -12,6 +12,7 @@ import { isPermanentFailure, type DeliveryChannel, type PermanentFailure } from 
 import { emailChannel, type EmailSettings } from './channels/email';
 import { inAppChannel, type InAppSettings } from './channels/inApp';
 import { smsChannel, type SmsSettings } from './channels/sms';
+import { webhookChannel, type WebhookSettings } from './channels/webhook';
 import { claimSend, isSuppressed, markSend } from './ledger';
 import type { DeliveryActivities, DeliveryResult } from './types';
 
@@ -23,7 +24,8 @@ export interface DeliveryDependencies {
   email?: { transport: Transporter; settings: EmailSettings };
   sms?: SmsSettings;
   inApp?: InAppSettings;
-  /** The clock quiet hours are read from; tests fix it. */
+  webhook?: WebhookSettings;
+  /** The clock quiet hours and webhook signatures are read from; tests fix it. */
   now?: () => number;
 }
 
@@ -33,6 +35,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
     ...(deps.email && { email: emailChannel(deps.email.transport, deps.email.settings, deps.renderer) }),
     ...(deps.sms && { sms: smsChannel(deps.sms, deps.renderer) }),
     ...(deps.inApp && { in_app: inAppChannel(deps.pool, deps.inApp, deps.renderer) }),
+    ...(deps.webhook && { webhook: webhookChannel(deps.webhook, now) }),
   };
   const { pool } = deps;
 
