@@ -10,6 +10,8 @@ import { explainStartFailure, resolveTemporalCli, resolveTestServer } from './to
 export interface DevServerOptions {
   /** SQLite file to persist to; in memory when absent. */
   dbFilename?: string;
+  /** Frontend port (a free one when absent): a restart on the same file and port is the same server to its clients. */
+  port?: number;
   /** Serve the Web UI on this port (a free one is picked when `ui` is true and this is absent). */
   ui?: boolean;
   uiPort?: number;
@@ -35,6 +37,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       server: {
         executable,
         ip: '127.0.0.1',
+        port: options.port,
         dbFilename: options.dbFilename,
         ui: options.ui ?? false,
         uiPort,

@@ -1,0 +1,126 @@
+// Ingestion that loses nothing: an event is written to PostgreSQL first (its id is the
+// deduplication key), then signalled to its lead's workflow. The relay delivers each lead's pending
+// events in order and marks them; when Temporal is unreachable they stay pending and a sweep
+// delivers them once it is back. Delivery is at least once; the engine drops a repeated event id.
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { LeadEvent } from '../core/events';
+import { sendLeadEvent, type LeadStartOptions } from '../workflows/client';
+
+export interface StoredEvents {
+  accepted: number;
+  duplicates: number;
+  /** Leads with newly stored events, in order of first appearance. */
+  leadIds: string[];
+}
+
+/** Stores a batch in one statement; an event id seen before (in this batch or earlier) is a duplicate. */
+export async function storeEvents(pool: Pool, events: LeadEvent[]): Promise<StoredEvents> {
+  if (!events.length) return { accepted: 0, duplicates: 0, leadIds: [] };
+  const columns = 5;
+  const values = events.map((_, i) => `($${i * columns + 1}, $${i * columns + 2}, $${i * columns + 3}, $${i * columns + 4}, $${i * columns + 5})`);
+  const params = events.flatMap((e) => [e.eventId, e.leadId, e.type, e.occurredAt, JSON.stringify(e.properties ?? {})]);
+  const { rows } = await pool.query<{ lead_id: string }>(
+    `INSERT INTO events (event_id, lead_id, type, occurred_at, properties) VALUES ${values.join(', ')}
+     ON CONFLICT (event_id) DO NOTHING RETURNING lead_id`,
+    params,
+  );
+  return { accepted: rows.length, duplicates: events.length - rows.length, leadIds: [...new Set(rows.map((row) => row.lead_id))] };
+}
+
+export interface RelayOptions {
+  start?: LeadStartOptions;
+  /** How often pending events left behind by an outage are looked for. */
+  sweepIntervalMs?: number;
+  /** How long one signal may take, retries included, before the event is left to the sweep. */
+  signalTimeoutMs?: number;
+  onError?: (err: unknown, leadId: string) => void;
+}
+
+interface PendingEvent {
+  event_id: string;
+  lead_id: string;
+  type: string;
+  occurred_at: Date;
+  properties: Record<string, unknown>;
+}
+
+export class EventRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly client: Client,
+    private readonly options: RelayOptions = {},
+  ) {}
+
+  /** Delivers what is pending for these leads now; failures leave events pending for the sweep. */
+  async deliver(leadIds: string[]): Promise<void> {
+    const delivery = Promise.all(leadIds.map((leadId) => this.deliverLead(leadId).catch((err) => this.options.onError?.(err, leadId)))).then(() => undefined);
+    this.inFlight.add(delivery);
+    await delivery.finally(() => this.inFlight.delete(delivery));
+  }
+
+  /** Delivers every pending event, lead by lead (one sweep at a time). */
+  async sweep(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        const { rows } = await this.pool.query<{ lead_id: string }>('SELECT DISTINCT lead_id FROM events WHERE delivered_at IS NULL LIMIT 1000');
+        await this.deliver(rows.map((row) => row.lead_id));
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  start(): void {
+    const interval = this.options.sweepIntervalMs ?? 5_000;
+    this.timer = setInterval(() => void this.sweep().catch(() => undefined), interval);
+    this.timer.unref();
+  }
+
+  /** Stops sweeping and waits for the deliveries under way (each bounded by signalTimeoutMs). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([this.sweeping?.catch(() => undefined), ...this.inFlight]);
+  }
+
+  /**
+   * One lead's pending events in order. A transaction-scoped advisory lock keeps two relays (two API
+   * processes, or a request and the sweep) from interleaving one lead's events; each is marked as
+   * soon as its signal is accepted, and what was delivered before a failure stays marked.
+   */
+  private async deliverLead(leadId: string): Promise<void> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const { rows: locked } = await db.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('nurture-relay'), hashtext($1)) AS ok", [leadId]);
+      if (!locked[0]?.ok) {
+        await db.query('ROLLBACK');
+        return;
+      }
+      const { rows } = await db.query<PendingEvent>(
+        'SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = $1 AND delivered_at IS NULL ORDER BY seq',
+        [leadId],
+      );
+      try {
+        for (const row of rows) {
+          const deadline = Date.now() + (this.options.signalTimeoutMs ?? 10_000);
+          await this.client.withDeadline(deadline, () => sendLeadEvent(this.client, toLeadEvent(row), this.options.start));
+          await db.query('UPDATE events SET delivered_at = now() WHERE event_id = $1', [row.event_id]);
+        }
+      } finally {
+        await db.query('COMMIT');
+      }
+    } finally {
+      db.release();
+    }
+  }
+}
+
+function toLeadEvent(row: PendingEvent): LeadEvent {
+  return { eventId: row.event_id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at.toISOString(), properties: row.properties } as LeadEvent;
+}

@@ -1,0 +1,319 @@
+// The HTTP API: ingestion, leads, sales handoffs and health, on fastify with the zod schemas of the
+// core as request validation and as the OpenAPI document served at /docs.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { leadEventSchema } from '../core/events';
+import { leadSchema, type Lead } from '../core/lead';
+import { upsertLead, type LeadStartOptions } from '../workflows/client';
+import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, rejectSchema, rejectSignal, stateQuery } from '../workflows/contract';
+import { allows, findApiKey, type ApiKey, type Scope } from './keys';
+import { storeEvents, type EventRelay } from './ingest';
+
+export interface ApiDependencies {
+  pool: Pool;
+  client: Client;
+  relay: EventRelay;
+  /** Where new lead workflows start (the task queue of the lead workers). */
+  start?: LeadStartOptions;
+  /** Requests per minute per API key. */
+  rateLimitPerMinute?: number;
+  /** How long an action on a handoff waits to answer with the task's new state. */
+  handoffSettleMs?: number;
+  logger?: boolean;
+}
+
+export const MAX_EVENTS_PER_BATCH = 1_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: ApiKey;
+  }
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+}
+
+const errorBody = z.object({ error: z.string(), details: z.array(z.object({ path: z.string(), message: z.string() })) });
+type ErrorBody = z.infer<typeof errorBody>;
+
+function problem(reply: FastifyReply, status: number, error: string, details: ErrorBody['details'] = []): FastifyReply {
+  return reply.code(status).send({ error, details });
+}
+
+const eventBatchSchema = z.object({ events: z.array(leadEventSchema).min(1).max(MAX_EVENTS_PER_BATCH) });
+/** One event, or a batch of them (the schema the OpenAPI document shows). */
+const eventsBody = z.union([leadEventSchema, eventBatchSchema]);
+
+/**
+ * A union's error only says that no branch matched; the body is parsed again with the branch it
+ * meant (a batch has `events`), so each problem is named down to its field.
+ */
+function eventsBodyIssues(body: unknown): ErrorBody['details'] {
+  const meant = body !== null && typeof body === 'object' && 'events' in body ? eventBatchSchema : leadEventSchema;
+  const result = meant.safeParse(body);
+  return result.success ? [] : result.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message }));
+}
+
+const handoffParams = z.object({ id: z.string().min(1).max(200) });
+const listQuery = z.object({
+  status: z.enum(['open', 'accepted', 'rejected', 'meeting_booked', 'no_response']).optional(),
+  owner: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(400).optional(),
+});
+
+interface HandoffRow {
+  id: string;
+  lead_id: string;
+  status: string;
+  owner: string | null;
+  escalations: number;
+  context: Record<string, unknown>;
+  reason_code: string | null;
+  note: string | null;
+  opened_at: Date;
+  sla_due_at: Date | null;
+  closed_at: Date | null;
+}
+
+function handoffView(row: HandoffRow, withContext: boolean) {
+  return {
+    id: row.id,
+    leadId: row.lead_id,
+    status: row.status,
+    owner: row.owner,
+    escalations: row.escalations,
+    openedAt: row.opened_at.toISOString(),
+    slaDueAt: row.sla_due_at?.toISOString() ?? null,
+    closedAt: row.closed_at?.toISOString() ?? null,
+    reasonCode: row.reason_code,
+    note: row.note,
+    ...(withContext ? { context: row.context } : {}),
+  };
+}
+
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 5 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? 'body';
+      const details = err.validation.map((issue) => ({
+        path: [where, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+        message: issue.message ?? 'is invalid',
+      }));
+      return problem(reply, 400, `invalid ${where}`, details);
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return problem(reply, 400, 'malformed JSON', [{ path: 'body', message: err.message }]);
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return problem(reply, 400, 'empty body', [{ path: 'body', message: err.message }]);
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return problem(reply, 413, 'body too large', [{ path: 'body', message: err.message }]);
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return problem(reply, 415, 'unsupported media type', [{ path: 'content-type', message: err.message }]);
+    if (err.statusCode === 429) return problem(reply, 429, 'rate limit exceeded', [{ path: 'authorization', message: err.message }]);
+    reply.log.error(err);
+    return problem(reply, 500, 'internal error');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'nurture-engine API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const [postgres, temporal] = await Promise.allSettled([deps.pool.query('SELECT 1'), deps.client.workflowService.getSystemInfo({})]);
+    const checks = { postgres: postgres.status === 'fulfilled', temporal: temporal.status === 'fulfilled' };
+    return reply.code(checks.postgres && checks.temporal ? 200 : 503).send({ status: checks.postgres && checks.temporal ? 'ready' : 'unavailable', checks });
+  });
+
+  await app.register(async (v1) => {
+    await v1.register(rateLimit, {
+      max: deps.rateLimitPerMinute ?? 6_000,
+      timeWindow: '1 minute',
+      keyGenerator: (request) => request.apiKey?.id ?? request.ip,
+    });
+    // Authentication before rate limiting, so that limits count per key.
+    v1.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = request.headers.authorization ?? '';
+      const secret = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+      if (!secret) return problem(reply, 401, 'missing API key', [{ path: 'authorization', message: 'send Authorization: Bearer <key>' }]);
+      const key = await findApiKey(deps.pool, secret);
+      if (!key) return problem(reply, 401, 'unknown API key', [{ path: 'authorization', message: 'the key is unknown or revoked' }]);
+      const scope = request.routeOptions.config.scope;
+      if (scope && !allows(key, scope)) return problem(reply, 403, `this key lacks the ${scope} scope`, [{ path: 'authorization', message: `needs scope ${scope}` }]);
+      request.apiKey = key;
+    });
+    const routes = v1.withTypeProvider<ZodTypeProvider>();
+
+    routes.post(
+      '/events',
+      { config: { scope: 'ingest' }, attachValidation: true, schema: { body: eventsBody, response: { 202: z.object({ accepted: z.number(), duplicates: z.number() }) } } },
+      async (request, reply) => {
+        if (request.validationError) return problem(reply, 400, 'invalid body', eventsBodyIssues(request.body));
+        const events = 'events' in request.body ? request.body.events : [request.body];
+        const stored = await storeEvents(deps.pool, events);
+        // Stored is accepted: the relay signals now, or its sweep does once Temporal is reachable.
+        void deps.relay.deliver(stored.leadIds);
+        return reply.code(202).send({ accepted: stored.accepted, duplicates: stored.duplicates });
+      },
+    );
+
+    routes.post('/leads', { config: { scope: 'ingest' }, schema: { body: leadSchema } }, async (request, reply) => {
+      const created = await saveLead(deps.pool, request.body);
+      try {
+        await upsertLead(deps.client, request.body, deps.start);
+      } catch (err) {
+        return problem(reply, 503, 'the lead is saved but its workflow could not be reached; send it again', [{ path: 'temporal', message: (err as Error).message }]);
+      }
+      return reply.code(created ? 201 : 200).send({ id: request.body.id, created });
+    });
+
+    routes.get('/leads/:id', { config: { scope: 'read' }, schema: { params: z.object({ id: z.string().min(1).max(200) }) } }, async (request, reply) => {
+      const { id } = request.params;
+      const { rows } = await deps.pool.query('SELECT * FROM leads WHERE id = $1 AND erased_at IS NULL', [id]);
+      if (!rows[0]) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+      const [stages, sends, handoff, live] = await Promise.all([
+        deps.pool.query('SELECT from_stage AS "from", to_stage AS "to", reason, changed_at AS at FROM stage_changes WHERE lead_id = $1 ORDER BY changed_at', [id]),
+        deps.pool.query(
+          'SELECT idempotency_key AS "idempotencyKey", channel, template, status, sequence_id AS "sequenceId", step_id AS "stepId", claimed_at AS at FROM sends WHERE lead_id = $1 ORDER BY id DESC LIMIT 20',
+          [id],
+        ),
+        deps.pool.query<HandoffRow>("SELECT * FROM handoffs WHERE lead_id = $1 AND status = 'open'", [id]),
+        // The stored facts answer even when the lead's worker does not, within the deadline.
+        deps.client
+          .withDeadline(Date.now() + 3_000, () => deps.client.workflow.getHandle(leadWorkflowId(id)).query(stateQuery))
+          .catch(() => undefined),
+      ]);
+      const row = rows[0] as Record<string, unknown>;
+      return {
+        id,
+        profile: profileOf(row),
+        stageHistory: stages.rows,
+        recentSends: sends.rows,
+        openHandoff: handoff.rows[0] ? handoffView(handoff.rows[0], false) : null,
+        // Live from the workflow: scores with breakdown, tier, sequence and step, next touch, consent.
+        state: live ?? null,
+      };
+    });
+
+    routes.get('/handoffs', { config: { scope: 'sales' }, schema: { querystring: listQuery } }, async (request) => {
+      const { status, owner, limit, cursor } = request.query;
+      const after = cursor ? decodeCursor(cursor) : undefined;
+      const { rows } = await deps.pool.query<HandoffRow>(
+        `SELECT * FROM handoffs
+         WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR owner = $2)
+           AND ($3::timestamptz IS NULL OR (opened_at, id) < ($3, $4))
+         ORDER BY opened_at DESC, id DESC LIMIT $5`,
+        [status ?? null, owner ?? null, after?.openedAt ?? null, after?.id ?? null, limit + 1],
+      );
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { items: page.map((row) => handoffView(row, false)), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    });
+
+    routes.get('/handoffs/:id', { config: { scope: 'sales' }, schema: { params: handoffParams } }, async (request, reply) => {
+      const row = await findHandoff(deps.pool, request.params.id);
+      if (!row) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${request.params.id}` }]);
+      return handoffView(row, true);
+    });
+
+    const actions = [
+      { path: 'accept', body: acceptSchema, signal: acceptSignal },
+      { path: 'reject', body: rejectSchema, signal: rejectSignal },
+      { path: 'meeting-booked', body: acceptSchema, signal: meetingBookedSignal },
+    ] as const;
+    for (const action of actions) {
+      routes.post(`/handoffs/:id/${action.path}`, { config: { scope: 'sales' }, schema: { params: handoffParams, body: action.body } }, async (request, reply) => {
+        const { id } = request.params;
+        const row = await findHandoff(deps.pool, id);
+        if (!row) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${id}` }]);
+        if (row.status !== 'open') return problem(reply, 409, `the handoff is already ${row.status}`, [{ path: 'params.id', message: `${id} is closed` }]);
+        const payload = { ...request.body, by: (request.body as { by?: string }).by ?? request.apiKey?.name };
+        await deps.client.workflow.getHandle(id).signal(action.signal as typeof acceptSignal, payload as never);
+        const settled = await waitForClose(deps.pool, id, deps.handoffSettleMs ?? 5_000);
+        return reply.code(settled.status === 'open' ? 202 : 200).send(handoffView(settled, true));
+      });
+    }
+  }, { prefix: '/v1' });
+
+  return app;
+}
+
+async function findHandoff(pool: Pool, id: string): Promise<HandoffRow | undefined> {
+  const { rows } = await pool.query<HandoffRow>('SELECT * FROM handoffs WHERE id = $1', [id]);
+  return rows[0];
+}
+
+/** The handoff workflow closes the task through an activity: the answer waits (briefly) for that. */
+async function waitForClose(pool: Pool, id: string, timeoutMs: number): Promise<HandoffRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = (await findHandoff(pool, id))!;
+    if (row.status !== 'open' || Date.now() >= deadline) return row;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function encodeCursor(row: HandoffRow): string {
+  return Buffer.from(JSON.stringify({ openedAt: row.opened_at.toISOString(), id: row.id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { openedAt: string; id: string } | undefined {
+  try {
+    return z.object({ openedAt: z.iso.datetime(), id: z.string() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+const PROFILE_COLUMNS: Record<string, keyof Lead> = {
+  email: 'email',
+  phone: 'phone',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  company: 'company',
+  title: 'title',
+  industry: 'industry',
+  company_size: 'companySize',
+  country: 'country',
+  timezone: 'timezone',
+  source: 'source',
+};
+
+/** Creates or updates the lead's row with the fields given; true when it was created. */
+async function saveLead(pool: Pool, lead: Lead): Promise<boolean> {
+  const columns = Object.entries(PROFILE_COLUMNS).filter(([, field]) => lead[field] !== undefined);
+  const names = columns.map(([column]) => column);
+  const values = columns.map(([, field]) => lead[field]);
+  const { rows } = await pool.query<{ created: boolean }>(
+    `INSERT INTO leads (id, ${[...names, 'consent', 'attributes'].join(', ')})
+     VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}${names.length ? ', ' : ''}$${names.length + 2}, $${names.length + 3})
+     ON CONFLICT (id) DO UPDATE SET ${[...names.map((name) => `${name} = EXCLUDED.${name}`), 'consent = leads.consent || EXCLUDED.consent', 'attributes = leads.attributes || EXCLUDED.attributes', 'updated_at = now()'].join(', ')}
+     RETURNING (xmax = 0) AS created`,
+    [lead.id, ...values, JSON.stringify(lead.consent ?? {}), JSON.stringify(lead.attributes ?? {})],
+  );
+  return rows[0]!.created;
+}
+
+function profileOf(row: Record<string, unknown>): Record<string, unknown> {
+  const profile: Record<string, unknown> = {};
+  for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) profile[field] = row[column];
+  return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id };
+}

@@ -1,0 +1,229 @@
+// The HTTP API over real HTTP, against the real dev server and PostgreSQL: auth and scopes, bad
+// input that writes nothing, deduplicated ingestion, events reaching the lead's workflow, handoff
+// actions, and events posted while Temporal is down delivered in order once it is back.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { Pool } from 'pg';
+import { EventRelay } from '../../api/ingest';
+import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
+import { buildApi } from '../../api/server';
+import { publishCatalog } from '../../activities/store';
+import type { LeadEvent } from '../../core/events';
+import { getFreePort } from '../../scripts/net';
+import { startDevServer } from '../../scripts/temporal';
+import { leadWorkflowId } from '../../workflows/contract';
+import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { leadWorkerOptions } from '../../workers/leadWorker';
+import { anyHourCatalog, eventually, withWorkers } from '../workflows/harness';
+
+let pool: Pool;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let client: Client;
+const catalog = anyHourCatalog();
+const adminKey = `admin-${randomUUID()}`;
+
+beforeAll(async () => {
+  pool = new Pool({ connectionString: process.env.DATABASE_URL });
+  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  client = new Client({ connection });
+  await publishCatalog(pool, catalog);
+  await seedAdminKey(pool, adminKey);
+});
+
+afterAll(async () => {
+  await nativeConnection?.close();
+  await connection?.close();
+  await pool?.end();
+});
+
+/** The API on a free loopback port, with its relay, for the length of `body`. */
+async function withApi<T>(options: { client: Client; taskQueue?: string }, body: (api: { url: string; relay: EventRelay; app: FastifyInstance }) => Promise<T>): Promise<T> {
+  const start = { taskQueue: options.taskQueue };
+  const relay = new EventRelay(pool, options.client, { start, sweepIntervalMs: 200 });
+  const app = await buildApi({ pool, client: options.client, relay, start });
+  const port = await getFreePort();
+  await app.listen({ host: '127.0.0.1', port });
+  relay.start();
+  try {
+    return await body({ url: `http://127.0.0.1:${port}`, relay, app });
+  } finally {
+    await app.close();
+    await relay.stop();
+  }
+}
+
+async function call(url: string, method: string, key: string | undefined, body?: unknown, raw?: string) {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const pageView = (leadId: string, url = 'https://example.com/pricing', eventId: string = randomUUID()): LeadEvent => ({
+  eventId,
+  leadId,
+  type: 'page_view',
+  occurredAt: new Date().toISOString(),
+  properties: { url, category: 'pricing' },
+});
+
+const eventCount = async (leadId: string) => Number((await pool.query('SELECT count(*) FROM events WHERE lead_id = $1', [leadId])).rows[0].count);
+
+const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
+  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+
+describe('access', () => {
+  it('answers 401 without a key or with an unknown one, 403 without the scope, and serves a key with it', async () => {
+    const { secret: ingestKey } = await createApiKey(pool, 'site tracker', ['ingest'] as Scope[]);
+    await withApi({ client }, async ({ url }) => {
+      expect((await call(`${url}/v1/handoffs`, 'GET', undefined)).status).toBe(401);
+      expect((await call(`${url}/v1/handoffs`, 'GET', 'nk_not-a-key')).status).toBe(401);
+      const forbidden = await call(`${url}/v1/handoffs`, 'GET', ingestKey);
+      expect(forbidden).toMatchObject({ status: 403, body: { error: 'this key lacks the sales scope', details: [{ path: 'authorization' }] } });
+      expect((await call(`${url}/v1/events`, 'POST', ingestKey, pageView(`lead-${randomUUID()}`))).status).toBe(202);
+      expect((await call(`${url}/v1/handoffs`, 'GET', adminKey)).status).toBe(200);
+      expect((await call(`${url}/healthz`, 'GET', undefined)).status).toBe(200);
+      expect(await call(`${url}/readyz`, 'GET', undefined)).toMatchObject({ status: 200, body: { checks: { postgres: true, temporal: true } } });
+    });
+  });
+});
+
+describe('bad input', () => {
+  it('says what is wrong and where, and writes nothing', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    await withApi({ client }, async ({ url }) => {
+      const malformed = await call(`${url}/v1/events`, 'POST', adminKey, undefined, '{"eventId": ');
+      expect(malformed).toMatchObject({ status: 400, body: { error: 'malformed JSON', details: [{ path: 'body' }] } });
+
+      const unknownType = await call(`${url}/v1/events`, 'POST', adminKey, { ...pageView(leadId), type: 'page_viewed' });
+      expect(unknownType.status).toBe(400);
+      expect(unknownType.body.details.map((d: { path: string }) => d.path)).toContain('body.type');
+
+      const wrongType = await call(`${url}/v1/events`, 'POST', adminKey, { events: [pageView(leadId), { ...pageView(leadId), occurredAt: 12 }] });
+      expect(wrongType.status).toBe(400);
+      expect(wrongType.body.details.map((d: { path: string }) => d.path)).toContain('body.events.1.occurredAt');
+
+      const oversized = await call(`${url}/v1/events`, 'POST', adminKey, { events: Array.from({ length: 1_001 }, () => pageView(leadId)) });
+      expect(oversized).toMatchObject({ status: 400, body: { details: [{ path: 'body.events' }] } });
+
+      const badLead = await call(`${url}/v1/leads`, 'POST', adminKey, { id: leadId, email: 'not-an-address', timezone: 'Mars/Olympus' });
+      expect(badLead.status).toBe(400);
+      expect(badLead.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.email', 'body.timezone']);
+
+      expect(await call(`${url}/v1/leads/${leadId}`, 'GET', adminKey)).toMatchObject({ status: 404, body: { details: [{ path: 'params.id' }] } });
+      expect(await eventCount(leadId)).toBe(0);
+      expect((await pool.query('SELECT 1 FROM leads WHERE id = $1', [leadId])).rowCount).toBe(0);
+    });
+  });
+
+  it('stores SQL-looking strings as data', async () => {
+    const leadId = `lead-${randomUUID()}'; DROP TABLE events; --`;
+    await withApi({ client }, async ({ url }) => {
+      const posted = await call(`${url}/v1/events`, 'POST', adminKey, { ...pageView(leadId), properties: { url: 'https://example.com/?q=1%27%20OR%201=1', category: 'pricing', note: "' OR 1=1 --" } });
+      expect(posted).toEqual({ status: 202, body: { accepted: 1, duplicates: 0 } });
+      const { rows } = await pool.query('SELECT lead_id, properties FROM events WHERE lead_id = $1', [leadId]);
+      expect(rows).toEqual([{ lead_id: leadId, properties: expect.objectContaining({ note: "' OR 1=1 --" }) }]);
+    });
+  });
+});
+
+describe('ingestion', () => {
+  it('counts a repeated event id once and folds every event into the lead workflow', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+      await withApi({ client, taskQueue }, async ({ url }) => {
+        const created = await call(`${url}/v1/leads`, 'POST', adminKey, { id: leadId, email: 'kim@northwind.example', title: 'Operations Analyst', timezone: 'Europe/Berlin' });
+        expect(created).toEqual({ status: 201, body: { id: leadId, created: true } });
+        const batch = [pageView(leadId, 'https://example.com/docs/a'), pageView(leadId, 'https://example.com/docs/b'), pageView(leadId, 'https://example.com/docs/c')];
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: [...batch, batch[0]] })).toEqual({ status: 202, body: { accepted: 3, duplicates: 1 } });
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: batch })).toEqual({ status: 202, body: { accepted: 0, duplicates: 3 } });
+
+        const lead = await eventually(async () => {
+          const read = await call(`${url}/v1/leads/${leadId}`, 'GET', adminKey);
+          return read.body?.state?.counters?.events === 3 ? read.body : undefined;
+        });
+        expect(lead).toMatchObject({ id: leadId, profile: { email: 'kim@northwind.example', timezone: 'Europe/Berlin' }, state: { leadId, stage: expect.any(String) } });
+        expect(lead.state.scores).toEqual(expect.objectContaining({ total: expect.any(Number) }));
+        expect(await eventCount(leadId)).toBe(3);
+      });
+    });
+  });
+
+  it('delivers the events posted while Temporal is down, once each and in order per lead, after it restarts', async () => {
+    const dbFilename = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-outage-')), 'temporal.db');
+    const port = await getFreePort();
+    const start = () => startDevServer({ dbFilename, port, searchAttributes: LEAD_SEARCH_ATTRIBUTES });
+    let server = await start();
+    const outageConnection = await Connection.connect({ address: server.address });
+    const outageClient = new Client({ connection: outageConnection });
+    const leads = [`lead-${randomUUID()}`, `lead-${randomUUID()}`];
+    try {
+      await withApi({ client: outageClient }, async ({ url }) => {
+        await server.stop();
+        const posted = leads.flatMap((leadId) => [1, 2, 3, 4].map((n) => pageView(leadId, `https://example.com/docs/${n}`)));
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: posted.slice(0, 5) })).toEqual({ status: 202, body: { accepted: 5, duplicates: 0 } });
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: posted.slice(5) })).toEqual({ status: 202, body: { accepted: 3, duplicates: 0 } });
+        const pending = await pool.query('SELECT count(*) FROM events WHERE lead_id = ANY($1) AND delivered_at IS NULL', [leads]);
+        expect(Number(pending.rows[0].count)).toBe(8);
+
+        server = await start();
+        // No worker is needed: what the relay delivered is in each workflow's history, in order.
+        await eventually(async () => {
+          const { rows } = await pool.query('SELECT count(*) FROM events WHERE lead_id = ANY($1) AND delivered_at IS NULL', [leads]);
+          return Number(rows[0].count) === 0 || undefined;
+        }, 60_000);
+        // What each lead's workflow received, in the order it received it.
+        for (const leadId of leads) {
+          const history = await outageClient.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
+          const urls = (history.events ?? [])
+            .flatMap((e) => {
+              const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
+              return payload?.data ? [(JSON.parse(Buffer.from(payload.data).toString('utf8')) as LeadEvent & { properties: { url: string } }).properties.url] : [];
+            });
+          expect(urls).toEqual([1, 2, 3, 4].map((n) => `https://example.com/docs/${n}`));
+        }
+      });
+    } finally {
+      await outageConnection.close();
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describe('sales handoffs', () => {
+  it('lists the task with its lead, shows its context, takes an accept, and answers 409 to a second action', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    await pool.query("INSERT INTO reps (id, name) VALUES ($1, 'Robin')", [`rep-${randomUUID()}`]);
+    await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+      await withApi({ client, taskQueue }, async ({ url }) => {
+        await call(`${url}/v1/leads`, 'POST', adminKey, { id: leadId, email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' });
+        await call(`${url}/v1/events`, 'POST', adminKey, { eventId: randomUUID(), leadId, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} });
+
+        const listed = await eventually(async () => {
+          const list = await call(`${url}/v1/handoffs?status=open&limit=200`, 'GET', adminKey);
+          return list.body.items.find((item: { leadId: string }) => item.leadId === leadId);
+        });
+        expect(listed).toMatchObject({ id: `handoff-${leadId}-1`, leadId, status: 'open' });
+        const task = await call(`${url}/v1/handoffs/${listed.id}`, 'GET', adminKey);
+        expect(task.body).toMatchObject({ leadId, context: { reason: 'demo request', profile: expect.objectContaining({ title: 'VP Operations' }) } });
+
+        const accepted = await call(`${url}/v1/handoffs/${listed.id}/accept`, 'POST', adminKey, { by: 'robin' });
+        expect(accepted).toMatchObject({ status: 200, body: { id: listed.id, status: 'accepted' } });
+        const again = await call(`${url}/v1/handoffs/${listed.id}/reject`, 'POST', adminKey, { reasonCode: 'bad_timing' });
+        expect(again).toMatchObject({ status: 409, body: { error: 'the handoff is already accepted' } });
+        const badReason = await call(`${url}/v1/handoffs/${listed.id}/reject`, 'POST', adminKey, { reasonCode: 'too_busy' });
+        expect(badReason).toMatchObject({ status: 400, body: { details: [{ path: 'body.reasonCode' }] } });
+      });
+    });
+  });
+});
