@@ -17,9 +17,9 @@ export interface LeadWorkerDependencies {
   /** A prebuilt bundle (production, tests); the workflows are bundled at start otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
-   * Idle leads beyond this many are evicted from memory and replayed when they wake. Each cached
-   * lead holds its own copy of the workflow modules, about 7 MB today (bench/workflows), mostly the
-   * time-zone database; the default keeps a worker near 2 GB.
+   * Idle leads beyond this many are evicted from memory and replayed when they wake. A cached lead
+   * weighs about 2 MB (its own evaluation of our modules; bench/workflows): the default keeps a
+   * worker's workflow memory near 2 GB.
    */
   maxCachedWorkflows?: number;
 }
@@ -31,6 +31,6 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
     taskQueue: deps.taskQueue ?? LEAD_TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),
     activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool }) },
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? 300,
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
   };
 }
