@@ -2,6 +2,7 @@
 // core as request validation and as the OpenAPI document served at /docs.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import formBody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -18,8 +19,10 @@ import { leadEventSchema } from '../core/events';
 import { leadSchema, type Lead } from '../core/lead';
 import { upsertLead, type LeadStartOptions } from '../workflows/client';
 import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, rejectSchema, rejectSignal, stateQuery } from '../workflows/contract';
+import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream } from '../activities/channels/inApp';
 import { allows, findApiKey, type ApiKey, type Scope } from './keys';
 import { storeEvents, type EventRelay } from './ingest';
+import { registerPublicRoutes, type PublicSettings } from './public';
 
 export interface ApiDependencies {
   pool: Pool;
@@ -29,6 +32,10 @@ export interface ApiDependencies {
   start?: LeadStartOptions;
   /** Requests per minute per API key. */
   rateLimitPerMinute?: number;
+  /** Live in-app updates for the SSE stream; absent, the stream is not served. */
+  inAppStream?: InAppStream;
+  /** The public routes (tracking, unsubscribe, Twilio); absent, they are not served. */
+  public?: Omit<PublicSettings, 'pool' | 'client' | 'relay'>;
   /** How long an action on a handoff waits to answer with the task's new state. */
   handoffSettleMs?: number;
   logger?: boolean;
@@ -67,6 +74,8 @@ function eventsBodyIssues(body: unknown): ErrorBody['details'] {
 }
 
 const handoffParams = z.object({ id: z.string().min(1).max(200) });
+const leadParams = z.object({ id: z.string().min(1).max(200) });
+const messageParams = leadParams.extend({ messageId: z.string().min(1).max(200) });
 const listQuery = z.object({
   status: z.enum(['open', 'accepted', 'rejected', 'meeting_booked', 'no_response']).optional(),
   owner: z.string().max(200).optional(),
@@ -105,7 +114,8 @@ function handoffView(row: HandoffRow, withContext: boolean) {
 }
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 5 * 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  // Signed link tokens in paths run to a few hundred characters.
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 5 * 1024 * 1024, routerOptions: { maxParamLength: 2_000 } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err: FastifyError, _request, reply) => {
@@ -135,6 +145,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Twilio's webhooks and RFC 8058 one-click unsubscribes are form-encoded.
+  await app.register(formBody);
+  if (deps.public) await registerPublicRoutes(app, { ...deps.public, pool: deps.pool, client: deps.client, relay: deps.relay });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
@@ -185,7 +199,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       return reply.code(created ? 201 : 200).send({ id: request.body.id, created });
     });
 
-    routes.get('/leads/:id', { config: { scope: 'read' }, schema: { params: z.object({ id: z.string().min(1).max(200) }) } }, async (request, reply) => {
+    routes.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
       const { id } = request.params;
       const { rows } = await deps.pool.query('SELECT * FROM leads WHERE id = $1 AND erased_at IS NULL', [id]);
       if (!rows[0]) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
@@ -212,6 +226,35 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         state: live ?? null,
       };
     });
+
+    routes.get('/leads/:id/messages', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request) => ({
+      items: await listInAppMessages(deps.pool, request.params.id),
+      nextCursor: null,
+    }));
+    for (const [action, mark] of [
+      ['seen', markInAppSeen],
+      ['dismiss', dismissInAppMessage],
+    ] as const) {
+      routes.post(`/leads/:id/messages/:messageId/${action}`, { config: { scope: 'ingest' }, schema: { params: messageParams } }, async (request, reply) => {
+        const marked = await mark(deps.pool, request.params.id, request.params.messageId);
+        if (!marked) return problem(reply, 404, 'no such message', [{ path: 'params.messageId', message: `no message ${request.params.messageId} for this lead` }]);
+        return marked;
+      });
+    }
+    if (deps.inAppStream) {
+      const stream = deps.inAppStream;
+      // Server-sent events for a product UI: each new, seen or dismissed message as it happens.
+      routes.get('/leads/:id/messages/stream', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
+        const closed = new AbortController();
+        request.raw.on('close', () => closed.abort());
+        const updates = stream.updates(request.params.id, closed.signal);
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        reply.raw.write(': connected\n\n');
+        for await (const update of updates) reply.raw.write(`event: ${update.kind}\ndata: ${JSON.stringify(update)}\n\n`);
+        reply.raw.end();
+      });
+    }
 
     routes.get('/handoffs', { config: { scope: 'sales' }, schema: { querystring: listQuery } }, async (request) => {
       const { status, owner, limit, cursor } = request.query;

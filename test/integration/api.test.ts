@@ -9,10 +9,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
+import twilio from 'twilio';
 import { EventRelay } from '../../api/ingest';
 import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
 import { buildApi } from '../../api/server';
 import { publishCatalog } from '../../activities/store';
+import { signToken, type LinkToken } from '../../activities/tokens';
 import type { LeadEvent } from '../../core/events';
 import { getFreePort } from '../../scripts/net';
 import { startDevServer } from '../../scripts/temporal';
@@ -224,6 +226,89 @@ describe('sales handoffs', () => {
         const badReason = await call(`${url}/v1/handoffs/${listed.id}/reject`, 'POST', adminKey, { reasonCode: 'too_busy' });
         expect(badReason).toMatchObject({ status: 400, body: { details: [{ path: 'body.reasonCode' }] } });
       });
+    });
+  });
+});
+
+describe('public links and webhooks', () => {
+  const linkSecret = 'link-secret-for-tests-0123456789';
+  const authToken = 'twilio-auth-token-for-tests';
+  const publicUrl = 'https://nurture.example';
+
+  /** The API with its public routes, and a sent email touch whose ledger row records one link. */
+  async function withPublicApi(body: (api: { url: string; leadId: string; send: string; link: string }) => Promise<void>) {
+    const leadId = `lead-${randomUUID()}`;
+    const send = `lead-${leadId}/v1/welcome/1`;
+    const link = 'https://example.com/guide?utm_source=nurture';
+    await pool.query(
+      `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, status, links)
+       VALUES ($1, $2, $3, 'welcome', 'v1', 'welcome', 1, 'email', 'sent', $4)`,
+      [send, leadId, leadWorkflowId(leadId), JSON.stringify([link])],
+    );
+    const relay = new EventRelay(pool, client, { sweepIntervalMs: 60_000 });
+    const app = await buildApi({ pool, client, relay, public: { linkSecret, publicUrl, twilio: { authToken, helpText: 'Nurture: reply STOP to opt out.' } } });
+    const port = await getFreePort();
+    await app.listen({ host: '127.0.0.1', port });
+    try {
+      await body({ url: `http://127.0.0.1:${port}`, leadId, send, link });
+    } finally {
+      await app.close();
+      await relay.stop();
+    }
+  }
+  const events = async (leadId: string) => (await pool.query('SELECT type, properties FROM events WHERE lead_id = $1 ORDER BY seq', [leadId])).rows;
+
+  it('counts an open, redirects a click only to a recorded URL, and refuses forged tokens without writing anything', async () => {
+    await withPublicApi(async ({ url, leadId, send, link }) => {
+      const token = (kind: LinkToken['kind'], extra: Partial<LinkToken> = {}) => signToken({ kind, send, leadId, channel: 'email', ...extra }, linkSecret);
+      const forged = signToken({ kind: 'open', send, leadId, channel: 'email' }, 'not-the-secret-at-all-000000');
+      expect((await fetch(`${url}/t/o/${forged}`)).status).toBe(404);
+      const tampered = token('click', { link: 0 }).replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+      expect((await fetch(`${url}/t/c/${tampered}`, { redirect: 'manual' })).status).toBe(404);
+      expect((await fetch(`${url}/t/c/${token('click', { link: 3 })}`, { redirect: 'manual' })).status).toBe(404);
+      expect(await events(leadId)).toEqual([]);
+
+      const pixel = await fetch(`${url}/t/o/${token('open')}`);
+      expect({ status: pixel.status, type: pixel.headers.get('content-type') }).toEqual({ status: 200, type: 'image/gif' });
+      const click = await fetch(`${url}/t/c/${token('click', { link: 0 })}`, { redirect: 'manual' });
+      expect({ status: click.status, location: click.headers.get('location') }).toEqual({ status: 302, location: link });
+      expect(await events(leadId)).toEqual([
+        { type: 'email_open', properties: { sendId: send } },
+        { type: 'email_click', properties: { sendId: send, url: link } },
+      ]);
+    });
+  });
+
+  it('unsubscribes with one click (RFC 8058): the lead is suppressed before the answer', async () => {
+    await withPublicApi(async ({ url, leadId, send }) => {
+      const unsubscribe = `${url}/u/${signToken({ kind: 'unsubscribe', send, leadId, channel: 'email' }, linkSecret)}`;
+      expect((await fetch(unsubscribe)).status).toBe(200);
+      expect((await pool.query('SELECT 1 FROM suppressions WHERE lead_id = $1', [leadId])).rowCount).toBe(0);
+      const posted = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+      expect(posted.status).toBe(200);
+      expect((await pool.query("SELECT channel FROM suppressions WHERE lead_id = $1 AND reason = 'unsubscribe'", [leadId])).rows).toEqual([{ channel: 'email' }]);
+      expect(await events(leadId)).toEqual([{ type: 'unsubscribe', properties: { channel: 'email' } }]);
+    });
+  });
+
+  it('refuses an unsigned Twilio webhook and takes a signed STOP', async () => {
+    await withPublicApi(async ({ url, leadId }) => {
+      const phone = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+      await pool.query('INSERT INTO leads (id, phone) VALUES ($1, $2)', [leadId, phone]);
+      const params = { MessageSid: `SM${randomUUID().replace(/-/g, '')}`, From: phone, To: '+14155550000', Body: 'STOP' };
+      const post = (signature?: string) =>
+        fetch(`${url}/webhooks/twilio/inbound`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+          body: new URLSearchParams(params).toString(),
+        });
+      expect((await post()).status).toBe(403);
+      expect((await post(twilio.getExpectedTwilioSignature('another-token', `${publicUrl}/webhooks/twilio/inbound`, params))).status).toBe(403);
+      expect((await pool.query('SELECT 1 FROM suppressions WHERE lead_id = $1', [leadId])).rowCount).toBe(0);
+
+      const signed = await post(twilio.getExpectedTwilioSignature(authToken, `${publicUrl}/webhooks/twilio/inbound`, params));
+      expect(signed.status).toBe(200);
+      expect((await pool.query("SELECT channel FROM suppressions WHERE lead_id = $1", [leadId])).rows).toEqual([{ channel: 'sms' }]);
     });
   });
 });
