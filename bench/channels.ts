@@ -1,0 +1,131 @@
+// bench/channels: how fast touches go out. Emails per second through deliverTouch (ledger claim,
+// consent check, rendering, a pooled nodemailer transport, the mark) to a real SMTP server on
+// loopback, and sends per second through the ledger alone (claim + mark, no provider), each with
+// BENCH_CONCURRENCY calls in flight and its per-call latency. PostgreSQL is a throwaway database on
+// DATABASE_URL's server, else an embedded one. Prints one JSON object; progress goes to stderr.
+// Target: ≥ 200 emails/s on a 2-core machine.
+//
+// Caveat: the SMTP server runs in this process and shares its CPU with the sender; it parses nothing.
+import { performance } from 'node:perf_hooks';
+import nodemailer from 'nodemailer';
+import { Pool } from 'pg';
+import { createDeliveryActivities } from '../activities/delivery';
+import { claimSend, markSend } from '../activities/ledger';
+import type { Touch } from '../core/engine';
+import type { Lead } from '../core/lead';
+import { migrate } from '../db/migrate';
+import { startTestPostgres } from '../scripts/postgres';
+import { loadTemplates, TemplateRenderer } from '../sequences/templates';
+import { touchesOf } from '../test/scenarios/channel-touches';
+import { startSmtpSink } from '../test/scenarios/smtp-sink';
+
+const EMAILS = Number(process.env.BENCH_EMAILS ?? 3_000);
+const LEDGER_SENDS = Number(process.env.BENCH_LEDGER_SENDS ?? 5_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const WARMUP = 100;
+
+const log = (line: string) => process.stderr.write(`[bench/channels] ${line}\n`);
+
+interface Send {
+  lead: Lead;
+  touch: Touch;
+}
+
+/** `count` welcome emails of the fast track, each to a lead of its own (so each is a new ledger row). */
+function sends(count: number, run: string): Send[] {
+  return Array.from({ length: count }, (_, i) => {
+    const lead: Lead = { id: `bench-${run}-${i}`, email: `lead-${i}@northwind.example`, firstName: 'Ada', lastName: 'Byrne' };
+    return { lead, touch: touchesOf(lead, 'fast-track', 1)[0]! };
+  });
+}
+
+/** Runs `call` over every item with `concurrency` in flight: calls per second and latency percentiles (ms). */
+async function measure<T>(items: T[], concurrency: number, call: (item: T) => Promise<unknown>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      const begun = performance.now();
+      await call(item);
+      latencies.push(performance.now() - begun);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2));
+  return { perSecond: Math.round(items.length / seconds), latencyMs: { p50: percentile(50), p99: percentile(99) } };
+}
+
+async function main(): Promise<void> {
+  log('starting PostgreSQL and the SMTP server');
+  const postgres = await startTestPostgres();
+  const pool = new Pool({ connectionString: postgres.url });
+  const sink = await startSmtpSink();
+  const transport = nodemailer.createTransport({ url: sink.url, pool: true });
+  try {
+    await migrate(pool);
+    const delivery = createDeliveryActivities({
+      pool,
+      renderer: new TemplateRenderer(loadTemplates()),
+      email: {
+        transport,
+        settings: {
+          from: 'Sam Lee <sam@relay.example>',
+          unsubscribeMailbox: 'unsubscribe@relay.example',
+          sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' },
+          publicUrl: 'https://nurture.relay.example',
+          signingSecret: 'bench-link-secret-0123456789',
+          offers: {},
+        },
+      },
+    });
+    const deliver = async ({ lead, touch }: Send) => {
+      const result = await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead });
+      if (result.status !== 'sent') throw new Error(`a send came back ${JSON.stringify(result)}`);
+    };
+
+    log(`composing ${EMAILS + WARMUP} touches`);
+    const warmup = sends(WARMUP, 'warmup');
+    const emails = sends(EMAILS, 'email');
+    await measure(warmup, CONCURRENCY, deliver);
+    log(`sending ${EMAILS} emails, ${CONCURRENCY} in flight`);
+    const email = await measure(emails, CONCURRENCY, deliver);
+    if (sink.received.length !== EMAILS + WARMUP) throw new Error(`the SMTP server received ${sink.received.length} emails, not ${EMAILS + WARMUP}`);
+
+    // The same touch shape under new keys: the ledger does not care what the touch says.
+    const template = emails[0]!;
+    const ledgerSends = Array.from({ length: LEDGER_SENDS }, (_, i) => ({ ...template.touch, idempotencyKey: `bench-ledger-${i}` }));
+    log(`claiming and marking ${LEDGER_SENDS} sends, ${CONCURRENCY} in flight`);
+    const ledger = await measure(ledgerSends, CONCURRENCY, async (touch) => {
+      await claimSend(pool, `lead-${touch.leadId}`, touch);
+      await markSend(pool, touch.idempotencyKey, 'sent');
+    });
+
+    console.log(
+      JSON.stringify({
+        bench: 'channels',
+        concurrency: CONCURRENCY,
+        emails: EMAILS,
+        emailsPerSecond: email.perSecond,
+        emailLatencyMs: email.latencyMs,
+        ledgerSends: LEDGER_SENDS,
+        ledgerSendsPerSecond: ledger.perSecond,
+        ledgerLatencyMs: ledger.latencyMs,
+        targets: { emailsPerSecond: 200 },
+      }),
+    );
+  } finally {
+    transport.close();
+    await sink.close();
+    await pool.end();
+    await postgres.stop();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench/channels: ${err.message}\n`);
+  process.exitCode = 1;
+});
