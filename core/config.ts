@@ -16,6 +16,14 @@ export const configSchema = z.object({
   NURTURE_DATA_DIR: z.string().trim().min(1).optional(),
   /** Port of the Temporal Web UI of the embedded dev server; a free one when unset. */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** The HTTP API's port. */
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** The public base URL of the API, used in message links and to check Twilio's signatures. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** An admin API key, seeded at start; `nurture start` makes and keeps a dev key when unset. */
+  NURTURE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
+  NURTURE_LINK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

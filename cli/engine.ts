@@ -1,0 +1,123 @@
+// The engine's long-running parts, each started against servers that already run: the lead worker
+// (lead and handoff workflows with their PostgreSQL activities) and the HTTP API with its event
+// relay. `nurture start` runs both beside embedded servers; `nurture worker` and `nurture api` run
+// one each, which is how the engine scales out.
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { InAppStream } from '../activities/channels/inApp';
+import { publishCatalog } from '../activities/store';
+import { EventRelay } from '../api/ingest';
+import { seedAdminKey } from '../api/keys';
+import { buildApi } from '../api/server';
+import { ConfigError, type Config } from '../core/config';
+import type { Catalog } from '../core/engine';
+import { migrate } from '../db/migrate';
+import { bundleLeadWorkflows } from '../workers/bundle';
+import { leadWorkerOptions } from '../workers/leadWorker';
+
+export interface Part {
+  name: string;
+  /** Stops taking work, finishes what is under way, and releases its connections. */
+  stop(): Promise<void>;
+}
+
+export interface Servers {
+  /** host:port of the Temporal frontend. */
+  temporalAddress: string;
+  namespace: string;
+  pool: Pool;
+}
+
+/**
+ * The SDK's own progress lines (bundling, worker states) stay out of the engine's output; warnings
+ * show. Signals are ours: the parts stop in order, the worker among them.
+ */
+export function installQuietRuntime(): void {
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+}
+
+/** Starts the lead worker; resolves once it polls. */
+export async function startLeadWorker(servers: Servers, catalog: Catalog): Promise<Part> {
+  await publishCatalog(servers.pool, catalog);
+  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), bundleLeadWorkflows()]);
+  const worker = await Worker.create(leadWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle }));
+  const running = worker.run();
+  return {
+    name: 'lead worker',
+    stop: async () => {
+      // Drains: workflow tasks and activities under way finish first.
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export interface ApiSecrets {
+  apiKey: string;
+  linkSecret: string;
+}
+
+/** Starts the HTTP API and the event relay on `config.PORT`; resolves once it listens. */
+export async function startApi(servers: Servers, config: Config, secrets: ApiSecrets): Promise<Part & { url: string }> {
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const client = new Client({ connection, namespace: servers.namespace });
+  await seedAdminKey(servers.pool, secrets.apiKey);
+  const relay = new EventRelay(servers.pool, client, { onError: (err, leadId) => console.error(`relay: ${leadId}: ${(err as Error).message}`) });
+  const inAppStream = await InAppStream.listen(servers.pool);
+  const app = await buildApi({
+    pool: servers.pool,
+    client,
+    relay,
+    inAppStream,
+    public: { linkSecret: secrets.linkSecret, publicUrl: config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}` },
+  });
+  const address = await app.listen({ host: '127.0.0.1', port: config.PORT });
+  relay.start();
+  // Events left pending by an earlier outage or stop go out now.
+  void relay.sweep().catch(() => undefined);
+  return {
+    name: 'API',
+    url: address,
+    stop: async () => {
+      // Stops accepting, lets requests under way finish, then the relay's deliveries.
+      await app.close();
+      await relay.stop();
+      await inAppStream.close();
+      await connection.close();
+    },
+  };
+}
+
+/** The secrets `nurture api` needs from the environment, named when missing. */
+export function requiredSecrets(config: Config): ApiSecrets {
+  if (!config.NURTURE_API_KEY) throw new ConfigError('NURTURE_API_KEY is required: the admin key the API seeds');
+  if (!config.NURTURE_LINK_SECRET) throw new ConfigError('NURTURE_LINK_SECRET is required: the secret message links are signed with');
+  return { apiKey: config.NURTURE_API_KEY, linkSecret: config.NURTURE_LINK_SECRET };
+}
+
+/** The servers `nurture worker` and `nurture api` connect to, named when missing. */
+export function requiredServers(config: Config): { databaseUrl: string; temporalAddress: string } {
+  if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL is required: the engine\'s PostgreSQL');
+  if (!config.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is required: host:port of the Temporal frontend');
+  return { databaseUrl: config.DATABASE_URL, temporalAddress: config.TEMPORAL_ADDRESS };
+}
+
+/** `nurture worker` / `nurture api`: one part against configured servers, until SIGINT or SIGTERM. */
+export async function runPart(config: Config, startPart: (servers: Servers) => Promise<Part>, waitForSignal: () => Promise<unknown>): Promise<void> {
+  const { databaseUrl, temporalAddress } = requiredServers(config);
+  installQuietRuntime();
+  const pool = new Pool({ connectionString: databaseUrl });
+  // An idle connection the server closes (a restart, a failover) is replaced on the next query.
+  pool.on('error', (err) => console.error(`database: ${err.message}`));
+  try {
+    await migrate(pool);
+    const part = await startPart({ temporalAddress, namespace: config.TEMPORAL_NAMESPACE, pool });
+    console.log(`nurture: ${part.name} running against ${temporalAddress}; Ctrl-C stops it`);
+    await waitForSignal();
+    await part.stop();
+  } finally {
+    await pool.end();
+  }
+}
