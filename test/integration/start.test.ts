@@ -1,0 +1,83 @@
+// `nurture start` as a new user runs it (the same command `npm start` runs), on free ports with a
+// fresh data folder: it becomes ready, takes a lead through to a sales handoff over HTTP, stops
+// cleanly on Ctrl-C, and after a restart still has the lead and the handoff.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { getFreePort } from '../../scripts/net';
+import { eventually } from '../workflows/harness';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Engine {
+  child: ChildProcess;
+  output: () => string;
+  api: string;
+  key: string;
+}
+
+/** Starts `nurture start` in its own process group, as a terminal would, and waits for its banner. */
+async function startEngine(dataDir: string, port: number): Promise<Engine> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NURTURE_DATA_DIR: dataDir, PORT: String(port) };
+  // The integration servers of this test run must not be mistaken for configured ones.
+  delete env.DATABASE_URL;
+  delete env.TEMPORAL_ADDRESS;
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['cli/main.ts', 'start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const banner = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`nurture start exited with ${child.exitCode}:\n${output}`);
+    return /API\s+(http\S+)\s+\(Authorization: Bearer (\S+)\)/.exec(output) ?? undefined;
+  }, 90_000);
+  return { child, output: () => output, api: banner[1]!, key: banner[2]! };
+}
+
+/** Ctrl-C to the whole process group; resolves with the exit code once the engine is gone. */
+function interrupt(engine: Engine): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => engine.child.once('exit', (code) => resolve(code)));
+  process.kill(-engine.child.pid!, 'SIGINT');
+  return exited;
+}
+
+async function call(engine: Engine, method: string, route: string, body?: unknown) {
+  const response = await fetch(`${engine.api}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${engine.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and keeps everything across a restart', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));
+  const port = await getFreePort();
+  const leadId = `lead-${randomUUID()}`;
+  const event = (type: string, properties: Record<string, unknown>) => ({ eventId: randomUUID(), leadId, type, occurredAt: new Date().toISOString(), properties });
+
+  let engine = await startEngine(dataDir, port);
+  try {
+    expect(await call(engine, 'POST', '/v1/leads', { id: leadId, email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' })).toMatchObject({
+      status: 201,
+    });
+    expect((await call(engine, 'POST', '/v1/events', event('page_view', { url: 'https://example.com/pricing', category: 'pricing' }))).status).toBe(202);
+    expect((await call(engine, 'POST', '/v1/events', event('demo_request', {}))).status).toBe(202);
+    const handoff = await eventually(async () => (await call(engine, 'GET', '/v1/handoffs?status=open&limit=200')).body.items.find((item: { leadId: string }) => item.leadId === leadId));
+    expect(await call(engine, 'POST', `/v1/handoffs/${handoff.id}/accept`, { by: 'robin' })).toMatchObject({ status: 200, body: { status: 'accepted' } });
+  } finally {
+    expect(await interrupt(engine)).toBe(0);
+  }
+  expect(engine.output()).toMatch(/stopped in \d+\.\d s/);
+
+  engine = await startEngine(dataDir, port);
+  try {
+    const lead = await call(engine, 'GET', `/v1/leads/${leadId}`);
+    expect(lead).toMatchObject({ status: 200, body: { profile: { email: 'ana@northwind.example' }, stageHistory: expect.arrayContaining([expect.objectContaining({ to: 'mql' })]) } });
+    const handoffs = await call(engine, 'GET', '/v1/handoffs?status=accepted&limit=200');
+    expect(handoffs.body.items).toEqual([expect.objectContaining({ leadId, status: 'accepted' })]);
+  } finally {
+    expect(await interrupt(engine)).toBe(0);
+  }
+}, 240_000);

@@ -1,0 +1,23 @@
+import { ConfigError, parseConfig } from '../../core/config';
+
+describe('the configuration', () => {
+  it('runs on embedded defaults when nothing is set, empty meaning unset', () => {
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000 });
+  });
+
+  it('reads the API settings', () => {
+    const config = parseConfig({ PORT: '8080', PUBLIC_URL: 'https://nurture.example.com', NURTURE_API_KEY: 'k'.repeat(24), NURTURE_LINK_SECRET: 's'.repeat(32) });
+    expect(config).toMatchObject({ PORT: 8080, PUBLIC_URL: 'https://nurture.example.com', NURTURE_API_KEY: 'k'.repeat(24) });
+  });
+
+  it.each([
+    ['PORT', 'eighty', 'PORT="eighty"'],
+    ['PORT', '70000', 'PORT="70000"'],
+    ['PUBLIC_URL', 'ftp://files.example.com', 'PUBLIC_URL="ftp://files.example.com": must be an http(s) URL'],
+    ['NURTURE_LINK_SECRET', 'short', 'NURTURE_LINK_SECRET="short": must be at least 16 characters'],
+    ['TEMPORAL_ADDRESS', 'localhost', 'TEMPORAL_ADDRESS="localhost": must be host:port'],
+  ])('stops at a wrong %s with one line naming it', (name, value, message) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [name]: value })).toThrow(message);
+  });
+});
