@@ -39,7 +39,13 @@ export function deliveryWorkerOptions(deps: DeliveryWorkerDependencies): Deliver
   const message: MessageSettings | undefined = config.signingSecret
     ? { sender: config.sender, publicUrl: config.publicUrl, signingSecret: config.signingSecret, offers: config.offers }
     : undefined;
-  const transport = message && config.email ? nodemailer.createTransport({ url: config.email.smtpUrl, pool: true }) : undefined;
+  // nodemailer waits up to 10 minutes on a silent server by default. An attempt still waiting when
+  // the send activity's start-to-close timeout (1 minute) starts its retry could deliver after the
+  // retry did: these bound each wait well inside that minute (an SMTP_URL query can override them).
+  const transport =
+    message && config.email
+      ? nodemailer.createTransport({ url: config.email.smtpUrl, pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
+      : undefined;
 
   const channels: DeliveryDependencies = { pool: deps.pool, renderer: deps.renderer };
   if (message && transport && config.email) {
