@@ -145,7 +145,7 @@ describe('email delivery under crashes', () => {
     expect(await ledgerRow(send.touch)).toMatchObject({ status: 'sent' });
   });
 
-  it('sends twice, with the same Message-ID, when the worker is killed after the SMTP server accepted the message and before the ledger was marked (the remaining window)', async () => {
+  it('sends twice, with the same Message-ID, when the worker is killed after the SMTP server accepted the message and before the ledger was marked (a remaining window)', async () => {
     const send = newTouch();
     const first = startDeliveryWorker();
     const killed = killAt('onMessage', first);
@@ -164,6 +164,30 @@ describe('email delivery under crashes', () => {
     expect(secondMail!.messageId).toBe((result as { providerId: string }).providerId);
     expect(secondMail!.text).toBe(firstMail!.text);
     expect(await ledgerRow(send.touch)).toMatchObject({ status: 'sent' });
+  });
+
+  it('sends twice, with the same Message-ID, when a stalled attempt outlives its start-to-close timeout and both it and its retry reach the SMTP server (a second remaining window)', async () => {
+    const send = newTouch();
+    const worker = startDeliveryWorker();
+    // The first MAIL FROM is held until the retry's arrives: the retry found the row still claimed.
+    let releaseFirst: () => void = () => undefined;
+    sink.hooks.onMailFrom = () => {
+      sink.hooks.onMailFrom = () => {
+        sink.hooks.onMailFrom = undefined;
+        releaseFirst();
+      };
+      return new Promise<void>((resolve) => (releaseFirst = resolve));
+    };
+    const bothAccepted = new Promise<void>((resolve) => {
+      sink.hooks.onMessage = () => {
+        if (sink.received.length === 2) resolve();
+      };
+    });
+    const handle = await deliver(send);
+    const [[result]] = await Promise.race([Promise.all([handle.result(), bothAccepted]), worker.crashed]);
+    expect(result).toEqual({ status: 'sent', providerId: expect.any(String) });
+    const mails = await sink.messages();
+    expect(mails.map((mail) => mail.messageId)).toEqual([(result as { providerId: string }).providerId, (result as { providerId: string }).providerId]);
   });
 
   it('sends once when the same touch is delivered twice, as a duplicated command would', async () => {
