@@ -16,12 +16,15 @@ import {
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { leadEventSchema } from '../core/events';
-import { leadSchema, type Lead } from '../core/lead';
+import { leadSchema } from '../core/lead';
 import { upsertLead, type LeadStartOptions } from '../workflows/client';
 import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, rejectSchema, rejectSignal, stateQuery } from '../workflows/contract';
 import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream } from '../activities/channels/inApp';
 import { allows, findApiKey, type ApiKey, type Scope } from './keys';
 import { storeEvents, type EventRelay } from './ingest';
+import { columnMappingSchema, importLeadsCsv } from './import';
+import { profileOf, saveLead } from './leads';
+import type { Readable } from 'node:stream';
 import { registerPublicRoutes, type PublicSettings } from './public';
 
 export interface ApiDependencies {
@@ -148,6 +151,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
 
   // Twilio's webhooks and RFC 8058 one-click unsubscribes are form-encoded.
   await app.register(formBody);
+  // A CSV upload is streamed to the importer, not buffered.
+  app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
   if (deps.public) await registerPublicRoutes(app, { ...deps.public, pool: deps.pool, client: deps.client, relay: deps.relay });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -197,6 +202,28 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         return problem(reply, 503, 'the lead is saved but its workflow could not be reached; send it again', [{ path: 'temporal', message: (err as Error).message }]);
       }
       return reply.code(created ? 201 : 200).send({ id: request.body.id, created });
+    });
+
+    const importQuery = z.object({
+      mapping: z
+        .string()
+        .max(4000)
+        .transform((text, ctx) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"email":"E-mail"}' });
+            return z.NEVER;
+          }
+        })
+        .pipe(columnMappingSchema)
+        .optional(),
+    });
+    routes.post('/leads/import', { config: { scope: 'ingest' }, schema: { querystring: importQuery } }, async (request, reply) => {
+      if (!request.headers['content-type']?.startsWith('text/csv')) {
+        return problem(reply, 415, 'send the file as text/csv', [{ path: 'content-type', message: `got ${request.headers['content-type'] ?? 'none'}` }]);
+      }
+      return importLeadsCsv(request.body as Readable, { pool: deps.pool, client: deps.client, start: deps.start }, request.query.mapping);
     });
 
     routes.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
@@ -324,39 +351,4 @@ function decodeCursor(cursor: string): { openedAt: string; id: string } | undefi
   } catch {
     return undefined;
   }
-}
-
-const PROFILE_COLUMNS: Record<string, keyof Lead> = {
-  email: 'email',
-  phone: 'phone',
-  first_name: 'firstName',
-  last_name: 'lastName',
-  company: 'company',
-  title: 'title',
-  industry: 'industry',
-  company_size: 'companySize',
-  country: 'country',
-  timezone: 'timezone',
-  source: 'source',
-};
-
-/** Creates or updates the lead's row with the fields given; true when it was created. */
-async function saveLead(pool: Pool, lead: Lead): Promise<boolean> {
-  const columns = Object.entries(PROFILE_COLUMNS).filter(([, field]) => lead[field] !== undefined);
-  const names = columns.map(([column]) => column);
-  const values = columns.map(([, field]) => lead[field]);
-  const { rows } = await pool.query<{ created: boolean }>(
-    `INSERT INTO leads (id, ${[...names, 'consent', 'attributes'].join(', ')})
-     VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}${names.length ? ', ' : ''}$${names.length + 2}, $${names.length + 3})
-     ON CONFLICT (id) DO UPDATE SET ${[...names.map((name) => `${name} = EXCLUDED.${name}`), 'consent = leads.consent || EXCLUDED.consent', 'attributes = leads.attributes || EXCLUDED.attributes', 'updated_at = now()'].join(', ')}
-     RETURNING (xmax = 0) AS created`,
-    [lead.id, ...values, JSON.stringify(lead.consent ?? {}), JSON.stringify(lead.attributes ?? {})],
-  );
-  return rows[0]!.created;
-}
-
-function profileOf(row: Record<string, unknown>): Record<string, unknown> {
-  const profile: Record<string, unknown> = {};
-  for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) profile[field] = row[column];
-  return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id };
 }

@@ -5,6 +5,7 @@ import { MissingToolError } from '../scripts/tools';
 import { defaultModel } from '../core/model';
 import { lintProject } from '../sequences/lint';
 import { exportHistory } from './history';
+import { formatImport, runImport } from './import';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
@@ -34,6 +35,19 @@ program
     const config = parseConfig(process.env);
     const secrets = requiredSecrets(config);
     return runPart(config, (servers) => startApi(servers, config, secrets), waitForShutdownSignal);
+  });
+
+program
+  .command('import')
+  .description('import leads from a CSV file through the API, with a progress bar; prints every row that failed (exit code 1 if any did)')
+  .argument('<file>', 'CSV with a header row; columns named like lead fields (email, First Name, companySize, …) are mapped, others become attributes')
+  .option('--mapping <json>', 'lead fields by column, e.g. \'{"email":"E-mail address"}\'')
+  .option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)')
+  .option('--key <key>', 'an API key with the ingest scope (default: NURTURE_API_KEY, else the local dev key)')
+  .action(async (file: string, options: { mapping?: string; api?: string; key?: string }) => {
+    const result = await runImport(file, options);
+    console.log(formatImport(result));
+    if (result.failed.length) process.exitCode = 1;
   });
 
 program

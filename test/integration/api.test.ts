@@ -16,6 +16,7 @@ import { buildApi } from '../../api/server';
 import { publishCatalog } from '../../activities/store';
 import { signToken, type LinkToken } from '../../activities/tokens';
 import type { LeadEvent } from '../../core/events';
+import { runImport } from '../../cli/import';
 import { getFreePort } from '../../scripts/net';
 import { startDevServer } from '../../scripts/temporal';
 import { leadWorkflowId } from '../../workflows/contract';
@@ -309,6 +310,47 @@ describe('public links and webhooks', () => {
       const signed = await post(twilio.getExpectedTwilioSignature(authToken, `${publicUrl}/webhooks/twilio/inbound`, params));
       expect(signed.status).toBe(200);
       expect((await pool.query("SELECT channel FROM suppressions WHERE lead_id = $1", [leadId])).rows).toEqual([{ channel: 'sms' }]);
+    });
+  });
+});
+
+describe('CSV import', () => {
+  it('imports the valid rows, reports each bad one by line and field, and applies a lead’s rows in order', async () => {
+    const prefix = `imp-${randomUUID().slice(0, 8)}`;
+    const csv = [
+      'id,E-mail,First Name,Company,companySize,Country,Plan',
+      `${prefix}-1,ana@northwind.example,Ana,Northwind,300,DE,pro`,
+      `${prefix}-2,not-an-email,Bo,Acme,12,US,free`,
+      `${prefix}-3,cy@quote.example,Cy,"Quote, Inc",many,GB,free`,
+      `${prefix}-4,dee@initech.example,Dee,Initech,50,USA,free`,
+      `${prefix}-5,"unclosed,Eve,Evil Corp,1,US,free`,
+    ].join('\n');
+    // The unclosed quote swallows the rest of the file: one bad row, reported, and the last good row goes with it.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'import-')), 'leads.csv');
+    fs.writeFileSync(file, `${csv}\n${prefix}-1,ana@northwind.example,Ana,Northwind,350,DE,enterprise\n`);
+    const good = path.join(path.dirname(file), 'good.csv');
+    fs.writeFileSync(good, [csv.split('\n')[0], `${prefix}-1,ana@northwind.example,Ana,Northwind,300,DE,pro`, `${prefix}-1,ana@northwind.example,Ana,Northwind,350,DE,enterprise`].join('\n'));
+
+    await withApi({ client }, async ({ url }) => {
+      const result = await runImport(file, { api: url, key: adminKey, mapping: '{"email":"E-mail"}' });
+      expect(result).toMatchObject({ imported: 1, updated: 0 });
+      expect(result.failed.map(({ row, field }) => ({ row, field }))).toEqual([
+        { row: 3, field: 'email' },
+        { row: 4, field: 'companySize' },
+        { row: 5, field: 'country' },
+        { row: 7, field: 'row' },
+      ]);
+      expect(await runImport(good, { api: url, key: adminKey, mapping: '{"email":"E-mail"}' })).toEqual({ imported: 0, updated: 2, failed: [] });
+      const { rows } = await pool.query('SELECT id, email, first_name, company, company_size, attributes FROM leads WHERE id LIKE $1 ORDER BY id', [`${prefix}-%`]);
+      expect(rows).toEqual([{ id: `${prefix}-1`, email: 'ana@northwind.example', first_name: 'Ana', company: 'Northwind', company_size: 350, attributes: { Plan: 'enterprise' } }]);
+
+      const badMapping = await fetch(`${url}/v1/leads/import?mapping=${encodeURIComponent('{"emial":"E-mail"}')}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'text/csv' },
+        body: 'id\nx',
+      });
+      expect(badMapping.status).toBe(400);
+      expect(((await badMapping.json()) as { details: { path: string }[] }).details[0]!.path).toMatch(/^querystring\.mapping/);
     });
   });
 });
