@@ -23,6 +23,7 @@ import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream
 import { allows, findApiKey, type ApiKey, type Scope } from './keys';
 import { storeEvents, type EventRelay } from './ingest';
 import { columnMappingSchema, importLeadsCsv } from './import';
+import { createApiMetrics } from './metrics';
 import { profileOf, saveLead } from './leads';
 import type { Readable } from 'node:stream';
 import { registerPublicRoutes, type PublicSettings } from './public';
@@ -155,6 +156,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
   if (deps.public) await registerPublicRoutes(app, { ...deps.public, pool: deps.pool, client: deps.client, relay: deps.relay });
 
+  const metrics = createApiMetrics();
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const [postgres, temporal] = await Promise.allSettled([deps.pool.query('SELECT 1'), deps.client.workflowService.getSystemInfo({})]);
@@ -188,6 +196,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         if (request.validationError) return problem(reply, 400, 'invalid body', eventsBodyIssues(request.body));
         const events = 'events' in request.body ? request.body.events : [request.body];
         const stored = await storeEvents(deps.pool, events);
+        metrics.events.inc({ outcome: 'accepted' }, stored.accepted);
+        metrics.events.inc({ outcome: 'duplicate' }, stored.duplicates);
         // Stored is accepted: the relay signals now, or its sweep does once Temporal is reachable.
         void deps.relay.deliver(stored.leadIds);
         return reply.code(202).send({ accepted: stored.accepted, duplicates: stored.duplicates });
@@ -223,7 +233,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       if (!request.headers['content-type']?.startsWith('text/csv')) {
         return problem(reply, 415, 'send the file as text/csv', [{ path: 'content-type', message: `got ${request.headers['content-type'] ?? 'none'}` }]);
       }
-      return importLeadsCsv(request.body as Readable, { pool: deps.pool, client: deps.client, start: deps.start }, request.query.mapping);
+      const result = await importLeadsCsv(request.body as Readable, { pool: deps.pool, client: deps.client, start: deps.start }, request.query.mapping);
+      metrics.leadsImported.inc({ outcome: 'imported' }, result.imported);
+      metrics.leadsImported.inc({ outcome: 'updated' }, result.updated);
+      metrics.leadsImported.inc({ outcome: 'failed' }, new Set(result.failed.map((failure) => failure.row)).size);
+      return result;
     });
 
     routes.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
@@ -317,6 +331,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         if (row.status !== 'open') return problem(reply, 409, `the handoff is already ${row.status}`, [{ path: 'params.id', message: `${id} is closed` }]);
         const payload = { ...request.body, by: (request.body as { by?: string }).by ?? request.apiKey?.name };
         await deps.client.workflow.getHandle(id).signal(action.signal as typeof acceptSignal, payload as never);
+        metrics.handoffActions.inc({ action: action.path });
         const settled = await waitForClose(deps.pool, id, deps.handoffSettleMs ?? 5_000);
         return reply.code(settled.status === 'open' ? 202 : 200).send(handoffView(settled, true));
       });

@@ -150,6 +150,10 @@ describe('ingestion', () => {
         const batch = [pageView(leadId, 'https://example.com/docs/a'), pageView(leadId, 'https://example.com/docs/b'), pageView(leadId, 'https://example.com/docs/c')];
         expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: [...batch, batch[0]] })).toEqual({ status: 202, body: { accepted: 3, duplicates: 1 } });
         expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: batch })).toEqual({ status: 202, body: { accepted: 0, duplicates: 3 } });
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        expect(metrics).toContain('nurture_events_ingested_total{outcome="accepted"} 3');
+        expect(metrics).toContain('nurture_events_ingested_total{outcome="duplicate"} 4');
+        expect(metrics).toMatch(/nurture_http_request_duration_seconds_count\{method="POST",route="\/v1\/events",status="202"\} 2/);
 
         const lead = await eventually(async () => {
           const read = await call(`${url}/v1/leads/${leadId}`, 'GET', adminKey);
