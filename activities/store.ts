@@ -40,9 +40,9 @@ export function createLeadActivities({ pool, catalog }: { pool: Pool; catalog: C
 
 async function upsertLeadSnapshot(client: PoolClient, leadId: string, snapshot: LeadSnapshot): Promise<void> {
   await client.query(
-    `INSERT INTO leads (id, stage, tier, total_score, sequence_id) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET stage = $2, tier = $3, total_score = $4, sequence_id = $5, updated_at = now()`,
-    [leadId, snapshot.stage, snapshot.tier, snapshot.totalScore, snapshot.sequenceId ?? null],
+    `INSERT INTO leads (id, stage, tier, total_score, sequence_id, holdout) VALUES ($1, $2, $3, $4, $5, COALESCE($6, false))
+     ON CONFLICT (id) DO UPDATE SET stage = $2, tier = $3, total_score = $4, sequence_id = $5, holdout = COALESCE($6, leads.holdout), updated_at = now()`,
+    [leadId, snapshot.stage, snapshot.tier, snapshot.totalScore, snapshot.sequenceId ?? null, snapshot.holdout ?? null],
   );
 }
 

@@ -9,6 +9,8 @@ export interface LeadSnapshot {
   tier: string;
   totalScore: number;
   sequenceId?: string;
+  /** In the holdout group (gets no touches; the control for lift). Absent in runs recorded before it. */
+  holdout?: boolean;
 }
 
 export interface LeadActivities {

@@ -22,6 +22,7 @@ import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, reject
 import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream } from '../activities/channels/inApp';
 import { allows, findApiKey, type ApiKey, type Scope } from './keys';
 import { storeEvents, type EventRelay } from './ingest';
+import { funnelQuerySchema, funnelReport } from './funnel';
 import { columnMappingSchema, importLeadsCsv } from './import';
 import { createApiMetrics } from './metrics';
 import { profileOf, saveLead } from './leads';
@@ -296,6 +297,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         reply.raw.end();
       });
     }
+
+    routes.get('/metrics/funnel', { config: { scope: 'read' }, schema: { querystring: funnelQuerySchema } }, async (request) => funnelReport(deps.pool, request.query));
 
     routes.get('/handoffs', { config: { scope: 'sales' }, schema: { querystring: listQuery } }, async (request) => {
       const { status, owner, limit, cursor } = request.query;

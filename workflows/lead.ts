@@ -168,7 +168,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
       await store.recordDecisions({
         leadId: current.leadId,
         commands: decisions,
-        snapshot: { stage: current.stage, tier: current.cadence.tier, totalScore: scoresOf(current, Date.now(), catalog!.model).total, sequenceId: current.sequence?.id },
+        snapshot: { stage: current.stage, tier: current.cadence.tier, totalScore: scoresOf(current, Date.now(), catalog!.model).total, sequenceId: current.sequence?.id, holdout: current.holdout },
       });
     }
     for (const command of commands) {

@@ -10,7 +10,7 @@ import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import twilio from 'twilio';
-import { EventRelay } from '../../api/ingest';
+import { EventRelay, storeEvents } from '../../api/ingest';
 import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
 import { buildApi } from '../../api/server';
 import { publishCatalog } from '../../activities/store';
@@ -355,6 +355,59 @@ describe('CSV import', () => {
       });
       expect(badMapping.status).toBe(400);
       expect(((await badMapping.json()) as { details: { path: string }[] }).details[0]!.path).toMatch(/^querystring\.mapping/);
+    });
+  });
+});
+
+describe('the funnel report', () => {
+  it('converts by cohort and source, times the handoff, rates the SLA, compares holdout with treated, and rates each step', async () => {
+    // A quarter of 2021 no other test writes to.
+    const tag = randomUUID().slice(0, 8);
+    const day = (d: number, hours = 0) => new Date(Date.UTC(2021, 0, 4 + d, hours)).toISOString();
+    const leads: [string, string, number, boolean, string[]][] = [
+      // id, source, created (day), holdout, stages reached
+      [`f-${tag}-1`, 'webinar', 0, false, ['mql', 'sql', 'opportunity']],
+      [`f-${tag}-2`, 'webinar', 1, false, ['mql']],
+      [`f-${tag}-3`, 'paid', 2, false, []],
+      [`f-${tag}-4`, 'paid', 8, true, ['mql', 'sql']],
+      [`f-${tag}-5`, 'paid', 9, true, []],
+    ];
+    for (const [id, source, created, holdout, stages] of leads) {
+      await pool.query('INSERT INTO leads (id, source, holdout, created_at) VALUES ($1, $2, $3, $4)', [id, source, holdout, day(created)]);
+      for (const [i, stage] of stages.entries()) {
+        await pool.query('INSERT INTO stage_changes (idempotency_key, lead_id, to_stage, reason, changed_at) VALUES ($1, $2, $3, $4, $5)', [`${id}/${stage}`, id, stage, 'test', day(created + i + 1)]);
+      }
+    }
+    await pool.query(
+      `INSERT INTO handoffs (id, lead_id, status, escalations, opened_at, sla_due_at) VALUES
+       ($1, $2, 'accepted', 0, $3, $3), ($4, $5, 'no_response', 2, $6, $6)`,
+      [`handoff-f-${tag}-1-1`, `f-${tag}-1`, day(0, 12), `handoff-f-${tag}-4-1`, `f-${tag}-4`, day(9)],
+    );
+    const send = `f-${tag}-1/welcome/1`;
+    await pool.query(
+      `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, status)
+       VALUES ($1, $2, 'w', 'welcome', 'v1', 'intro', 1, 'email', 'sent'), ($3, $4, 'w', 'welcome', 'v1', 'intro', 1, 'email', 'sent')`,
+      [send, `f-${tag}-1`, `f-${tag}-2/welcome/1`, `f-${tag}-2`],
+    );
+    await storeEvents(pool, [
+      { eventId: `open-${tag}`, leadId: `f-${tag}-1`, type: 'email_open', occurredAt: day(1), properties: { sendId: send } },
+      { eventId: `click-${tag}`, leadId: `f-${tag}-1`, type: 'email_click', occurredAt: day(1), properties: { sendId: send } },
+    ]);
+
+    await withApi({ client }, async ({ url }) => {
+      const report = await call(`${url}/v1/metrics/funnel?from=${day(0)}&to=${day(14)}&cohort=week&by=source`, 'GET', adminKey);
+      expect(report.status).toBe(200);
+      expect(report.body.cohorts).toEqual([
+        expect.objectContaining({ cohort: '2021-01-04T00:00:00.000Z', group: 'paid', counts: { lead: 1, mql: 0, sql: 0, opportunity: 0, customer: 0 } }),
+        expect.objectContaining({ cohort: '2021-01-04T00:00:00.000Z', group: 'webinar', counts: { lead: 2, mql: 2, sql: 1, opportunity: 1, customer: 0 }, conversion: expect.objectContaining({ leadToMql: 1, mqlToSql: 0.5 }) }),
+        expect.objectContaining({ cohort: '2021-01-11T00:00:00.000Z', group: 'paid', counts: { lead: 2, mql: 1, sql: 1, opportunity: 0, customer: 0 } }),
+      ]);
+      expect(report.body.handoffs).toEqual({ total: 2, medianHoursToHandoff: 18, slaHitRate: 0.5 });
+      expect(report.body.holdout).toEqual({ treated: { leads: 3, converted: 1, conversion: 0.333 }, holdout: { leads: 2, converted: 1, conversion: 0.5 }, lift: -0.334 });
+      expect(report.body.steps).toEqual([{ sequenceId: 'welcome', stepId: 'intro', sent: 2, openRate: 0.5, clickRate: 0.5, replyRate: 0 }]);
+
+      const backwards = await call(`${url}/v1/metrics/funnel?from=${day(14)}&to=${day(0)}`, 'GET', adminKey);
+      expect(backwards).toMatchObject({ status: 400, body: { details: [{ path: 'querystring.to' }] } });
     });
   });
 });
