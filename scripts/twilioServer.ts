@@ -1,6 +1,7 @@
-// A Twilio-compatible Messages API on loopback, for the real SDK to talk to in tests: it checks the
-// account's basic auth, answers like Twilio (201 with a queued message, or Twilio's error JSON),
-// and records every message it accepted.
+// A Twilio-compatible Messages API on loopback, for the real SDK to talk to: the local SMS sink of
+// `nurture start` (into the outbox) and the tests' Twilio. It checks the account's basic auth,
+// answers like Twilio (201 with a queued message, or Twilio's error JSON), and records every message
+// it accepted.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +35,13 @@ export interface TwilioServer {
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/;
 
-export async function startTwilioServer(credentials: { accountSid: string; authToken: string }): Promise<TwilioServer> {
+export interface TwilioCredentials {
+  accountSid: string;
+  authToken: string;
+}
+
+/** `onMessage` runs before Twilio's answer, so a message the SDK saw accepted is kept. */
+export async function startTwilioServer(credentials: TwilioCredentials, onMessage?: (message: ReceivedMessage) => Promise<unknown>): Promise<TwilioServer> {
   const received: ReceivedMessage[] = [];
   const refusals = new Map<string, TwilioError>();
   const expectedAuth = `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString('base64')}`;
@@ -69,6 +76,7 @@ export async function startTwilioServer(credentials: { accountSid: string; authT
       ...optional('statusCallback', form.get('StatusCallback')),
     };
     received.push(message);
+    await onMessage?.(message);
     const now = new Date().toUTCString();
     answer(response, 201, {
       sid: message.sid,

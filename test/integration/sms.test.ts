@@ -8,7 +8,7 @@ import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/lead';
 import { channelCatalog, channelRenderer, MORNING_IN_NEW_YORK, touchesOf } from '../scenarios/channel-touches';
-import { startTwilioServer, type TwilioServer } from '../scenarios/twilio-server';
+import { startTwilioServer, type TwilioServer } from '../../scripts/twilioServer';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'twilio-test-auth-token';
