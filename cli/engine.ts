@@ -1,9 +1,10 @@
 // The engine's long-running parts, each started against servers that already run: the lead worker
-// (lead and handoff workflows with their PostgreSQL activities) and the HTTP API with its event
-// relay. `nurture start` runs both beside embedded servers; `nurture worker` and `nurture api` run
-// one each, which is how the engine scales out.
+// (lead and handoff workflows with their PostgreSQL activities), the delivery workers (one per
+// configured channel's send queue) and the HTTP API with its event relay. `nurture start` runs them
+// all beside embedded servers; `nurture worker` and `nurture api` run some, which is how the engine
+// scales out.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { InAppStream } from '../activities/channels/inApp';
 import { publishCatalog } from '../activities/store';
@@ -12,8 +13,12 @@ import { seedAdminKey } from '../api/keys';
 import { buildApi } from '../api/server';
 import { ConfigError, type Config } from '../core/config';
 import type { Catalog } from '../core/engine';
+import type { Channel } from '../core/events';
 import { migrate } from '../db/migrate';
+import { loadTemplates, TemplateRenderer } from '../sequences/templates';
 import { bundleLeadWorkflows } from '../workers/bundle';
+import { parseDeliveryConfig } from '../workers/deliveryConfig';
+import { deliveryWorkerOptions } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
 
 export interface Part {
@@ -29,12 +34,20 @@ export interface Servers {
   pool: Pool;
 }
 
+class EngineLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    // Delivery workers run activities only, by design; the SDK warns about that once per queue.
+    if (message.startsWith('No workflows registered')) return;
+    super.log(level, message, meta);
+  }
+}
+
 /**
  * The SDK's own progress lines (bundling, worker states) stay out of the engine's output; warnings
  * show. Signals are ours: the parts stop in order, the worker among them.
  */
 export function installQuietRuntime(): void {
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new EngineLogger('WARN'), shutdownSignals: [] });
 }
 
 /** Starts the lead worker; resolves once it polls. */
@@ -54,6 +67,34 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog): Promi
   };
 }
 
+/**
+ * Starts a delivery worker for every channel `env` configures (workers/deliveryConfig); resolves once
+ * they poll. A bad or missing variable throws a ConfigError that names it, before anything connects.
+ */
+export async function startDeliveryWorkers(servers: Servers, catalog: Catalog, env: Record<string, string | undefined>): Promise<Part & { channels: Channel[] }> {
+  const config = parseDeliveryConfig(env);
+  const connection = await NativeConnection.connect({ address: servers.temporalAddress });
+  const delivery = deliveryWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, renderer: new TemplateRenderer(loadTemplates()), catalog, config });
+  const workers = await Promise.all(delivery.options.map((options) => Worker.create(options)));
+  const running = Promise.all(workers.map((worker) => worker.run()));
+  return {
+    name: 'delivery workers',
+    channels: delivery.channels,
+    stop: async () => {
+      // Drains: sends under way finish (and are marked in the ledger) first.
+      for (const worker of workers) worker.shutdown();
+      await running;
+      delivery.close();
+      await connection.close();
+    },
+  };
+}
+
+/** The base URL recipients reach the API's public routes at: PUBLIC_URL, else the API's own address. */
+export function apiPublicUrl(config: Config): string {
+  return config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
+}
+
 export interface ApiSecrets {
   apiKey: string;
   linkSecret: string;
@@ -71,7 +112,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
     client,
     relay,
     inAppStream,
-    public: { linkSecret: secrets.linkSecret, publicUrl: config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}` },
+    public: { linkSecret: secrets.linkSecret, publicUrl: apiPublicUrl(config) },
   });
   const address = await app.listen({ host: '127.0.0.1', port: config.PORT });
   relay.start();

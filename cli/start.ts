@@ -1,24 +1,37 @@
 // `nurture start`: runs the engine on embedded defaults. Starts PostgreSQL (migrated) and the
 // Temporal dev server persisted under the data folder, unless DATABASE_URL / TEMPORAL_ADDRESS point
-// at running ones, then the lead worker and the API; waits for Ctrl-C and stops everything in
-// reverse order: the API stops accepting, the worker drains, the servers stop.
+// at running ones; a local SMTP sink and a local Twilio-compatible SMS sink that keep what they
+// receive in the data folder's outbox, unless SMTP_URL / TWILIO_* are set; then the lead worker, the
+// delivery workers and the API. Waits for Ctrl-C and stops everything in reverse order: the API
+// stops accepting, the workers drain, the sinks and the servers stop.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Pool } from 'pg';
 import type { Config } from '../core/config';
+import type { Catalog } from '../core/engine';
 import { migrate } from '../db/migrate';
 import { dataDir as defaultDataDir } from '../scripts/paths';
 import { startEmbeddedPostgres } from '../scripts/postgres';
 import { startDevServer } from '../scripts/temporal';
 import { defaultCatalog } from '../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
-import { installQuietRuntime, startApi, startLeadWorker, type ApiSecrets, type Part } from './engine';
+import { apiPublicUrl, installQuietRuntime, startApi, startDeliveryWorkers, startLeadWorker, type ApiSecrets, type Part } from './engine';
+import { startLocalSinks } from './outbox';
 
-export async function start(config: Config): Promise<void> {
+/** The footer address of messages that only reach the local outbox (real mail needs NURTURE_SENDER_ADDRESS). */
+const LOCAL_SENDER_ADDRESS = '1 Main St, Springfield';
+
+/** Where `nurture start` and `nurture outbox` keep their data. */
+export function dataDirOf(config: Config): string {
+  return path.resolve(config.NURTURE_DATA_DIR ?? defaultDataDir);
+}
+
+/** `env` holds the delivery variables (workers/deliveryConfig), which `config` does not. */
+export async function start(config: Config, env: Record<string, string | undefined> = process.env): Promise<void> {
   const startedAt = Date.now();
   installQuietRuntime();
-  const dataDir = path.resolve(config.NURTURE_DATA_DIR ?? defaultDataDir);
+  const dataDir = dataDirOf(config);
   await fs.mkdir(dataDir, { recursive: true });
   // Stopped in reverse order of start.
   const parts: Part[] = [];
@@ -39,7 +52,28 @@ export async function start(config: Config): Promise<void> {
     const applied = await migrate(pool);
     const servers = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, pool };
     const secrets = await localSecrets(config, dataDir);
-    parts.push(await startLeadWorker(servers, defaultCatalog()));
+    const sinks = await startLocalSinks(env, dataDir, parts);
+    const catalog = defaultCatalog();
+    const publicUrl = apiPublicUrl(config);
+    const deliveryEnv = {
+      ...env,
+      ...sinks.env,
+      NURTURE_LINK_SECRET: secrets.linkSecret,
+      PUBLIC_URL: publicUrl,
+      // Stand-ins that let every library touch render, only while email stays on this machine.
+      ...(sinks.env.SMTP_URL
+        ? { NURTURE_SENDER_ADDRESS: env.NURTURE_SENDER_ADDRESS || LOCAL_SENDER_ADDRESS, NURTURE_OFFERS: env.NURTURE_OFFERS || placeholderOffers(catalog, publicUrl) }
+        : {}),
+    };
+    const started = <T extends Part>(part: T): T => {
+      parts.push(part);
+      return part;
+    };
+    // Both workers at once: the lead worker's bundling takes most of a second.
+    const [, delivery] = await Promise.all([
+      startLeadWorker(servers, catalog).then(started),
+      startDeliveryWorkers(servers, catalog, deliveryEnv).then(started),
+    ]);
     const api = await startApi(servers, config, secrets);
     parts.push(api);
 
@@ -47,6 +81,8 @@ export async function start(config: Config): Promise<void> {
       `nurture engine ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
       `  API          ${api.url}  (Authorization: Bearer ${secrets.apiKey})`,
       `  API docs     ${api.url}/docs`,
+      `  Delivery     ${delivery.channels.join(', ') || 'no channel configured'}`,
+      ...(sinks.outboxUrl ? [`  Outbox       ${sinks.outboxUrl}  (${sinks.local.join(' and ')} stay on this machine; \`nurture outbox\` prints the latest)`] : []),
       `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE})`,
       ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
       `  PostgreSQL   ${redactPassword(databaseUrl)}${applied.length ? ` (migrated: ${applied.join(', ')})` : ''}`,
@@ -83,6 +119,12 @@ async function startTemporal(config: Config, dataDir: string, parts: Part[]): Pr
   });
   parts.push({ name: 'Temporal dev server', stop: server.stop });
   return server;
+}
+
+/** NURTURE_OFFERS for every offer in the catalog, at a placeholder on the API's public base. */
+function placeholderOffers(catalog: Catalog, publicUrl: string): string {
+  const offers = Object.values(catalog.versions).flatMap((sequence) => sequence.steps.flatMap((step) => (step.kind === 'offer' ? [step.offer] : [])));
+  return [...new Set(offers)].map((offer) => `${offer}=${publicUrl.replace(/\/$/, '')}/offers/${offer}`).join(',');
 }
 
 /**
