@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { dataDir } from '../scripts/paths';
 
-const BENCHMARKS = ['core', 'workflows', 'channels'];
+const BENCHMARKS = ['core', 'workflows', 'channels', 'api'];
 const run = promisify(execFile);
 
 async function main(): Promise<void> {

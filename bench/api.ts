@@ -1,0 +1,170 @@
+// bench/api: the HTTP API against a real Temporal dev server and PostgreSQL, in one run.
+//   1. raw: signalWithStart calls per second from a bare client to a workflow type no worker runs
+//      (what Temporal itself takes);
+//   2. single: one event per POST /v1/events, BENCH_CONCURRENCY requests in flight: accepted/s with
+//      p50/p99 latency, and sustained/s until the relay has signalled every event;
+//   3. batched: the same with BENCH_BATCH events per request;
+//   4. speed to lead: with BENCH_ACTIVE_LEADS leads running on the lead worker, the time from a demo
+//      request's POST to its handoff task being readable at GET /v1/handoffs/:id, p50/p99.
+// Prints one JSON object; progress goes to stderr. Targets: sustained ingest ≥ 0.8 × the raw signal
+// rate; speed to lead p99 ≤ 1 s (the issue asks for it under 10,000 active leads; the default here
+// is smaller to keep the run near three minutes on two cores: set BENCH_ACTIVE_LEADS=10000).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { EventRelay } from '../api/ingest';
+import { seedAdminKey } from '../api/keys';
+import { buildApi } from '../api/server';
+import { installQuietRuntime } from '../cli/engine';
+import type { LeadEvent } from '../core/events';
+import { migrate } from '../db/migrate';
+import { getFreePort } from '../scripts/net';
+import { startTestPostgres } from '../scripts/postgres';
+import { startDevServer } from '../scripts/temporal';
+import { defaultCatalog } from '../sequences/library';
+import { publishCatalog } from '../activities/store';
+import { bundleLeadWorkflows } from '../workers/bundle';
+import { leadWorkerOptions } from '../workers/leadWorker';
+import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const RAW = env('BENCH_RAW_SIGNALS', 3_000);
+const SINGLE = env('BENCH_SINGLE_EVENTS', 3_000);
+const BATCHED = env('BENCH_BATCHED_EVENTS', 20_000);
+const BATCH = env('BENCH_BATCH', 100);
+const CONCURRENCY = env('BENCH_CONCURRENCY', 32);
+const ACTIVE_LEADS = env('BENCH_ACTIVE_LEADS', 1_000);
+const HANDOFFS = env('BENCH_HANDOFFS', 40);
+const KEY = `bench-admin-${randomUUID()}`;
+
+const log = (line: string) => process.stderr.write(`[bench/api] ${line}\n`);
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+/** Runs `count` jobs with `concurrency` in flight; per-job latency in ms and the wall time in s. */
+async function load(count: number, concurrency: number, job: (i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const began = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t = performance.now();
+        await job(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { seconds: (performance.now() - began) / 1000, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+}
+
+async function main() {
+  installQuietRuntime();
+  log('starting PostgreSQL and the Temporal dev server');
+  const [postgres, temporal] = await Promise.all([startTestPostgres(), startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES })]);
+  const pool = new Pool({ connectionString: postgres.url, max: 20 });
+  // Stopping the embedded server at the end closes idle connections under the pool.
+  pool.on('error', () => undefined);
+  const connection = await NativeConnection.connect({ address: temporal.address });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    await migrate(pool);
+    await seedAdminKey(pool, KEY);
+    const catalog = defaultCatalog();
+    await publishCatalog(pool, catalog);
+    const client: Client = temporal.env.client;
+    worker = await Worker.create(leadWorkerOptions({ connection, pool, catalog, workflowBundle: await bundleLeadWorkflows() }));
+    running = worker.run();
+    const relay = new EventRelay(pool, client);
+    const app = await buildApi({ pool, client, relay });
+    const port = await getFreePort();
+    await app.listen({ host: '127.0.0.1', port });
+    const api = `http://127.0.0.1:${port}`;
+    const post = async (route: string, body: unknown) => {
+      const response = await fetch(`${api}${route}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (response.status >= 300) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    const pageView = (leadId: string): LeadEvent => ({ eventId: randomUUID(), leadId, type: 'page_view', occurredAt: new Date().toISOString(), properties: { url: 'https://example.com/docs', category: 'docs' } });
+    const allDelivered = async (began: number) => {
+      for (;;) {
+        const { rows } = await pool.query('SELECT count(*)::int AS pending FROM events WHERE delivered_at IS NULL');
+        if (rows[0].pending === 0) return (performance.now() - began) / 1000;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
+    log(`1. raw: ${RAW} signalWithStart calls to a workflow no worker runs`);
+    const raw = await load(RAW, CONCURRENCY, async (i) => {
+      await client.workflow.signalWithStart('benchRawWorkflow', { workflowId: `raw-${i % 200}`, taskQueue: 'bench-raw', args: [], signal: 'event', signalArgs: [{ i }] });
+    });
+    const rawPerSecond = RAW / raw.seconds;
+
+    log(`2. single: ${SINGLE} events, one per request, to 200 leads`);
+    let began = performance.now();
+    const single = await load(SINGLE, CONCURRENCY, (i) => post('/v1/events', pageView(`single-${i % 200}`)));
+    const singleSustained = SINGLE / (await allDelivered(began));
+
+    log(`3. batched: ${BATCHED} events in batches of ${BATCH}, to 200 leads`);
+    began = performance.now();
+    const batched = await load(Math.ceil(BATCHED / BATCH), Math.min(CONCURRENCY, 8), (i) =>
+      post('/v1/events', { events: Array.from({ length: BATCH }, (_, j) => pageView(`batched-${(i * BATCH + j) % 200}`)) }),
+    );
+    const batchedSustained = BATCHED / (await allDelivered(began));
+
+    log(`4. speed to lead: ${ACTIVE_LEADS} active leads, then ${HANDOFFS} demo requests`);
+    const profile = { email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
+    await load(ACTIVE_LEADS, CONCURRENCY, (i) => post('/v1/leads', { id: `active-${i}`, ...profile }));
+    // Measured once every lead has settled (its first decisions recorded), not behind a start backlog.
+    for (;;) {
+      const { rows } = await pool.query("SELECT count(*)::int AS settled FROM leads WHERE id LIKE 'active-%' AND tier IS NOT NULL");
+      if (rows[0].settled >= ACTIVE_LEADS) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const speeds: number[] = [];
+    await load(HANDOFFS, 4, async (i) => {
+      const leadId = `active-${i}`;
+      const t = performance.now();
+      await post('/v1/events', { eventId: randomUUID(), leadId, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} });
+      for (;;) {
+        const response = await fetch(`${api}/v1/handoffs/handoff-${leadId}-1`, { headers: { authorization: `Bearer ${KEY}` } });
+        await response.arrayBuffer();
+        if (response.status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      speeds.push(performance.now() - t);
+    });
+    speeds.sort((a, b) => a - b);
+    await app.close();
+    await relay.stop();
+
+    console.log(
+      JSON.stringify({
+        bench: 'api',
+        config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, activeLeads: ACTIVE_LEADS, handoffs: HANDOFFS },
+        raw: { signalWithStartPerSecond: round(rawPerSecond), p50Ms: raw.p50Ms, p99Ms: raw.p99Ms },
+        single: { acceptedPerSecond: round(SINGLE / single.seconds), sustainedPerSecond: round(singleSustained), p50Ms: single.p50Ms, p99Ms: single.p99Ms, ratioToRaw: round(singleSustained / rawPerSecond, 3) },
+        batched: { acceptedPerSecond: round(BATCHED / batched.seconds), sustainedPerSecond: round(batchedSustained), requestP50Ms: batched.p50Ms, requestP99Ms: batched.p99Ms, ratioToRaw: round(batchedSustained / rawPerSecond, 3) },
+        speedToLead: { p50Ms: round(percentile(speeds, 50)), p99Ms: round(percentile(speeds, 99)), maxMs: round(speeds.at(-1) ?? NaN) },
+      }),
+    );
+  } finally {
+    worker?.shutdown();
+    await running?.catch(() => undefined);
+    await connection.close();
+    await pool.end();
+    await Promise.allSettled([temporal.stop(), postgres.stop()]);
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench/api: ${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});
