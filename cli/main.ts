@@ -6,6 +6,8 @@ import { defaultModel } from '../core/model';
 import { lintProject } from '../sequences/lint';
 import { exportHistory } from './history';
 import { formatImport, runImport } from './import';
+import { printOutbox } from './outbox';
+import { dataDir } from '../scripts/paths';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
@@ -49,6 +51,12 @@ program
     console.log(formatImport(result));
     if (result.failed.length) process.exitCode = 1;
   });
+
+program
+  .command('outbox')
+  .description("the latest emails and texts the local sinks of `nurture start` caught (newest first)")
+  .option('--limit <n>', 'how many', (value: string) => Number(value), 20)
+  .action((options: { limit: number }) => printOutbox(process.env.NURTURE_DATA_DIR || dataDir, { limit: options.limit }));
 
 program
   .command('lint')
