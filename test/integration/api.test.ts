@@ -8,12 +8,11 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import twilio from 'twilio';
 import { EventRelay, storeEvents } from '../../api/ingest';
 import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
 import { buildApi } from '../../api/server';
-import { publishCatalog } from '../../activities/store';
 import { signToken, type LinkToken } from '../../activities/tokens';
 import type { LeadEvent } from '../../core/events';
 import { runImport } from '../../cli/import';
@@ -22,28 +21,19 @@ import { startDevServer } from '../../scripts/temporal';
 import { leadWorkflowId } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { leadWorkerOptions } from '../../workers/leadWorker';
+import { useIntegrationServers } from './connect';
 import { anyHourCatalog, eventually, withWorkers } from '../workflows/harness';
 
-let pool: Pool;
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let client: Client;
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
+const servers = useIntegrationServers(catalog);
+let pool: Pool;
+let nativeConnection: NativeConnection;
+let client: Client;
 
 beforeAll(async () => {
-  pool = new Pool({ connectionString: process.env.DATABASE_URL });
-  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  client = new Client({ connection });
-  await publishCatalog(pool, catalog);
+  ({ pool, nativeConnection, client } = servers);
   await seedAdminKey(pool, adminKey);
-});
-
-afterAll(async () => {
-  await nativeConnection?.close();
-  await connection?.close();
-  await pool?.end();
 });
 
 /** The API on a free loopback port, with its relay, for the length of `body`. */

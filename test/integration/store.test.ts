@@ -1,32 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import { createHandoffActivities } from '../../activities/handoffs';
-import { createLeadActivities, publishCatalog } from '../../activities/store';
+import { createLeadActivities } from '../../activities/store';
 import type { Lead } from '../../core/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
 import { leadWorkerOptions } from '../../workers/leadWorker';
+import { useIntegrationServers } from './connect';
 import { anyHourCatalog, eventually, leadState, withWorkers } from '../workflows/harness';
 
+const catalog = anyHourCatalog();
+const servers = useIntegrationServers(catalog);
 let pool: Pool;
-let connection: Connection;
 let nativeConnection: NativeConnection;
 let client: Client;
-const catalog = anyHourCatalog();
 
 beforeAll(async () => {
-  pool = new Pool({ connectionString: process.env.DATABASE_URL });
-  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  client = new Client({ connection });
-  await publishCatalog(pool, catalog);
-});
-
-afterAll(async () => {
-  await nativeConnection?.close();
-  await connection?.close();
-  await pool?.end();
+  ({ pool, nativeConnection, client } = servers);
 });
 
 /** The lead queue runs production's worker options: real workflows, real PostgreSQL activities. */

@@ -1,0 +1,32 @@
+// What a test file of the integration layer connects to: the servers global setup started
+// (TEMPORAL_ADDRESS, DATABASE_URL), with the catalog published. Closed after the file's tests.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { publishCatalog } from '../../activities/store';
+import type { Catalog } from '../../core/engine';
+
+export interface IntegrationConnections {
+  pool: Pool;
+  client: Client;
+  nativeConnection: NativeConnection;
+}
+
+/** Connects in beforeAll and closes in afterAll; the returned object is filled in before the first test. */
+export function useIntegrationServers(catalog: Catalog): IntegrationConnections {
+  const connections = {} as IntegrationConnections;
+  let connection: Connection | undefined;
+  beforeAll(async () => {
+    connections.pool = new Pool({ connectionString: process.env.DATABASE_URL });
+    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
+    connections.nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
+    connections.client = new Client({ connection });
+    await publishCatalog(connections.pool, catalog);
+  });
+  afterAll(async () => {
+    await connections.nativeConnection?.close();
+    await connection?.close();
+    await connections.pool?.end();
+  });
+  return connections;
+}
