@@ -12,7 +12,7 @@ import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
 import { defaultCatalog } from '../sequences/library';
-import { requiredSecrets, runPart, startApi, startLeadWorker } from './engine';
+import { requiredSecrets, runPart, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
 import { start, waitForShutdownSignal } from './start';
 
 const program = new Command()
@@ -27,8 +27,22 @@ program
 
 program
   .command('worker')
-  .description('run the lead worker alone against DATABASE_URL and TEMPORAL_ADDRESS (scale out with more of them)')
-  .action(() => runPart(parseConfig(process.env), (servers) => startLeadWorker(servers, defaultCatalog()), waitForShutdownSignal));
+  .description('run the lead worker and the delivery workers of the configured channels against DATABASE_URL and TEMPORAL_ADDRESS (scale out with more of them)')
+  .action(() =>
+    runPart(
+      parseConfig(process.env),
+      async (servers) => {
+        const catalog = defaultCatalog();
+        const lead = await startLeadWorker(servers, catalog);
+        const delivery = await startDeliveryWorkers(servers, catalog, process.env);
+        return {
+          name: `lead worker and delivery (${delivery.channels.join(', ') || 'no channel configured'})`,
+          stop: async () => void (await Promise.all([lead.stop(), delivery.stop()])),
+        };
+      },
+      waitForShutdownSignal,
+    ),
+  );
 
 program
   .command('api')
