@@ -280,6 +280,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       routes.post(`/leads/:id/messages/:messageId/${action}`, { config: { scope: 'ingest' }, schema: { params: messageParams } }, async (request, reply) => {
         const marked = await mark(deps.pool, request.params.id, request.params.messageId);
         if (!marked) return problem(reply, 404, 'no such message', [{ path: 'params.messageId', message: `no message ${request.params.messageId} for this lead` }]);
+        // An event like any other: stored (its id is derived from the message, so twice counts once) and relayed.
+        const stored = await storeEvents(deps.pool, [marked]);
+        void deps.relay.deliver(stored.leadIds);
         return marked;
       });
     }

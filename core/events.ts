@@ -51,6 +51,9 @@ export const leadEventSchema = z.discriminatedUnion('type', [
   event('unsubscribe', props({ channel: z.enum([...CONSENT_CHANNELS, 'all']) })),
   event('opt_down', noProps),
   event('email_bounce', props({ ...sendRef, hard: z.boolean() })),
+  // In-app messages: engagement, like an email open, not intent.
+  event('in_app_seen', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
+  event('in_app_dismissed', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
 ]);
 
 export type LeadEvent = z.infer<typeof leadEventSchema>;

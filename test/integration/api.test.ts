@@ -401,3 +401,25 @@ describe('the funnel report', () => {
     });
   });
 });
+
+describe('the in-app inbox', () => {
+  it('lists a lead’s messages, marks one seen as an event of the lead, and answers 404 for another lead’s message', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    const send = `lead-${leadId}/v1/onboarding/1`;
+    await pool.query(
+      `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, status)
+       VALUES ($1, $2, $3, 'onboarding', 'v1', 'tip', 1, 'in_app', 'sent')`,
+      [send, leadId, leadWorkflowId(leadId)],
+    );
+    const { rows } = await pool.query("INSERT INTO in_app_messages (send_key, lead_id, title, body) VALUES ($1, $2, 'Tip', 'Invite your team') RETURNING id", [send, leadId]);
+    const messageId = rows[0].id as string;
+    await withApi({ client }, async ({ url }) => {
+      const inbox = await call(`${url}/v1/leads/${leadId}/messages`, 'GET', adminKey);
+      expect(inbox.body.items).toEqual([expect.objectContaining({ id: messageId, title: 'Tip', body: 'Invite your team' })]);
+      expect((await call(`${url}/v1/leads/lead-someone-else/messages/${messageId}/seen`, 'POST', adminKey)).status).toBe(404);
+      expect(await call(`${url}/v1/leads/${leadId}/messages/${messageId}/seen`, 'POST', adminKey)).toMatchObject({ status: 200, body: { type: 'in_app_seen', leadId } });
+      const { rows: events } = await pool.query('SELECT type, properties FROM events WHERE lead_id = $1', [leadId]);
+      expect(events).toEqual([{ type: 'in_app_seen', properties: { sendId: send, messageId } }]);
+    });
+  });
+});

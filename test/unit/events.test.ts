@@ -28,6 +28,8 @@ const samples: Record<LeadEventType, Record<string, unknown> | undefined> = {
   unsubscribe: { channel: 'email' },
   opt_down: undefined,
   email_bounce: { sendId: 'send-1', hard: true },
+  in_app_seen: { sendId: 'send-1', messageId: 'message-1' },
+  in_app_dismissed: { sendId: 'send-1', messageId: 'message-1' },
 };
 
 function parsed(input: unknown): LeadEvent {
@@ -47,7 +49,7 @@ function pathsOf(input: unknown): string[] {
 }
 
 describe('event parsing', () => {
-  it('knows exactly the fourteen canonical event types', () => {
+  it('knows exactly the sixteen canonical event types', () => {
     expect([...EVENT_TYPES].sort()).toEqual(Object.keys(samples).sort());
   });
 
@@ -57,6 +59,11 @@ describe('event parsing', () => {
     expect(event.eventId).toBe('evt-1');
     expect(event.leadId).toBe('lead-1');
     expect(event.occurredAt).toBe(base.occurredAt);
+  });
+
+  it('counts in-app engagement without taking it for intent', () => {
+    const seen = parsed({ ...base, type: 'in_app_seen', properties: { messageId: 'message-1' } });
+    expect(isIntentSignal(eventKey(seen))).toBe(false);
   });
 
   it('fills in empty properties for types whose properties are all optional', () => {
