@@ -36,3 +36,36 @@ export function profileOf(row: Record<string, unknown>): Record<string, unknown>
   for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) profile[field] = row[column];
   return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id };
 }
+
+/**
+ * Erasure (GDPR art. 17): the lead's personal data goes, in one transaction; the row stays with its
+ * stage and dates, so funnel counts stay right, and nothing left names the person. False when there
+ * is no such lead (or it was erased before).
+ */
+export async function eraseLead(pool: Pool, id: string): Promise<boolean> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    const { rowCount } = await db.query(
+      `UPDATE leads SET ${Object.keys(PROFILE_COLUMNS).filter((column) => column !== 'source').map((column) => `${column} = NULL`).join(', ')},
+         consent = '{}', attributes = '{}', erased_at = now(), updated_at = now()
+       WHERE id = $1 AND erased_at IS NULL`,
+      [id],
+    );
+    if (!rowCount) {
+      await db.query('ROLLBACK');
+      return false;
+    }
+    await db.query("UPDATE events SET properties = '{}' WHERE lead_id = $1", [id]);
+    await db.query("UPDATE sends SET recipient = NULL, links = '[]' WHERE lead_id = $1", [id]);
+    await db.query('DELETE FROM in_app_messages WHERE lead_id = $1', [id]);
+    await db.query("UPDATE handoffs SET context = '{}', note = NULL WHERE lead_id = $1", [id]);
+    await db.query('COMMIT');
+    return true;
+  } catch (err) {
+    await db.query('ROLLBACK');
+    throw err;
+  } finally {
+    db.release();
+  }
+}

@@ -20,12 +20,12 @@ import { leadSchema } from '../core/lead';
 import { upsertLead, type LeadStartOptions } from '../workflows/client';
 import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, rejectSchema, rejectSignal, stateQuery } from '../workflows/contract';
 import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream } from '../activities/channels/inApp';
-import { allows, findApiKey, type ApiKey, type Scope } from './keys';
+import { allows, createApiKey, findApiKey, scopeSchema, type ApiKey, type Scope } from './keys';
 import { storeEvents, type EventRelay } from './ingest';
 import { funnelQuerySchema, funnelReport } from './funnel';
 import { columnMappingSchema, importLeadsCsv } from './import';
 import { createApiMetrics } from './metrics';
-import { profileOf, saveLead } from './leads';
+import { eraseLead, profileOf, saveLead } from './leads';
 import type { Readable } from 'node:stream';
 import { registerPublicRoutes, type PublicSettings } from './public';
 
@@ -191,6 +191,16 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     const routes = v1.withTypeProvider<ZodTypeProvider>();
 
     routes.post(
+      '/keys',
+      { config: { scope: 'admin' }, schema: { body: z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(scopeSchema).min(1) }) } },
+      async (request, reply) => {
+        const { key, secret } = await createApiKey(deps.pool, request.body.name, [...new Set(request.body.scopes)]);
+        // The secret is shown this once; only its hash is kept.
+        return reply.code(201).send({ ...key, secret });
+      },
+    );
+
+    routes.post(
       '/events',
       { config: { scope: 'ingest' }, attachValidation: true, schema: { body: eventsBody, response: { 202: z.object({ accepted: z.number(), duplicates: z.number() }) } } },
       async (request, reply) => {
@@ -239,6 +249,43 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       metrics.leadsImported.inc({ outcome: 'updated' }, result.updated);
       metrics.leadsImported.inc({ outcome: 'failed' }, new Set(result.failed.map((failure) => failure.row)).size);
       return result;
+    });
+
+    const leadListQuery = z.object({
+      stage: z.string().max(50).optional(),
+      segment: z.string().max(200).optional(),
+      source: z.string().max(200).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().max(400).optional(),
+    });
+    routes.get('/leads', { config: { scope: 'read' }, schema: { querystring: leadListQuery } }, async (request) => {
+      const { stage, segment, source, limit, cursor } = request.query;
+      // Keyset pagination on the lead id: stable while leads are added.
+      const { rows } = await deps.pool.query(
+        `SELECT * FROM leads WHERE erased_at IS NULL
+           AND ($1::text IS NULL OR stage = $1) AND ($2::text IS NULL OR segment = $2) AND ($3::text IS NULL OR source = $3)
+           AND ($4::text IS NULL OR id > $4)
+         ORDER BY id LIMIT $5`,
+        [stage ?? null, segment ?? null, source ?? null, cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : null, limit + 1],
+      );
+      const page = rows.slice(0, limit) as Record<string, unknown>[];
+      const last = page.at(-1);
+      return {
+        items: page.map((row) => ({ id: row.id, ...profileOf(row) })),
+        nextCursor: rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null,
+      };
+    });
+
+    routes.delete('/leads/:id', { config: { scope: 'admin' }, schema: { params: leadParams } }, async (request, reply) => {
+      const { id } = request.params;
+      const erased = await eraseLead(deps.pool, id);
+      if (!erased) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+      // The workflow ends too; one that already ended (or never started) has nothing left to stop.
+      await deps.client.workflow
+        .getHandle(leadWorkflowId(id))
+        .terminate('erased on request')
+        .catch(() => undefined);
+      return reply.code(200).send({ id, erased: true });
     });
 
     routes.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {

@@ -1,18 +1,13 @@
 // `nurture import <file.csv>`: uploads a CSV of leads to the API's importer, streamed, with a
 // progress bar on stderr; prints what was imported and every row that was not.
 import fs from 'node:fs';
-import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import type { ImportResult } from '../api/import';
-import { dataDir as defaultDataDir } from '../scripts/paths';
+import { apiAnswer, resolveApiTarget, type ApiTarget } from './apiClient';
 import { InputError } from './inputs';
 
-export interface ImportOptions {
-  /** The API's base URL (default: NURTURE_API_URL, else the local engine on PORT). */
-  api?: string;
-  /** An API key with the ingest scope (default: NURTURE_API_KEY, else the local engine's dev key). */
-  key?: string;
+export interface ImportOptions extends ApiTarget {
   /** Lead fields by column, as JSON: `{"email":"E-mail address"}`. */
   mapping?: string;
 }
@@ -24,9 +19,7 @@ export async function runImport(file: string, options: ImportOptions, env: Recor
   } catch (err) {
     throw new InputError(`${file}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const api = (options.api ?? env.NURTURE_API_URL ?? `http://127.0.0.1:${env.PORT || 3000}`).replace(/\/$/, '');
-  const key = options.key ?? env.NURTURE_API_KEY ?? localDevKey(env.NURTURE_DATA_DIR ?? defaultDataDir);
-  if (!key) throw new InputError('no API key: pass --key, or set NURTURE_API_KEY');
+  const { api, key } = resolveApiTarget(options, env);
 
   const bar = new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} bytes', stream: process.stderr, hideCursor: true });
   bar.start(size, 0);
@@ -52,21 +45,11 @@ export async function runImport(file: string, options: ImportOptions, env: Recor
   } finally {
     bar.stop();
   }
-  const body = (await response.json()) as ImportResult & { error?: string; details?: { path: string; message: string }[] };
-  if (!response.ok) throw new InputError(`${body.error ?? response.statusText}${body.details?.length ? `: ${body.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : ''}`);
-  return body;
+  return apiAnswer<ImportResult>(response);
 }
 
 export function formatImport(result: ImportResult): string {
   const lines = [`imported ${result.imported}, updated ${result.updated}, failed ${result.failed.length}`];
   for (const failure of result.failed) lines.push(`  row ${failure.row}: ${failure.field}: ${failure.message}`);
   return lines.join('\n');
-}
-
-function localDevKey(dataDir: string): string | undefined {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as { apiKey?: string }).apiKey;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,6 +5,7 @@ import { MissingToolError } from '../scripts/tools';
 import { defaultModel } from '../core/model';
 import { lintProject } from '../sequences/lint';
 import { exportHistory } from './history';
+import { createKey } from './apiClient';
 import { formatImport, runImport } from './import';
 import { printOutbox } from './outbox';
 import { dataDir } from '../scripts/paths';
@@ -64,6 +65,19 @@ program
     const result = await runImport(file, options);
     console.log(formatImport(result));
     if (result.failed.length) process.exitCode = 1;
+  });
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .description('make an API key (shown once; only its hash is kept) through the API, with an admin key')
+  .requiredOption('--scope <scope>', 'ingest, read, sales or admin (repeatable)', (scope: string, scopes: string[] = []) => [...scopes, scope])
+  .option('--name <name>', 'what the key is for', 'api key')
+  .option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)')
+  .option('--key <key>', 'an admin key (default: NURTURE_API_KEY, else the local dev key)')
+  .action(async (options: { scope: string[]; name: string; api?: string; key?: string }) => {
+    const created = await createKey(options.name, options.scope, options);
+    console.log(`${created.secret}\n(${created.id}, scopes ${created.scopes.join(', ')}: keep the key now, it is not shown again)`);
   });
 
 program

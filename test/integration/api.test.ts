@@ -15,6 +15,7 @@ import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
 import { buildApi } from '../../api/server';
 import { signToken, type LinkToken } from '../../activities/tokens';
 import type { LeadEvent } from '../../core/events';
+import { createKey } from '../../cli/apiClient';
 import { runImport } from '../../cli/import';
 import { getFreePort } from '../../scripts/net';
 import { startDevServer } from '../../scripts/temporal';
@@ -85,6 +86,11 @@ describe('access', () => {
       expect(forbidden).toMatchObject({ status: 403, body: { error: 'this key lacks the sales scope', details: [{ path: 'authorization' }] } });
       expect((await call(`${url}/v1/events`, 'POST', ingestKey, pageView(`lead-${randomUUID()}`))).status).toBe(202);
       expect((await call(`${url}/v1/handoffs`, 'GET', adminKey)).status).toBe(200);
+      const made = await createKey('crm sync', ['sales'], { api: url, key: adminKey });
+      expect((await call(`${url}/v1/handoffs`, 'GET', made.secret)).status).toBe(200);
+      expect((await call(`${url}/v1/events`, 'POST', made.secret, pageView(`lead-${randomUUID()}`))).status).toBe(403);
+      await expect(createKey('escalation', ['admin'], { api: url, key: made.secret })).rejects.toThrow('this key lacks the admin scope');
+      await expect(createKey('typo', ['sale'], { api: url, key: adminKey })).rejects.toThrow(/body\.scopes\.0/);
       expect((await call(`${url}/healthz`, 'GET', undefined)).status).toBe(200);
       expect(await call(`${url}/readyz`, 'GET', undefined)).toMatchObject({ status: 200, body: { checks: { postgres: true, temporal: true } } });
     });
@@ -420,6 +426,31 @@ describe('the in-app inbox', () => {
       expect(await call(`${url}/v1/leads/${leadId}/messages/${messageId}/seen`, 'POST', adminKey)).toMatchObject({ status: 200, body: { type: 'in_app_seen', leadId } });
       const { rows: events } = await pool.query('SELECT type, properties FROM events WHERE lead_id = $1', [leadId]);
       expect(events).toEqual([{ type: 'in_app_seen', properties: { sendId: send, messageId } }]);
+    });
+  });
+});
+
+describe('leads', () => {
+  it('lists by source a page at a time, and erases a lead on request: personal data gone, the funnel row kept', async () => {
+    const source = `list-${randomUUID().slice(0, 8)}`;
+    const ids = [1, 2, 3].map((n) => `${source}-${n}`);
+    for (const id of ids) await pool.query("INSERT INTO leads (id, email, source, stage) VALUES ($1, $2, $3, 'mql')", [id, `${id}@example.org`, source]);
+    await pool.query('INSERT INTO events (event_id, lead_id, type, occurred_at, properties) VALUES ($1, $2, $3, now(), $4)', [randomUUID(), ids[0], 'form_submit', { formId: 'contact', name: 'Ana' }]);
+    const { secret: ingestKey } = await createApiKey(pool, 'site', ['ingest']);
+    await withApi({ client }, async ({ url }) => {
+      const first = await call(`${url}/v1/leads?source=${source}&limit=2`, 'GET', adminKey);
+      expect(first.body.items.map((lead: { id: string }) => lead.id)).toEqual(ids.slice(0, 2));
+      const second = await call(`${url}/v1/leads?source=${source}&limit=2&cursor=${first.body.nextCursor}`, 'GET', adminKey);
+      expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[2], email: `${ids[2]}@example.org` })], nextCursor: null });
+
+      expect((await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', ingestKey)).status).toBe(403);
+      expect(await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', adminKey)).toEqual({ status: 200, body: { id: ids[0], erased: true } });
+      expect((await call(`${url}/v1/leads/${ids[0]}`, 'GET', adminKey)).status).toBe(404);
+      expect((await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', adminKey)).status).toBe(404);
+      const { rows } = await pool.query('SELECT email, source, stage, erased_at IS NOT NULL AS erased FROM leads WHERE id = $1', [ids[0]]);
+      expect(rows).toEqual([{ email: null, source, stage: 'mql', erased: true }]);
+      expect((await pool.query('SELECT properties FROM events WHERE lead_id = $1', [ids[0]])).rows).toEqual([{ properties: {} }]);
+      expect((await call(`${url}/v1/leads?source=${source}`, 'GET', adminKey)).body.items).toHaveLength(2);
     });
   });
 });

@@ -1,0 +1,48 @@
+// How the `nurture` commands that talk to a running engine find it: the API's URL and a key, from
+// options, the environment, or the local engine's data folder.
+import fs from 'node:fs';
+import path from 'node:path';
+import { dataDir as defaultDataDir } from '../scripts/paths';
+import { InputError } from './inputs';
+
+export interface ApiTarget {
+  /** The API's base URL (default: NURTURE_API_URL, else the local engine on PORT). */
+  api?: string;
+  /** An API key (default: NURTURE_API_KEY, else the local engine's dev key). */
+  key?: string;
+}
+
+export function resolveApiTarget(options: ApiTarget, env: Record<string, string | undefined>): { api: string; key: string } {
+  const api = (options.api ?? env.NURTURE_API_URL ?? `http://127.0.0.1:${env.PORT || 3000}`).replace(/\/$/, '');
+  const key = options.key ?? env.NURTURE_API_KEY ?? localDevKey(env.NURTURE_DATA_DIR || defaultDataDir);
+  if (!key) throw new InputError('no API key: pass --key, or set NURTURE_API_KEY');
+  return { api, key };
+}
+
+/** The answer's JSON, or an InputError that says what the API said was wrong. */
+export async function apiAnswer<T>(response: Response): Promise<T> {
+  const body = (await response.json()) as T & { error?: string; details?: { path: string; message: string }[] };
+  if (!response.ok) throw new InputError(`${body.error ?? response.statusText}${body.details?.length ? `: ${body.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : ''}`);
+  return body;
+}
+
+function localDevKey(dataDir: string): string | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as { apiKey?: string }).apiKey;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `nurture keys create`: a new API key with these scopes, made by the API with an admin key. */
+export async function createKey(name: string, scopes: string[], target: ApiTarget, env: Record<string, string | undefined> = process.env): Promise<{ id: string; secret: string; scopes: string[] }> {
+  const { api, key } = resolveApiTarget(target, env);
+  const response = await fetch(`${api}/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, scopes }),
+  }).catch((err: Error) => {
+    throw new InputError(`cannot reach the API at ${api}: ${err.cause ?? err.message}`);
+  });
+  return apiAnswer(response);
+}
