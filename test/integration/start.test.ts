@@ -1,12 +1,16 @@
 // `nurture start` as a new user runs it (the same command `npm start` runs), on free ports with a
 // fresh data folder: it becomes ready, takes a lead through to a sales handoff over HTTP, stops
-// cleanly on Ctrl-C, and after a restart still has the lead and the handoff.
+// cleanly on Ctrl-C, and after a restart still has the lead and the handoff; a new lead's first
+// email lands in the local outbox.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { outboxLines } from '../../cli/outbox';
+import { isHoldout } from '../../core/hash';
 import { getFreePort } from '../../scripts/net';
+import { defaultCatalog } from '../../sequences/library';
 import { eventually } from '../workflows/harness';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -16,6 +20,7 @@ interface Engine {
   output: () => string;
   api: string;
   key: string;
+  outbox?: string;
 }
 
 /** Starts `nurture start` in its own process group, as a terminal would, and waits for its banner. */
@@ -32,7 +37,8 @@ async function startEngine(dataDir: string, port: number): Promise<Engine> {
     if (child.exitCode !== null) throw new Error(`nurture start exited with ${child.exitCode}:\n${output}`);
     return /API\s+(http\S+)\s+\(Authorization: Bearer (\S+)\)/.exec(output) ?? undefined;
   }, 90_000);
-  return { child, output: () => output, api: banner[1]!, key: banner[2]! };
+  const outbox = /Outbox\s+(http\S+)/.exec(output)?.[1];
+  return { child, output: () => output, api: banner[1]!, key: banner[2]!, ...(outbox ? { outbox } : {}) };
 }
 
 /** Ctrl-C to the whole process group; resolves with the exit code once the engine is gone. */
@@ -81,3 +87,45 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     expect(await interrupt(engine)).toBe(0);
   }
 }, 240_000);
+
+/**
+ * A zone where it is now a weekday between 08:00 and 17:00, well inside the library's email window
+ * (08:00–18:00 Mon–Fri), so a new lead's first email goes out at once; none from about Saturday
+ * 05:00 to Sunday 18:00 UTC, when it is the weekend (or evening) in every zone.
+ */
+function zoneInEmailWindow(now: number): string | undefined {
+  for (let offset = 14; offset >= -12; offset--) {
+    const local = new Date(now + offset * 3_600_000);
+    const weekday = local.getUTCDay() >= 1 && local.getUTCDay() <= 5;
+    // Etc/GMT zones count west as positive: UTC+3 is Etc/GMT-3.
+    if (weekday && local.getUTCHours() >= 8 && local.getUTCHours() < 17) return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  }
+  return undefined;
+}
+
+const emailZone = zoneInEmailWindow(Date.now());
+
+(emailZone ? it : it.skip)('sends a new lead\'s first email into the local outbox, with List-Unsubscribe headers', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));
+  const engine = await startEngine(dataDir, await getFreePort());
+  // One of the 10 % holdout would never be touched.
+  let leadId: string;
+  do leadId = `lead-${randomUUID()}`;
+  while (isHoldout(leadId, defaultCatalog().model.holdoutPercent));
+  try {
+    expect(engine.outbox).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Search traffic enters the fast track, whose first step is the welcome email.
+    const lead = { id: leadId, email: 'ana@northwind.example', firstName: 'Ana', company: 'Northwind', source: 'search', timezone: emailZone };
+    expect((await call(engine, 'POST', '/v1/leads', lead)).status).toBe(201);
+
+    const subject = 'Pricing for Northwind, in one page';
+    const link = await eventually(async () => new RegExp(`<a href="(/messages/[^"]+)">${subject}</a>`).exec(await (await fetch(engine.outbox!)).text())?.[1], 30_000);
+    const message = await (await fetch(`${engine.outbox}${link}`)).text();
+    expect(message).toContain('<th>To</th><td>Ana &#60;ana@northwind.example&#62;</td>');
+    expect(message).toMatch(new RegExp(`<th>List-Unsubscribe</th><td>&#60;mailto:unsubscribe@localhost\\?subject=unsubscribe-[^&]+&#62;, &#60;${engine.api}/u/[^&]+&#62;</td>`));
+    expect(message).toContain('<th>List-Unsubscribe-Post</th><td>List-Unsubscribe=One-Click</td>');
+    expect((await outboxLines(dataDir, { limit: 5 })).join('\n')).toContain(`email  Ana <ana@northwind.example>  "${subject}"`);
+  } finally {
+    expect(await interrupt(engine)).toBe(0);
+  }
+}, 120_000);
