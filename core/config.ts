@@ -1,8 +1,11 @@
 // The deployment's configuration: one zod schema over environment variables, with the defaults that
 // run the engine embedded. Pure: callers pass the environment in.
 import { z } from 'zod';
+import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from './sendWindow';
 
 const optionalUrl = z.string().trim().min(1).optional();
+/** Texts to consumers are only lawful in these local hours (TCPA and most national rules). */
+const LEGAL_SMS_HOURS = parseSendWindow('08:00-21:00,mon-sun');
 
 export const configSchema = z.object({
   /** Connect to this PostgreSQL instead of starting the embedded one. */
@@ -22,6 +25,14 @@ export const configSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** An admin API key, seeded at start; `nurture start` makes and keeps a dev key when unset. */
   NURTURE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  /** When email may go out in the lead's local time, `HH:MM-HH:MM[,days]`; the model's default when unset. */
+  NURTURE_EMAIL_WINDOW: z.string().pipe(sendWindowSchema).optional(),
+  /** The same for SMS, which can never be wider than the legal 08:00–21:00. */
+  NURTURE_SMS_WINDOW: z
+    .string()
+    .pipe(sendWindowSchema)
+    .refine((window) => windowWithin(window, LEGAL_SMS_HOURS), `must stay inside the legal ${formatSendWindow(LEGAL_SMS_HOURS)}`)
+    .optional(),
   /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
   NURTURE_LINK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
