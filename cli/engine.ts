@@ -13,6 +13,8 @@ import { seedAdminKey } from '../api/keys';
 import { buildApi } from '../api/server';
 import { ConfigError, type Config } from '../core/config';
 import type { Catalog } from '../core/engine';
+import { formatSendWindow } from '../core/sendWindow';
+import { defaultCatalog } from '../sequences/library';
 import type { Channel } from '../core/events';
 import { migrate } from '../db/migrate';
 import { loadTemplates, TemplateRenderer } from '../sequences/templates';
@@ -136,6 +138,15 @@ export function requiredSecrets(config: Config): ApiSecrets {
   if (!config.NURTURE_API_KEY) throw new ConfigError('NURTURE_API_KEY is required: the admin key the API seeds');
   if (!config.NURTURE_LINK_SECRET) throw new ConfigError('NURTURE_LINK_SECRET is required: the secret message links are signed with');
   return { apiKey: config.NURTURE_API_KEY, linkSecret: config.NURTURE_LINK_SECRET };
+}
+
+/** The library's catalog with the deployment's send windows (NURTURE_EMAIL_WINDOW, NURTURE_SMS_WINDOW). */
+export function engineCatalog(config: Config): Catalog {
+  const windows = {
+    ...(config.NURTURE_EMAIL_WINDOW && { email: formatSendWindow(config.NURTURE_EMAIL_WINDOW) }),
+    ...(config.NURTURE_SMS_WINDOW && { sms: formatSendWindow(config.NURTURE_SMS_WINDOW) }),
+  };
+  return defaultCatalog({ cadence: { windows } });
 }
 
 /** The servers `nurture worker` and `nurture api` connect to, named when missing. */

@@ -8,13 +8,11 @@ import { exportHistory } from './history';
 import { createKey } from './apiClient';
 import { formatImport, runImport } from './import';
 import { printOutbox } from './outbox';
-import { dataDir } from '../scripts/paths';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
-import { defaultCatalog } from '../sequences/library';
-import { requiredSecrets, runPart, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
-import { start, waitForShutdownSignal } from './start';
+import { engineCatalog, requiredSecrets, runPart, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
+import { dataDirOf, start, waitForShutdownSignal } from './start';
 
 const program = new Command()
   .name('nurture')
@@ -29,11 +27,12 @@ program
 program
   .command('worker')
   .description('run the lead worker and the delivery workers of the configured channels against DATABASE_URL and TEMPORAL_ADDRESS (scale out with more of them)')
-  .action(() =>
-    runPart(
-      parseConfig(process.env),
+  .action(() => {
+    const config = parseConfig(process.env);
+    return runPart(
+      config,
       async (servers) => {
-        const catalog = defaultCatalog();
+        const catalog = engineCatalog(config);
         const lead = await startLeadWorker(servers, catalog);
         const delivery = await startDeliveryWorkers(servers, catalog, process.env);
         return {
@@ -42,8 +41,8 @@ program
         };
       },
       waitForShutdownSignal,
-    ),
-  );
+    );
+  });
 
 program
   .command('api')
@@ -84,7 +83,7 @@ program
   .command('outbox')
   .description("the latest emails and texts the local sinks of `nurture start` caught (newest first)")
   .option('--limit <n>', 'how many', (value: string) => Number(value), 20)
-  .action((options: { limit: number }) => printOutbox(process.env.NURTURE_DATA_DIR || dataDir, { limit: options.limit }));
+  .action((options: { limit: number }) => printOutbox(dataDirOf(parseConfig(process.env)), { limit: options.limit }));
 
 program
   .command('lint')

@@ -14,9 +14,8 @@ import { migrate } from '../db/migrate';
 import { dataDir as defaultDataDir } from '../scripts/paths';
 import { startEmbeddedPostgres } from '../scripts/postgres';
 import { startDevServer } from '../scripts/temporal';
-import { defaultCatalog } from '../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
-import { apiPublicUrl, installQuietRuntime, startApi, startDeliveryWorkers, startLeadWorker, type ApiSecrets, type Part } from './engine';
+import { apiPublicUrl, type ApiSecrets, engineCatalog, installQuietRuntime, type Part, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
 import { startLocalSinks } from './outbox';
 
 /** The footer address of messages that only reach the local outbox (real mail needs NURTURE_SENDER_ADDRESS). */
@@ -53,7 +52,7 @@ export async function start(config: Config, env: Record<string, string | undefin
     const servers = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, pool };
     const secrets = await localSecrets(config, dataDir);
     const sinks = await startLocalSinks(env, dataDir, parts);
-    const catalog = defaultCatalog();
+    const catalog = engineCatalog(config);
     const publicUrl = apiPublicUrl(config);
     const deliveryEnv = {
       ...env,

@@ -24,8 +24,8 @@ interface Engine {
 }
 
 /** Starts `nurture start` in its own process group, as a terminal would, and waits for its banner. */
-async function startEngine(dataDir: string, port: number): Promise<Engine> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NURTURE_DATA_DIR: dataDir, PORT: String(port) };
+async function startEngine(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<Engine> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...settings, NURTURE_DATA_DIR: dataDir, PORT: String(port) };
   // The integration servers of this test run must not be mistaken for configured ones.
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
@@ -88,26 +88,10 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
   }
 }, 240_000);
 
-/**
- * A zone where it is now a weekday between 08:00 and 17:00, well inside the library's email window
- * (08:00–18:00 Mon–Fri), so a new lead's first email goes out at once; none from about Saturday
- * 05:00 to Sunday 18:00 UTC, when it is the weekend (or evening) in every zone.
- */
-function zoneInEmailWindow(now: number): string | undefined {
-  for (let offset = 14; offset >= -12; offset--) {
-    const local = new Date(now + offset * 3_600_000);
-    const weekday = local.getUTCDay() >= 1 && local.getUTCDay() <= 5;
-    // Etc/GMT zones count west as positive: UTC+3 is Etc/GMT-3.
-    if (weekday && local.getUTCHours() >= 8 && local.getUTCHours() < 17) return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-  }
-  return undefined;
-}
-
-const emailZone = zoneInEmailWindow(Date.now());
-
-(emailZone ? it : it.skip)('sends a new lead\'s first email into the local outbox, with List-Unsubscribe headers', async () => {
+it('sends a new lead\'s first email into the local outbox, with List-Unsubscribe headers', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));
-  const engine = await startEngine(dataDir, await getFreePort());
+  // A deployment that emails at any hour: the first touch goes out now, whatever the day.
+  const engine = await startEngine(dataDir, await getFreePort(), { NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun' });
   // One of the 10 % holdout would never be touched.
   let leadId: string;
   do leadId = `lead-${randomUUID()}`;
@@ -115,7 +99,7 @@ const emailZone = zoneInEmailWindow(Date.now());
   try {
     expect(engine.outbox).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Search traffic enters the fast track, whose first step is the welcome email.
-    const lead = { id: leadId, email: 'ana@northwind.example', firstName: 'Ana', company: 'Northwind', source: 'search', timezone: emailZone };
+    const lead = { id: leadId, email: 'ana@northwind.example', firstName: 'Ana', company: 'Northwind', source: 'search' };
     expect((await call(engine, 'POST', '/v1/leads', lead)).status).toBe(201);
 
     const subject = 'Pricing for Northwind, in one page';
