@@ -1,5 +1,6 @@
 // Leads as stored: the profile columns of the leads table, written from the lead schema.
 import type { Pool } from 'pg';
+import { inTransaction } from '../activities/store';
 import type { Lead } from '../core/lead';
 
 const PROFILE_COLUMNS: Record<string, keyof Lead> = {
@@ -43,29 +44,18 @@ export function profileOf(row: Record<string, unknown>): Record<string, unknown>
  * is no such lead (or it was erased before).
  */
 export async function eraseLead(pool: Pool, id: string): Promise<boolean> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  return inTransaction(pool, async (db) => {
     const { rowCount } = await db.query(
       `UPDATE leads SET ${Object.keys(PROFILE_COLUMNS).filter((column) => column !== 'source').map((column) => `${column} = NULL`).join(', ')},
          consent = '{}', attributes = '{}', erased_at = now(), updated_at = now()
        WHERE id = $1 AND erased_at IS NULL`,
       [id],
     );
-    if (!rowCount) {
-      await db.query('ROLLBACK');
-      return false;
-    }
+    if (!rowCount) return false;
     await db.query("UPDATE events SET properties = '{}' WHERE lead_id = $1", [id]);
     await db.query("UPDATE sends SET recipient = NULL, links = '[]' WHERE lead_id = $1", [id]);
     await db.query('DELETE FROM in_app_messages WHERE lead_id = $1', [id]);
     await db.query("UPDATE handoffs SET context = '{}', note = NULL WHERE lead_id = $1", [id]);
-    await db.query('COMMIT');
     return true;
-  } catch (err) {
-    await db.query('ROLLBACK');
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }
