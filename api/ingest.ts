@@ -56,6 +56,16 @@ export class EventRelay {
     private readonly options: RelayOptions = {},
   ) {}
 
+  /**
+   * Takes events in: stored is accepted (a repeated id counts as a duplicate), and they are signalled
+   * now, without waiting, or by the sweep once Temporal is reachable.
+   */
+  async accept(events: LeadEvent[]): Promise<StoredEvents> {
+    const stored = await storeEvents(this.pool, events);
+    void this.deliver(stored.leadIds);
+    return stored;
+  }
+
   /** Delivers what is pending for these leads now; failures leave events pending for the sweep. */
   async deliver(leadIds: string[]): Promise<void> {
     const delivery = Promise.all(leadIds.map((leadId) => this.deliverLead(leadId).catch((err) => this.options.onError?.(err, leadId)))).then(() => undefined);

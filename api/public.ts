@@ -12,7 +12,7 @@ import { recordedLinks } from '../activities/ledger';
 import { verifyToken, type LinkToken, type TokenKind } from '../activities/tokens';
 import type { LeadEvent } from '../core/events';
 import { consentChangedSignal, leadWorkflowId } from '../workflows/contract';
-import { storeEvents, type EventRelay } from './ingest';
+import type { EventRelay } from './ingest';
 
 export interface PublicSettings {
   pool: Pool;
@@ -43,8 +43,7 @@ export async function registerPublicRoutes(app: FastifyInstance, settings: Publi
     return undefined;
   };
   const record = async (event: LeadEvent) => {
-    const stored = await storeEvents(settings.pool, [event]);
-    void settings.relay.deliver(stored.leadIds);
+    await settings.relay.accept([event]);
   };
 
   routes.get('/t/o/:token', { schema: { params: tokenParams, hide: true } }, async (request, reply) => {

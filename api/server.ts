@@ -21,7 +21,7 @@ import { upsertLead, type LeadStartOptions } from '../workflows/client';
 import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, rejectSchema, rejectSignal, stateQuery } from '../workflows/contract';
 import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream } from '../activities/channels/inApp';
 import { allows, createApiKey, findApiKey, scopeSchema, type ApiKey, type Scope } from './keys';
-import { storeEvents, type EventRelay } from './ingest';
+import type { EventRelay } from './ingest';
 import { funnelQuerySchema, funnelReport } from './funnel';
 import { columnMappingSchema, importLeadsCsv } from './import';
 import { createApiMetrics } from './metrics';
@@ -206,11 +206,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       async (request, reply) => {
         if (request.validationError) return problem(reply, 400, 'invalid body', eventsBodyIssues(request.body));
         const events = 'events' in request.body ? request.body.events : [request.body];
-        const stored = await storeEvents(deps.pool, events);
+        const stored = await deps.relay.accept(events);
         metrics.events.inc({ outcome: 'accepted' }, stored.accepted);
         metrics.events.inc({ outcome: 'duplicate' }, stored.duplicates);
-        // Stored is accepted: the relay signals now, or its sweep does once Temporal is reachable.
-        void deps.relay.deliver(stored.leadIds);
         return reply.code(202).send({ accepted: stored.accepted, duplicates: stored.duplicates });
       },
     );
@@ -327,9 +325,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       routes.post(`/leads/:id/messages/:messageId/${action}`, { config: { scope: 'ingest' }, schema: { params: messageParams } }, async (request, reply) => {
         const marked = await mark(deps.pool, request.params.id, request.params.messageId);
         if (!marked) return problem(reply, 404, 'no such message', [{ path: 'params.messageId', message: `no message ${request.params.messageId} for this lead` }]);
-        // An event like any other: stored (its id is derived from the message, so twice counts once) and relayed.
-        const stored = await storeEvents(deps.pool, [marked]);
-        void deps.relay.deliver(stored.leadIds);
+        // An event like any other; its id is derived from the message, so twice counts once.
+        await deps.relay.accept([marked]);
         return marked;
       });
     }

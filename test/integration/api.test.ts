@@ -12,7 +12,7 @@ import type { Pool } from 'pg';
 import twilio from 'twilio';
 import { EventRelay, storeEvents } from '../../api/ingest';
 import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
-import { buildApi } from '../../api/server';
+import { buildApi, type ApiDependencies } from '../../api/server';
 import { signToken, type LinkToken } from '../../activities/tokens';
 import type { LeadEvent } from '../../core/events';
 import { createKey } from '../../cli/apiClient';
@@ -38,10 +38,13 @@ beforeAll(async () => {
 });
 
 /** The API on a free loopback port, with its relay, for the length of `body`. */
-async function withApi<T>(options: { client: Client; taskQueue?: string }, body: (api: { url: string; relay: EventRelay; app: FastifyInstance }) => Promise<T>): Promise<T> {
+async function withApi<T>(
+  options: { client: Client; taskQueue?: string; public?: ApiDependencies['public'] },
+  body: (api: { url: string; relay: EventRelay; app: FastifyInstance }) => Promise<T>,
+): Promise<T> {
   const start = { taskQueue: options.taskQueue };
   const relay = new EventRelay(pool, options.client, { start, sweepIntervalMs: 200 });
-  const app = await buildApi({ pool, client: options.client, relay, start });
+  const app = await buildApi({ pool, client: options.client, relay, start, public: options.public });
   const port = await getFreePort();
   await app.listen({ host: '127.0.0.1', port });
   relay.start();
@@ -246,16 +249,8 @@ describe('public links and webhooks', () => {
        VALUES ($1, $2, $3, 'welcome', 'v1', 'welcome', 1, 'email', 'sent', $4)`,
       [send, leadId, leadWorkflowId(leadId), JSON.stringify([link])],
     );
-    const relay = new EventRelay(pool, client, { sweepIntervalMs: 60_000 });
-    const app = await buildApi({ pool, client, relay, public: { linkSecret, publicUrl, twilio: { authToken, helpText: 'Nurture: reply STOP to opt out.' } } });
-    const port = await getFreePort();
-    await app.listen({ host: '127.0.0.1', port });
-    try {
-      await body({ url: `http://127.0.0.1:${port}`, leadId, send, link });
-    } finally {
-      await app.close();
-      await relay.stop();
-    }
+    const publicRoutes = { linkSecret, publicUrl, twilio: { authToken, helpText: 'Nurture: reply STOP to opt out.' } };
+    await withApi({ client, public: publicRoutes }, ({ url }) => body({ url, leadId, send, link }));
   }
   const events = async (leadId: string) => (await pool.query('SELECT type, properties FROM events WHERE lead_id = $1 ORDER BY seq', [leadId])).rows;
 
