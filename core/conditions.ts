@@ -2,6 +2,7 @@
 // profile. Being data, a sequence that uses them stays serialisable, hashable, lintable and
 // renderable, and evaluating one is pure.
 import { z } from 'zod';
+import { lazySchema } from './lazySchema';
 import { durationMs, durationSchema } from './duration';
 import { EVENT_TYPES } from './events';
 import { STAGES, TIERS, type Stage, type Tier } from './stages';
@@ -24,30 +25,32 @@ export type Condition =
   | { tier: Tier[] }
   | { field: ProfileField; equals?: string | number; oneOf?: string[]; contains?: string; exists?: boolean; atLeast?: number; below?: number };
 
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(conditionSchema).min(1) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1) }),
-    z.strictObject({ not: conditionSchema }),
-    z.strictObject({
-      event: eventMatcher,
-      within: durationSchema.optional(),
-      since: z.enum(['enrolment', 'step']).optional(),
-      atLeast: z.number().int().min(1).optional(),
-    }),
-    z.strictObject({ score: z.enum(['fit', 'intent', 'total']), atLeast: z.number().optional(), below: z.number().optional() }),
-    z.strictObject({ stage: z.array(z.enum(STAGES)).min(1) }),
-    z.strictObject({ tier: z.array(z.enum(TIERS)).min(1) }),
-    z.strictObject({
-      field: z.enum(PROFILE_FIELDS),
-      equals: z.union([z.string(), z.number()]).optional(),
-      oneOf: z.array(z.string()).min(1).optional(),
-      contains: z.string().min(1).optional(),
-      exists: z.boolean().optional(),
-      atLeast: z.number().optional(),
-      below: z.number().optional(),
-    }),
-  ]),
+export const conditionSchema: z.ZodType<Condition> = lazySchema(() =>
+  z.lazy(() =>
+    z.union([
+      z.strictObject({ all: z.array(conditionSchema).min(1) }),
+      z.strictObject({ any: z.array(conditionSchema).min(1) }),
+      z.strictObject({ not: conditionSchema }),
+      z.strictObject({
+        event: eventMatcher,
+        within: durationSchema.optional(),
+        since: z.enum(['enrolment', 'step']).optional(),
+        atLeast: z.number().int().min(1).optional(),
+      }),
+      z.strictObject({ score: z.enum(['fit', 'intent', 'total']), atLeast: z.number().optional(), below: z.number().optional() }),
+      z.strictObject({ stage: z.array(z.enum(STAGES)).min(1) }),
+      z.strictObject({ tier: z.array(z.enum(TIERS)).min(1) }),
+      z.strictObject({
+        field: z.enum(PROFILE_FIELDS),
+        equals: z.union([z.string(), z.number()]).optional(),
+        oneOf: z.array(z.string()).min(1).optional(),
+        contains: z.string().min(1).optional(),
+        exists: z.boolean().optional(),
+        atLeast: z.number().optional(),
+        below: z.number().optional(),
+      }),
+    ]),
+  ),
 );
 
 /** What a condition can see of a lead at one instant. */

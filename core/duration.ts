@@ -1,6 +1,7 @@
 // Durations as marketers write them in sequences and config ('3d', '72h', '30m', '2w'), and their
 // length in milliseconds. Pure and unit-free elsewhere: all engine time is epoch milliseconds.
 import { z } from 'zod';
+import { lazySchema } from './lazySchema';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -9,10 +10,12 @@ export const DAY_MS = 24 * HOUR_MS;
 const UNIT_MS = { s: 1_000, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS, w: 7 * DAY_MS } as const;
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/;
 
-export const durationSchema = z
-  .string()
-  .trim()
-  .regex(DURATION_PATTERN, 'must be a duration such as 30m, 72h, 3d or 2w');
+export const durationSchema = lazySchema(() =>
+  z
+    .string()
+    .trim()
+    .regex(DURATION_PATTERN, 'must be a duration such as 30m, 72h, 3d or 2w'),
+);
 
 export type Duration = z.infer<typeof durationSchema>;
 

@@ -1,6 +1,7 @@
 // The behavioural event taxonomy: one zod schema per canonical event type, a discriminated union
 // over them, and the aggregation key each event counts under (type, refined by its category).
 import { z } from 'zod';
+import { lazySchema } from './lazySchema';
 
 export const PAGE_CATEGORIES = ['pricing', 'security', 'case_study', 'careers', 'docs', 'blog', 'other'] as const;
 export const CONTENT_KINDS = [
@@ -19,8 +20,8 @@ export type Channel = (typeof CHANNELS)[number];
 export const CONSENT_CHANNELS = ['email', 'sms', 'in_app'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
-export const pageCategorySchema = z.enum(PAGE_CATEGORIES);
-export const contentKindSchema = z.enum(CONTENT_KINDS);
+export const pageCategorySchema = lazySchema(() => z.enum(PAGE_CATEGORIES));
+export const contentKindSchema = lazySchema(() => z.enum(CONTENT_KINDS));
 
 // Extra properties (UTM tags, campaign ids) are kept, not stripped: they belong to the customer.
 const props = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
@@ -36,25 +37,27 @@ const base = {
 const event = <T extends string, P extends z.ZodType>(type: T, properties: P) =>
   z.object({ ...base, type: z.literal(type), properties });
 
-export const leadEventSchema = z.discriminatedUnion('type', [
-  event('page_view', props({ url: z.string().url().max(2000), category: pageCategorySchema })),
-  event('content_download', props({ assetId: z.string().min(1).max(200), kind: contentKindSchema })),
-  event('email_open', props(sendRef).default({})),
-  event('email_click', props({ ...sendRef, url: z.string().url().max(2000).optional() }).default({})),
-  event('email_reply', props(sendRef).default({})),
-  event('sms_reply', props({ body: z.string().max(1600).optional() }).default({})),
-  event('event_attended', props({ eventName: z.string().min(1).max(200) })),
-  event('product_action', props({ action: z.string().min(1).max(200), key: z.boolean() })),
-  event('form_submit', props({ formId: z.string().min(1).max(200) })),
-  event('demo_request', noProps),
-  event('meeting_booked', noProps),
-  event('unsubscribe', props({ channel: z.enum([...CONSENT_CHANNELS, 'all']) })),
-  event('opt_down', noProps),
-  event('email_bounce', props({ ...sendRef, hard: z.boolean() })),
-  // In-app messages: engagement, like an email open, not intent.
-  event('in_app_seen', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
-  event('in_app_dismissed', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
-]);
+export const leadEventSchema = lazySchema(() =>
+  z.discriminatedUnion('type', [
+    event('page_view', props({ url: z.string().url().max(2000), category: pageCategorySchema })),
+    event('content_download', props({ assetId: z.string().min(1).max(200), kind: contentKindSchema })),
+    event('email_open', props(sendRef).default({})),
+    event('email_click', props({ ...sendRef, url: z.string().url().max(2000).optional() }).default({})),
+    event('email_reply', props(sendRef).default({})),
+    event('sms_reply', props({ body: z.string().max(1600).optional() }).default({})),
+    event('event_attended', props({ eventName: z.string().min(1).max(200) })),
+    event('product_action', props({ action: z.string().min(1).max(200), key: z.boolean() })),
+    event('form_submit', props({ formId: z.string().min(1).max(200) })),
+    event('demo_request', noProps),
+    event('meeting_booked', noProps),
+    event('unsubscribe', props({ channel: z.enum([...CONSENT_CHANNELS, 'all']) })),
+    event('opt_down', noProps),
+    event('email_bounce', props({ ...sendRef, hard: z.boolean() })),
+    // In-app messages: engagement, like an email open, not intent.
+    event('in_app_seen', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
+    event('in_app_dismissed', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
+  ]),
+);
 
 export type LeadEvent = z.infer<typeof leadEventSchema>;
 export type LeadEventType = LeadEvent['type'];

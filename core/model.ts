@@ -2,6 +2,7 @@
 // thresholds, cadence, frequency caps and send windows, holdout share. Every value has a default
 // from common B2B practice; a deployment or a sequence overrides what it needs.
 import { z } from 'zod';
+import { lazySchema } from './lazySchema';
 import { DAY_MS, durationMs, durationSchema } from './duration';
 import { sendWindowSchema } from './sendWindow';
 
@@ -10,104 +11,108 @@ const points = z.number().min(-1000).max(1000);
 export const RECYCLE_REASONS = ['bad_timing', 'missing_feature', 'no_budget', 'not_icp', 'no_response', 'other'] as const;
 export type RecycleReason = (typeof RECYCLE_REASONS)[number];
 
-export const scoringSchema = z.object({
-  icp: z
-    .object({
-      industries: z.array(z.string()).default(['software', 'saas', 'fintech', 'financial services', 'manufacturing', 'healthcare']),
-      companySize: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }).default({ min: 50, max: 5000 }),
-      countries: z.array(z.string()).default(['US', 'CA', 'GB', 'IE', 'DE', 'AT', 'CH', 'FR', 'NL', 'SE', 'DK', 'NO', 'FI', 'AU']),
-      /** Title keywords (lower case) and the points they give; the first match counts. */
-      seniority: z
-        .array(z.object({ keyword: z.string(), points }))
-        .default([
-          { keyword: 'chief', points: 20 },
-          { keyword: 'cto', points: 20 },
-          { keyword: 'ceo', points: 15 },
-          { keyword: 'vp', points: 20 },
-          { keyword: 'vice president', points: 20 },
-          { keyword: 'head', points: 15 },
-          { keyword: 'director', points: 15 },
-          { keyword: 'lead', points: 10 },
-          { keyword: 'manager', points: 8 },
-          { keyword: 'engineer', points: 5 },
-          { keyword: 'student', points: -10 },
-          { keyword: 'intern', points: -10 },
-        ]),
-      freeMailDomains: z
-        .array(z.string())
-        .default(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'aol.com', 'icloud.com', 'gmx.de', 'web.de', 'proton.me', 'protonmail.com']),
-      competitorDomains: z.array(z.string()).default([]),
-    })
-    .prefault({}),
-  fitPoints: z
-    .object({ industry: points.default(15), companySize: points.default(15), country: points.default(5), freeMail: points.default(-10), competitor: points.default(-50) })
-    .prefault({}),
-  /** Points per event key (see eventKey); a key that is absent scores nothing. */
-  intentWeights: z.record(z.string(), points).default({
-    'page_view:pricing': 10,
-    'page_view:security': 8,
-    'page_view:case_study': 5,
-    'page_view:docs': 3,
-    'page_view:blog': 2,
-    'page_view:other': 1,
-    'page_view:careers': -10,
-    'content_download:guide': 8,
-    'content_download:checklist': 8,
-    'content_download:case_study': 8,
-    'content_download:whitepaper': 10,
-    'content_download:pricing_guide': 15,
-    'content_download:security_pack': 12,
-    'content_download:roi_calculator': 12,
-    'content_download:sample': 10,
-    email_open: 1,
-    email_click: 3,
-    email_reply: 15,
-    sms_reply: 10,
-    event_attended: 15,
-    'product_action:key': 15,
-    product_action: 2,
-    form_submit: 10,
-    demo_request: 30,
-    meeting_booked: 30,
-    unsubscribe: -20,
-    opt_down: -5,
-    'email_bounce:hard': -25,
+export const scoringSchema = lazySchema(() =>
+  z.object({
+    icp: z
+      .object({
+        industries: z.array(z.string()).default(['software', 'saas', 'fintech', 'financial services', 'manufacturing', 'healthcare']),
+        companySize: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }).default({ min: 50, max: 5000 }),
+        countries: z.array(z.string()).default(['US', 'CA', 'GB', 'IE', 'DE', 'AT', 'CH', 'FR', 'NL', 'SE', 'DK', 'NO', 'FI', 'AU']),
+        /** Title keywords (lower case) and the points they give; the first match counts. */
+        seniority: z
+          .array(z.object({ keyword: z.string(), points }))
+          .default([
+            { keyword: 'chief', points: 20 },
+            { keyword: 'cto', points: 20 },
+            { keyword: 'ceo', points: 15 },
+            { keyword: 'vp', points: 20 },
+            { keyword: 'vice president', points: 20 },
+            { keyword: 'head', points: 15 },
+            { keyword: 'director', points: 15 },
+            { keyword: 'lead', points: 10 },
+            { keyword: 'manager', points: 8 },
+            { keyword: 'engineer', points: 5 },
+            { keyword: 'student', points: -10 },
+            { keyword: 'intern', points: -10 },
+          ]),
+        freeMailDomains: z
+          .array(z.string())
+          .default(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'aol.com', 'icloud.com', 'gmx.de', 'web.de', 'proton.me', 'protonmail.com']),
+        competitorDomains: z.array(z.string()).default([]),
+      })
+      .prefault({}),
+    fitPoints: z
+      .object({ industry: points.default(15), companySize: points.default(15), country: points.default(5), freeMail: points.default(-10), competitor: points.default(-50) })
+      .prefault({}),
+    /** Points per event key (see eventKey); a key that is absent scores nothing. */
+    intentWeights: z.record(z.string(), points).default({
+      'page_view:pricing': 10,
+      'page_view:security': 8,
+      'page_view:case_study': 5,
+      'page_view:docs': 3,
+      'page_view:blog': 2,
+      'page_view:other': 1,
+      'page_view:careers': -10,
+      'content_download:guide': 8,
+      'content_download:checklist': 8,
+      'content_download:case_study': 8,
+      'content_download:whitepaper': 10,
+      'content_download:pricing_guide': 15,
+      'content_download:security_pack': 12,
+      'content_download:roi_calculator': 12,
+      'content_download:sample': 10,
+      email_open: 1,
+      email_click: 3,
+      email_reply: 15,
+      sms_reply: 10,
+      event_attended: 15,
+      'product_action:key': 15,
+      product_action: 2,
+      form_submit: 10,
+      demo_request: 30,
+      meeting_booked: 30,
+      unsubscribe: -20,
+      opt_down: -5,
+      'email_bounce:hard': -25,
+    }),
+    /** Intent halves every this long: old engagement counts less than recent engagement. */
+    halfLife: durationSchema.default('30d'),
+    silence: z.object({ after: durationSchema.default('45d'), points: points.default(-10) }).prefault({}),
+    bot: z
+      .object({
+        /** Clicks inside one window count once; more than burstClicks in it marks the lead suspected-bot. */
+        burstClicks: z.number().int().min(1).default(5),
+        burstWindow: durationSchema.default('60s'),
+        /** A click this soon after an email went out is a link scanner, not a person. */
+        afterDelivery: durationSchema.default('10s'),
+      })
+      .prefault({}),
   }),
-  /** Intent halves every this long: old engagement counts less than recent engagement. */
-  halfLife: durationSchema.default('30d'),
-  silence: z.object({ after: durationSchema.default('45d'), points: points.default(-10) }).prefault({}),
-  bot: z
-    .object({
-      /** Clicks inside one window count once; more than burstClicks in it marks the lead suspected-bot. */
-      burstClicks: z.number().int().min(1).default(5),
-      burstWindow: durationSchema.default('60s'),
-      /** A click this soon after an email went out is a link scanner, not a person. */
-      afterDelivery: durationSchema.default('10s'),
-    })
-    .prefault({}),
-});
+);
 
-export const qualificationSchema = z.object({
-  /** MQL = fits the ideal customer AND shows interest: all three must hold. */
-  mql: z.object({ fit: points.default(20), intent: points.default(10), total: points.default(40) }).prefault({}),
-  handoff: z
-    .object({
-      total: points.default(60),
-      /** A high-intent action must have happened this recently for a score-based handoff. */
-      recentWindow: durationSchema.default('72h'),
-    })
-    .prefault({}),
-  /** How long a lead rests after sales turns it down, by reason; not_icp disqualifies instead. */
-  recontactAfter: z
-    .object({
-      bad_timing: durationSchema.default('60d'),
-      missing_feature: durationSchema.default('90d'),
-      no_budget: durationSchema.default('120d'),
-      no_response: durationSchema.default('7d'),
-      other: durationSchema.default('30d'),
-    })
-    .prefault({}),
-});
+export const qualificationSchema = lazySchema(() =>
+  z.object({
+    /** MQL = fits the ideal customer AND shows interest: all three must hold. */
+    mql: z.object({ fit: points.default(20), intent: points.default(10), total: points.default(40) }).prefault({}),
+    handoff: z
+      .object({
+        total: points.default(60),
+        /** A high-intent action must have happened this recently for a score-based handoff. */
+        recentWindow: durationSchema.default('72h'),
+      })
+      .prefault({}),
+    /** How long a lead rests after sales turns it down, by reason; not_icp disqualifies instead. */
+    recontactAfter: z
+      .object({
+        bad_timing: durationSchema.default('60d'),
+        missing_feature: durationSchema.default('90d'),
+        no_budget: durationSchema.default('120d'),
+        no_response: durationSchema.default('7d'),
+        other: durationSchema.default('30d'),
+      })
+      .prefault({}),
+  }),
+);
 
 const capSchema = z.object({ limit: z.number().int().min(0), window: durationSchema });
 
@@ -143,7 +148,7 @@ const cadenceObject = z.object({
 });
 
 /** Part of a cadence, given by a deployment or a sequence: caps and windows merge one by one. */
-export const cadenceOverrideSchema = cadenceObject.partial();
+export const cadenceOverrideSchema = lazySchema(() => cadenceObject.partial());
 export type CadenceOverride = z.input<typeof cadenceOverrideSchema>;
 type ParsedCadenceOverride = z.output<typeof cadenceOverrideSchema>;
 
@@ -183,17 +188,21 @@ export function mergeCadence(base: CadenceModel, override: ParsedCadenceOverride
   };
 }
 
-export const cadenceSchema = cadenceOverrideSchema.transform((given) => mergeCadence(DEFAULT_CADENCE, given));
+export const cadenceSchema = lazySchema(() =>
+  cadenceOverrideSchema.transform((given) => mergeCadence(DEFAULT_CADENCE, given)),
+);
 
-export const modelSchema = z.object({
-  scoring: scoringSchema.prefault({}),
-  qualification: qualificationSchema.prefault({}),
-  cadence: cadenceSchema.prefault({}),
-  /** Share of leads, by hash of their id, that are scored and staged but never touched. */
-  holdoutPercent: z.number().min(0).max(100).default(10),
-  /** Zone for leads that have none. */
-  defaultTimezone: z.string().default('UTC'),
-});
+export const modelSchema = lazySchema(() =>
+  z.object({
+    scoring: scoringSchema.prefault({}),
+    qualification: qualificationSchema.prefault({}),
+    cadence: cadenceSchema.prefault({}),
+    /** Share of leads, by hash of their id, that are scored and staged but never touched. */
+    holdoutPercent: z.number().min(0).max(100).default(10),
+    /** Zone for leads that have none. */
+    defaultTimezone: z.string().default('UTC'),
+  }),
+);
 
 export type ScoringModel = z.output<typeof scoringSchema>;
 export type QualificationModel = z.output<typeof qualificationSchema>;

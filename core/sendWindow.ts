@@ -1,6 +1,7 @@
 // Send windows and quiet hours in the lead's local time, written `HH:MM-HH:MM[,days]`
 // (`08:00-18:00,mon-fri`; `00:00-24:00,mon-sun` is any time), and the next instant one allows.
 import { z } from 'zod';
+import { lazySchema } from './lazySchema';
 import { addDays, dayOfWeekOf, instantOfLocal, localDay } from './timezone';
 
 export interface SendWindow {
@@ -35,14 +36,16 @@ export function parseSendWindow(text: string): SendWindow {
 }
 
 /** A zod schema that turns the text form into a SendWindow, naming the problem when it cannot. */
-export const sendWindowSchema = z.string().transform((text, ctx): SendWindow => {
-  try {
-    return parseSendWindow(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} ${(err as Error).message}` });
-    return z.NEVER;
-  }
-});
+export const sendWindowSchema = lazySchema(() =>
+  z.string().transform((text, ctx): SendWindow => {
+    try {
+      return parseSendWindow(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  }),
+);
 
 export function formatSendWindow(window: SendWindow): string {
   const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;

@@ -1,6 +1,7 @@
 // Sequences as data: the zod schema of a sequence definition and its steps, which the engine
 // interprets. A definition is plain JSON, so it can be hashed into a version, linted and rendered.
 import { z } from 'zod';
+import { lazySchema } from './lazySchema';
 import { conditionSchema } from './conditions';
 import { durationSchema } from './duration';
 import { CONTENT_KINDS } from './events';
@@ -13,23 +14,25 @@ const templateId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_/-]{0,127}$/, 'must be a template path such as ops/welcome');
 
-export const stepSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('email'), id: stepId, template: templateId }),
-  z.strictObject({ kind: z.literal('sms'), id: stepId, template: templateId }),
-  z.strictObject({ kind: z.literal('inApp'), id: stepId, template: templateId }),
-  /** A JSON POST to a configured endpoint (CRM, retargeting audience, chat), named by `target`. */
-  z.strictObject({ kind: z.literal('webhook'), id: stepId, target: z.string().min(1).max(64), event: z.string().min(1).max(64) }),
-  /** A middle offer: a low-friction asset (pricing guide, checklist, ROI calculator) before the demo. */
-  z.strictObject({ kind: z.literal('offer'), id: stepId, offer: z.enum(CONTENT_KINDS), template: templateId, channel: z.enum(['email', 'inApp']).default('email') }),
-  /** A pause before the next step; the lead's cadence tier stretches or shortens it. */
-  z.strictObject({ kind: z.literal('wait'), id: stepId, duration: durationSchema }),
-  /** Waits until the condition holds or the timeout passes; on timeout, jumps to onTimeout if set. */
-  z.strictObject({ kind: z.literal('waitFor'), id: stepId, until: conditionSchema, timeout: durationSchema, onTimeout: stepId.optional() }),
-  /** Jumps to `then` when the condition holds, else to `else` (or the next step). */
-  z.strictObject({ kind: z.literal('branch'), id: stepId, if: conditionSchema, then: stepId, else: stepId.optional() }),
-  z.strictObject({ kind: z.literal('handoff'), id: stepId }),
-  z.strictObject({ kind: z.literal('exit'), id: stepId, reason: z.string().min(1).max(64) }),
-]);
+export const stepSchema = lazySchema(() =>
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('email'), id: stepId, template: templateId }),
+    z.strictObject({ kind: z.literal('sms'), id: stepId, template: templateId }),
+    z.strictObject({ kind: z.literal('inApp'), id: stepId, template: templateId }),
+    /** A JSON POST to a configured endpoint (CRM, retargeting audience, chat), named by `target`. */
+    z.strictObject({ kind: z.literal('webhook'), id: stepId, target: z.string().min(1).max(64), event: z.string().min(1).max(64) }),
+    /** A middle offer: a low-friction asset (pricing guide, checklist, ROI calculator) before the demo. */
+    z.strictObject({ kind: z.literal('offer'), id: stepId, offer: z.enum(CONTENT_KINDS), template: templateId, channel: z.enum(['email', 'inApp']).default('email') }),
+    /** A pause before the next step; the lead's cadence tier stretches or shortens it. */
+    z.strictObject({ kind: z.literal('wait'), id: stepId, duration: durationSchema }),
+    /** Waits until the condition holds or the timeout passes; on timeout, jumps to onTimeout if set. */
+    z.strictObject({ kind: z.literal('waitFor'), id: stepId, until: conditionSchema, timeout: durationSchema, onTimeout: stepId.optional() }),
+    /** Jumps to `then` when the condition holds, else to `else` (or the next step). */
+    z.strictObject({ kind: z.literal('branch'), id: stepId, if: conditionSchema, then: stepId, else: stepId.optional() }),
+    z.strictObject({ kind: z.literal('handoff'), id: stepId }),
+    z.strictObject({ kind: z.literal('exit'), id: stepId, reason: z.string().min(1).max(64) }),
+  ]),
+);
 
 export type Step = z.output<typeof stepSchema>;
 export type StepKind = Step['kind'];
@@ -40,19 +43,21 @@ export function isTouchStep(step: Step): step is TouchStep {
   return (TOUCH_KINDS as readonly string[]).includes(step.kind);
 }
 
-export const sequenceSchema = z.strictObject({
-  id: stepId,
-  name: z.string().min(1).max(200),
-  description: z.string().max(2000).optional(),
-  /** Who the sequence is for; routing enrols a lead in the first sequence whose audience matches. */
-  audience: conditionSchema,
-  /** Goals and exit rules, checked on every input: the lead leaves as soon as any holds. */
-  exitWhen: z.array(conditionSchema).default([]),
-  /** Where a lead goes when it reaches the end; absent means the long-term pool. */
-  then: stepId.optional(),
-  cadence: cadenceOverrideSchema.optional(),
-  steps: z.array(stepSchema).min(1),
-});
+export const sequenceSchema = lazySchema(() =>
+  z.strictObject({
+    id: stepId,
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    /** Who the sequence is for; routing enrols a lead in the first sequence whose audience matches. */
+    audience: conditionSchema,
+    /** Goals and exit rules, checked on every input: the lead leaves as soon as any holds. */
+    exitWhen: z.array(conditionSchema).default([]),
+    /** Where a lead goes when it reaches the end; absent means the long-term pool. */
+    then: stepId.optional(),
+    cadence: cadenceOverrideSchema.optional(),
+    steps: z.array(stepSchema).min(1),
+  }),
+);
 
 export type SequenceDefinition = z.output<typeof sequenceSchema>;
 export type SequenceInput = z.input<typeof sequenceSchema>;

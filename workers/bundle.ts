@@ -6,13 +6,19 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMa
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /**
- * Libraries evaluated once per workflow thread and shared by every workflow on it, instead of once
- * per workflow. Unpacking the time-zone database alone costs ~170 ms and ~12 MB: per workflow, it
- * made each cached lead weigh ~7 MB and capped lead starts near 5 per second (bench/workflows).
- * Only stateless libraries belong here: the SDK deep-freezes their exports. That rules out our own
- * modules that export zod schemas, since zod completes a schema's methods on first use.
+ * Modules evaluated once per workflow thread and shared by every workflow on it, instead of once
+ * per workflow: the time-zone database (unpacking it costs ~170 ms and ~12 MB), zod, and the core
+ * whose decisions the workflows make (its schemas alone cost ~9 ms per workflow to build).
+ * Per workflow they made each cached lead weigh ~7 MB and capped lead starts and replays
+ * (bench/workflows). Only stateless modules belong here: the SDK deep-freezes their exports, which
+ * is why core's schemas are lazy stand-ins (core/lazySchema.ts).
  */
-export const SHARED_WORKFLOW_MODULES = ['@js-joda/core', '@js-joda/timezone', 'zod'];
+export const SHARED_WORKFLOW_MODULES = [
+  '@js-joda/core',
+  '@js-joda/timezone',
+  'zod',
+  ...['../core/engine', '../core/events', '../core/lead', '../core/model'].map((module) => require.resolve(module)),
+];
 
 /** The bundler reports webpack's progress; nobody reading a worker's or a test's output needs it. */
 export const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

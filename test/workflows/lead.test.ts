@@ -98,6 +98,21 @@ describe('lead workflow, messages', () => {
     });
   });
 
+  it('rescores a running lead on a profile update that carries an email address and a phone number', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    await withWorkers(env(), { catalog }, async ({ taskQueue }) => {
+      const client = env().client;
+      await upsertLead(client, { id: leadId, title: 'CTO' }, { taskQueue });
+      const handle = client.workflow.getHandle(leadWorkflowId(leadId));
+      await leadState(handle);
+      // The workflow checks the update's email and phone formats itself, as it does every signal.
+      await upsertLead(client, { id: leadId, email: 'lou@gmail.com', phone: '+49 30 1234567', title: 'CTO' }, { taskQueue });
+      const view = await leadState(handle, (current) => current.scores.parts.some((part) => part.rule === 'fit:free_mail_domain'));
+      expect(view.scores.parts).toContainEqual({ rule: 'fit:free_mail_domain', points: -10 });
+      await handle.terminate('test over');
+    });
+  });
+
   it('answers enroll and exit updates with acceptance or a clear rejection', async () => {
     const lead = buyer();
     await withWorkers(env(), { catalog }, async ({ startLead }) => {
