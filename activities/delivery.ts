@@ -14,6 +14,7 @@ import { inAppChannel, type InAppSettings } from './channels/inApp';
 import { smsChannel, type SmsSettings } from './channels/sms';
 import { webhookChannel, type WebhookSettings } from './channels/webhook';
 import { claimSend, isSuppressed, markSend } from './ledger';
+import { countSend, type SendOutcome } from './metrics';
 import type { DeliveryActivities, DeliveryResult } from './types';
 
 /** Each channel is optional: a worker serves the send queues of the channels it is configured for. */
@@ -39,7 +40,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
   };
   const { pool } = deps;
 
-  return {
+  const delivery: DeliveryActivities = {
     async deliverTouch(request): Promise<DeliveryResult> {
       const { workflowId, touch } = request;
       const channel = channels[touch.channel];
@@ -79,6 +80,24 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
         // Transient: the row stays claimed and the activity retries with backoff.
         if (!permanent) throw err;
         return fail(pool, touch, permanent);
+      }
+    },
+  };
+
+  return {
+    // Every attempt's outcome is counted and logged, whichever way it ends.
+    async deliverTouch(request) {
+      const { channel, idempotencyKey, template } = request.touch;
+      const counted = (outcome: SendOutcome, detail?: string) => countSend(channel, outcome, { idempotencyKey, template, ...(detail ? { detail } : {}) });
+      try {
+        const result = await delivery.deliverTouch(request);
+        if (result.status === 'failed') counted(result.reason === 'suppressed' ? 'suppressed' : 'failed', result.detail ?? result.reason);
+        else counted(result.status);
+        return result;
+      } catch (err) {
+        const failure = err instanceof ApplicationFailure ? err : undefined;
+        counted(failure?.type === 'QuietHours' ? 'deferred' : failure?.nonRetryable ? 'failed' : 'error', (err as Error).message);
+        throw err;
       }
     },
   };

@@ -1,6 +1,7 @@
 // The sales-handoff workflow's tasks in PostgreSQL: rep assignment (territory and segment rules,
 // else round robin over active reps), the task with the lead's context, escalation and closing.
 import type { Pool } from 'pg';
+import { countHandoff, observeSpeedToLead } from './metrics';
 import { recordActivity } from './store';
 import type { HandoffActivities } from './types';
 
@@ -25,11 +26,17 @@ export function createHandoffActivities({ pool }: { pool: Pool }): HandoffActivi
     },
 
     async openHandoffTask({ handoff, owner, slaDueAt }) {
-      await pool.query(
+      const { rowCount } = await pool.query(
         `INSERT INTO handoffs (id, lead_id, status, owner, context, opened_at, sla_due_at)
          VALUES ($1, $2, 'open', $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
         [handoff.id, handoff.leadId, owner ?? null, handoff, new Date(handoff.at), new Date(slaDueAt)],
       );
+      // Once per task: a retry finds it written.
+      if (!rowCount) return;
+      // The lead's latest event: the one that qualified it, when an event triggered the handoff.
+      const speedToLead = (Date.now() - (handoff.path.at(-1)?.at ?? handoff.at)) / 1000;
+      observeSpeedToLead(speedToLead);
+      countHandoff('opened', { handoffId: handoff.id, leadId: handoff.leadId, owner: owner ?? null, reason: handoff.reason, speedToLead });
     },
 
     async notifyRep({ handoffId, leadId, owner, escalation, notifyManager }) {
@@ -38,19 +45,20 @@ export function createHandoffActivities({ pool }: { pool: Pool }): HandoffActivi
     },
 
     async reassignHandoffTask({ handoffId, owner, escalations, slaDueAt }) {
-      await pool.query(`UPDATE handoffs SET owner = $2, escalations = $3, sla_due_at = $4, updated_at = now() WHERE id = $1 AND status = 'open'`, [
-        handoffId,
-        owner ?? null,
-        escalations,
-        new Date(slaDueAt),
-      ]);
+      // Once per escalation: a retry finds it written.
+      const { rowCount } = await pool.query(
+        `UPDATE handoffs SET owner = $2, escalations = $3, sla_due_at = $4, updated_at = now() WHERE id = $1 AND status = 'open' AND escalations < $3`,
+        [handoffId, owner ?? null, escalations, new Date(slaDueAt)],
+      );
+      if (rowCount) countHandoff('escalated', { handoffId, owner: owner ?? null, escalations });
     },
 
     async closeHandoffTask({ handoffId, status, reasonCode, note }) {
-      await pool.query(
+      const { rowCount } = await pool.query(
         `UPDATE handoffs SET status = $2, reason_code = $3, note = $4, closed_at = now(), updated_at = now() WHERE id = $1 AND status = 'open'`,
         [handoffId, status, reasonCode ?? null, note ?? null],
       );
+      if (rowCount) countHandoff(status, { handoffId, ...(reasonCode ? { reasonCode } : {}) });
     },
   };
 }

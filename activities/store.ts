@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { Catalog, Command } from '../core/engine';
 import type { SequenceDefinition } from '../core/sequence';
+import { countStageChange } from './metrics';
 import type { LeadActivities, LeadSnapshot } from './types';
 
 /** Makes every version of the catalog findable later, so leads pinned to it survive a deploy. */
@@ -30,10 +31,17 @@ export function createLeadActivities({ pool, catalog }: { pool: Pool; catalog: C
     },
 
     async recordDecisions({ leadId, commands, snapshot }) {
-      await inTransaction(pool, async (client) => {
+      const changed = await inTransaction(pool, async (client) => {
         await upsertLeadSnapshot(client, leadId, snapshot);
-        for (const command of commands) await recordCommand(client, leadId, command);
+        const stageChanges: StageChange[] = [];
+        for (const command of commands) {
+          if (command.type !== 'changeStage') await recordCommand(client, leadId, command);
+          else if (await recordStageChange(client, leadId, command)) stageChanges.push(command);
+        }
+        return stageChanges;
       });
+      // Counted once committed, and once each: a retry finds its rows written.
+      for (const change of changed) countStageChange(change.from, change.to);
     },
   };
 }
@@ -46,15 +54,20 @@ async function upsertLeadSnapshot(client: PoolClient, leadId: string, snapshot: 
   );
 }
 
+type StageChange = Extract<Command, { type: 'changeStage' }>;
+
+/** True when the change is new. */
+async function recordStageChange(client: PoolClient, leadId: string, change: StageChange): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `INSERT INTO stage_changes (idempotency_key, lead_id, from_stage, to_stage, reason, changed_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+    [`${leadId}/${change.at}/${change.to}`, leadId, change.from, change.to, change.reason, new Date(change.at)],
+  );
+  return Boolean(rowCount);
+}
+
 async function recordCommand(client: PoolClient, leadId: string, command: Command): Promise<void> {
   switch (command.type) {
-    case 'changeStage':
-      await client.query(
-        `INSERT INTO stage_changes (idempotency_key, lead_id, from_stage, to_stage, reason, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [`${leadId}/${command.at}/${command.to}`, leadId, command.from, command.to, command.reason, new Date(command.at)],
-      );
-      return;
     case 'consentChanged':
       if (command.granted) {
         await client.query('DELETE FROM suppressions WHERE lead_id = $1 AND channel = $2', [leadId, command.channel]);
@@ -84,7 +97,7 @@ async function recordCommand(client: PoolClient, leadId: string, command: Comman
       await recordActivity(client, leadId, command.type, command.at, { sequenceId: command.sequenceId, stepId: command.stepId, channel: command.channel, reason: command.reason });
       return;
     default:
-      // Sends, handoffs and wake-ups are carried out by the workflow itself.
+      // Stage changes have their own; sends, handoffs and wake-ups are carried out by the workflow itself.
       return;
   }
 }

@@ -1,11 +1,12 @@
 // The HTTP API: ingestion, leads, sales handoffs and health, on fastify with the zod schemas of the
 // core as request validation and as the OpenAPI document served at /docs.
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import formBody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -25,6 +26,8 @@ import type { EventRelay } from './ingest';
 import { funnelQuerySchema, funnelReport } from './funnel';
 import { columnMappingSchema, importLeadsCsv } from './import';
 import { createApiMetrics } from './metrics';
+import { REQUEST_ID_HEADER, requestCorrelationId, runAsRequest } from './correlation';
+import { RequestLog } from './requestLog';
 import { eraseLead, profileOf, saveLead } from './leads';
 import type { Readable } from 'node:stream';
 import { registerPublicRoutes, type PublicSettings } from './public';
@@ -41,9 +44,14 @@ export interface ApiDependencies {
   inAppStream?: InAppStream;
   /** The public routes (tracking, unsubscribe, Twilio); absent, they are not served. */
   public?: Omit<PublicSettings, 'pool' | 'client' | 'relay'>;
+  /** Browser origins that may post events (`*`: any); absent, no route answers CORS. */
+  corsOrigins?: '*' | string[];
   /** How long an action on a handoff waits to answer with the task's new state. */
   handoffSettleMs?: number;
-  logger?: boolean;
+  /** Request lines go here (pino); absent, the API logs nothing. */
+  logger?: FastifyBaseLogger;
+  /** The rest of the process's Prometheus metrics (the workers' and the Temporal SDK's), served after the API's own. */
+  processMetrics?: () => Promise<string>;
 }
 
 export const MAX_EVENTS_PER_BATCH = 1_000;
@@ -120,7 +128,19 @@ function handoffView(row: HandoffRow, withContext: boolean) {
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   // Signed link tokens in paths run to a few hundred characters.
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 5 * 1024 * 1024, routerOptions: { maxParamLength: 2_000 } }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    logController: new RequestLog(),
+    genReqId: requestCorrelationId,
+    bodyLimit: 5 * 1024 * 1024,
+    routerOptions: { maxParamLength: 2_000 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  // After the body is read (whose stream callbacks run outside any request), so that the handler and
+  // what it starts, the relay's signals among them, run as this request.
+  app.addHook('preHandler', (request, _reply, done) => runAsRequest(request.id, done));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err: FastifyError, _request, reply) => {
@@ -151,6 +171,22 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  if (deps.corsOrigins) {
+    const ingest = {
+      origin: deps.corsOrigins,
+      methods: ['POST'],
+      // A page may pass its own correlation id, and read the one the API answers with.
+      allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER],
+      maxAge: 600,
+    };
+    // Registered here, outside /v1, so a preflight (which browsers send without Authorization) is
+    // answered before the key check. Only the ingest route answers browsers.
+    await app.register(cors, {
+      delegator: (request, done) => done(null, request.url.split('?')[0] === '/v1/events' ? ingest : { origin: false }),
+    });
+  }
+
   // Twilio's webhooks and RFC 8058 one-click unsubscribes are form-encoded.
   await app.register(formBody);
   // A CSV upload is streamed to the importer, not buffered.
@@ -162,7 +198,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const [own, rest] = await Promise.all([metrics.registry.metrics(), deps.processMetrics?.() ?? '']);
+    return reply.type(metrics.registry.contentType).send(`${own}\n${rest}`);
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

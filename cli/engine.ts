@@ -4,10 +4,11 @@
 // all beside embedded servers; `nurture worker` and `nurture api` run some, which is how the engine
 // scales out.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { InAppStream } from '../activities/channels/inApp';
 import { publishCatalog } from '../activities/store';
+import { correlationClientInterceptor } from '../api/correlation';
 import { EventRelay } from '../api/ingest';
 import { seedAdminKey } from '../api/keys';
 import { buildApi } from '../api/server';
@@ -22,6 +23,8 @@ import { bundleLeadWorkflows } from '../workers/bundle';
 import { parseDeliveryConfig } from '../workers/deliveryConfig';
 import { deliveryWorkerOptions } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
+import { createLogger, RuntimeLogger } from './logging';
+import { installTelemetry, type Telemetry } from './telemetry';
 
 export interface Part {
   name: string;
@@ -36,20 +39,12 @@ export interface Servers {
   pool: Pool;
 }
 
-class EngineLogger extends DefaultLogger {
-  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    // Delivery workers run activities only, by design; the SDK warns about that once per queue.
-    if (message.startsWith('No workflows registered')) return;
-    super.log(level, message, meta);
-  }
-}
-
 /**
- * The SDK's own progress lines (bundling, worker states) stay out of the engine's output; warnings
- * show. Signals are ours: the parts stop in order, the worker among them.
+ * For tools that print results of their own on stdout (the benchmarks): the runtime's warnings and
+ * errors go to stderr. The engine's processes install cli/telemetry instead.
  */
 export function installQuietRuntime(): void {
-  Runtime.install({ logger: new EngineLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new RuntimeLogger(createLogger('warn', process.stderr)), shutdownSignals: [] });
 }
 
 /** Starts the lead worker; resolves once it polls. */
@@ -103,11 +98,11 @@ export interface ApiSecrets {
 }
 
 /** Starts the HTTP API and the event relay on `config.PORT`; resolves once it listens. */
-export async function startApi(servers: Servers, config: Config, secrets: ApiSecrets): Promise<Part & { url: string }> {
+export async function startApi(servers: Servers, config: Config, secrets: ApiSecrets, telemetry: Telemetry): Promise<Part & { url: string }> {
   const connection = await Connection.connect({ address: servers.temporalAddress });
-  const client = new Client({ connection, namespace: servers.namespace });
+  const client = new Client({ connection, namespace: servers.namespace, interceptors: { workflow: [correlationClientInterceptor] } });
   await seedAdminKey(servers.pool, secrets.apiKey);
-  const relay = new EventRelay(servers.pool, client, { onError: (err, leadId) => console.error(`relay: ${leadId}: ${(err as Error).message}`) });
+  const relay = new EventRelay(servers.pool, client, { onError: (err, leadId) => telemetry.logger.error({ err, leadId }, 'relay: an event stays pending') });
   const inAppStream = await InAppStream.listen(servers.pool);
   const app = await buildApi({
     pool: servers.pool,
@@ -115,8 +110,11 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
     relay,
     inAppStream,
     public: { linkSecret: secrets.linkSecret, publicUrl: apiPublicUrl(config) },
+    logger: telemetry.logger,
+    processMetrics: telemetry.metrics,
+    corsOrigins: config.NURTURE_CORS_ORIGINS,
   });
-  const address = await app.listen({ host: '127.0.0.1', port: config.PORT });
+  const address = await app.listen({ host: config.HOST ?? '127.0.0.1', port: config.PORT });
   relay.start();
   // Events left pending by an earlier outage or stop go out now.
   void relay.sweep().catch(() => undefined);
@@ -157,16 +155,20 @@ export function requiredServers(config: Config): { databaseUrl: string; temporal
 }
 
 /** `nurture worker` / `nurture api`: one part against configured servers, until SIGINT or SIGTERM. */
-export async function runPart(config: Config, startPart: (servers: Servers) => Promise<Part>, waitForSignal: () => Promise<unknown>): Promise<void> {
+export async function runPart(
+  config: Config,
+  startPart: (servers: Servers, telemetry: Telemetry) => Promise<Part>,
+  waitForSignal: () => Promise<unknown>,
+): Promise<void> {
   const { databaseUrl, temporalAddress } = requiredServers(config);
-  installQuietRuntime();
+  const telemetry = await installTelemetry(config.LOG_LEVEL);
   const pool = new Pool({ connectionString: databaseUrl });
   // An idle connection the server closes (a restart, a failover) is replaced on the next query.
-  pool.on('error', (err) => console.error(`database: ${err.message}`));
+  pool.on('error', (err) => telemetry.logger.error({ err }, 'database'));
   try {
     await migrate(pool);
-    const part = await startPart({ temporalAddress, namespace: config.TEMPORAL_NAMESPACE, pool });
-    console.log(`nurture: ${part.name} running against ${temporalAddress}; Ctrl-C stops it`);
+    const part = await startPart({ temporalAddress, namespace: config.TEMPORAL_NAMESPACE, pool }, telemetry);
+    telemetry.logger.info({ temporalAddress }, `${part.name} running; Ctrl-C stops it`);
     await waitForSignal();
     await part.stop();
   } finally {

@@ -12,6 +12,7 @@ import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
 import { engineCatalog, requiredSecrets, runPart, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
+import { serveMetrics } from './telemetry';
 import { dataDirOf, start, waitForShutdownSignal } from './start';
 
 const program = new Command()
@@ -31,13 +32,15 @@ program
     const config = parseConfig(process.env);
     return runPart(
       config,
-      async (servers) => {
+      async (servers, telemetry) => {
         const catalog = engineCatalog(config);
+        // First: a port already taken stops the command before any worker takes work.
+        const metrics = await serveMetrics(telemetry, config.HOST ?? '127.0.0.1', config.METRICS_PORT);
         const lead = await startLeadWorker(servers, catalog);
         const delivery = await startDeliveryWorkers(servers, catalog, process.env);
         return {
           name: `lead worker and delivery (${delivery.channels.join(', ') || 'no channel configured'})`,
-          stop: async () => void (await Promise.all([lead.stop(), delivery.stop()])),
+          stop: async () => void (await Promise.all([lead.stop(), delivery.stop(), metrics.stop()])),
         };
       },
       waitForShutdownSignal,
@@ -50,7 +53,7 @@ program
   .action(() => {
     const config = parseConfig(process.env);
     const secrets = requiredSecrets(config);
-    return runPart(config, (servers) => startApi(servers, config, secrets), waitForShutdownSignal);
+    return runPart(config, (servers, telemetry) => startApi(servers, config, secrets, telemetry), waitForShutdownSignal);
   });
 
 program

@@ -15,8 +15,9 @@ import { dataDir as defaultDataDir } from '../scripts/paths';
 import { startEmbeddedPostgres } from '../scripts/postgres';
 import { startDevServer } from '../scripts/temporal';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
-import { apiPublicUrl, type ApiSecrets, engineCatalog, installQuietRuntime, type Part, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
+import { apiPublicUrl, type ApiSecrets, engineCatalog, type Part, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
 import { startLocalSinks } from './outbox';
+import { installTelemetry } from './telemetry';
 
 /** The footer address of messages that only reach the local outbox (real mail needs NURTURE_SENDER_ADDRESS). */
 const LOCAL_SENDER_ADDRESS = '1 Main St, Springfield';
@@ -29,13 +30,15 @@ export function dataDirOf(config: Config): string {
 /** `env` holds the delivery variables (workers/deliveryConfig), which `config` does not. */
 export async function start(config: Config, env: Record<string, string | undefined> = process.env): Promise<void> {
   const startedAt = Date.now();
-  installQuietRuntime();
+  // Log lines go to stdout as JSON (readable lines at a terminal); the banner below stays plain text.
+  const telemetry = await installTelemetry(config.LOG_LEVEL);
+  const { logger } = telemetry;
   const dataDir = dataDirOf(config);
   await fs.mkdir(dataDir, { recursive: true });
   // Stopped in reverse order of start.
   const parts: Part[] = [];
   const stopAll = async () => {
-    for (const part of parts.reverse()) await part.stop().catch((err) => console.error(`stopping ${part.name}: ${err}`));
+    for (const part of parts.reverse()) await part.stop().catch((err: unknown) => logger.error({ err }, `stopping ${part.name}`));
   };
 
   try {
@@ -46,7 +49,7 @@ export async function start(config: Config, env: Record<string, string | undefin
     const pool = new Pool({ connectionString: databaseUrl });
     // A terminal's Ctrl-C also reaches the embedded PostgreSQL, which closes idle connections
     // before the pool ends: expected while stopping, and not worth crashing over at any time.
-    pool.on('error', (err) => console.error(`database: ${err.message}`));
+    pool.on('error', (err) => logger.error({ err }, 'database'));
     parts.push({ name: 'database pool', stop: () => pool.end() });
     const applied = await migrate(pool);
     const servers = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, pool };
@@ -73,7 +76,7 @@ export async function start(config: Config, env: Record<string, string | undefin
       startLeadWorker(servers, catalog).then(started),
       startDeliveryWorkers(servers, catalog, deliveryEnv).then(started),
     ]);
-    const api = await startApi(servers, config, secrets);
+    const api = await startApi(servers, config, secrets, telemetry);
     parts.push(api);
 
     const lines = [

@@ -20,9 +20,18 @@ export const SHARED_WORKFLOW_MODULES = [
   ...['../core/engine', '../core/events', '../core/lead', '../core/model'].map((module) => require.resolve(module)),
 ];
 
+/** Bundled beside the workflows: they pass API requests' correlation ids on to what workflows start. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/correlation')];
+
 /** The bundler reports webpack's progress; nobody reading a worker's or a test's output needs it. */
 export const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export function bundleLeadWorkflows(options: Partial<BundleOptions> = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: SHARED_WORKFLOW_MODULES, logger: silentLogger, ...options });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    preloadModules: SHARED_WORKFLOW_MODULES,
+    logger: silentLogger,
+    ...options,
+  });
 }

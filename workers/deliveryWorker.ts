@@ -10,6 +10,7 @@ import { sendTaskQueue } from '../activities/types';
 import type { Catalog } from '../core/engine';
 import { CHANNELS, type Channel } from '../core/events';
 import type { TemplateRenderer } from '../sequences/templates';
+import { correlationActivityInterceptors } from './correlation';
 import type { DeliveryConfig } from './deliveryConfig';
 
 export interface DeliveryWorkerDependencies {
@@ -77,6 +78,7 @@ export function deliveryWorkerOptions(deps: DeliveryWorkerDependencies): Deliver
       namespace: deps.namespace ?? 'default',
       taskQueue: sendTaskQueue(channel),
       activities,
+      interceptors: { activity: [correlationActivityInterceptors] },
     })),
     close: () => transport?.close(),
   };

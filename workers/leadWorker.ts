@@ -6,7 +6,8 @@ import { createHandoffActivities } from '../activities/handoffs';
 import { createLeadActivities } from '../activities/store';
 import type { Catalog } from '../core/engine';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
-import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from './bundle';
+import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
+import { correlationActivityInterceptors } from './correlation';
 
 export interface LeadWorkerDependencies {
   connection: NativeConnection;
@@ -29,7 +30,14 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? LEAD_TASK_QUEUE,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } }),
+    // A prebuilt bundle has the workflow interceptors in it (workers/bundle).
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle, interceptors: { activity: [correlationActivityInterceptors] } }
+      : {
+          workflowsPath: WORKFLOWS_PATH,
+          bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
+          interceptors: { activity: [correlationActivityInterceptors], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        }),
     activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool }) },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
   };

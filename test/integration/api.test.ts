@@ -39,12 +39,12 @@ beforeAll(async () => {
 
 /** The API on a free loopback port, with its relay, for the length of `body`. */
 async function withApi<T>(
-  options: { client: Client; taskQueue?: string; public?: ApiDependencies['public'] },
+  options: { client: Client; taskQueue?: string; public?: ApiDependencies['public']; corsOrigins?: ApiDependencies['corsOrigins'] },
   body: (api: { url: string; relay: EventRelay; app: FastifyInstance }) => Promise<T>,
 ): Promise<T> {
   const start = { taskQueue: options.taskQueue };
   const relay = new EventRelay(pool, options.client, { start, sweepIntervalMs: 200 });
-  const app = await buildApi({ pool, client: options.client, relay, start, public: options.public });
+  const app = await buildApi({ pool, client: options.client, relay, start, public: options.public, corsOrigins: options.corsOrigins });
   const port = await getFreePort();
   await app.listen({ host: '127.0.0.1', port });
   relay.start();
@@ -96,6 +96,64 @@ describe('access', () => {
       await expect(createKey('typo', ['sale'], { api: url, key: adminKey })).rejects.toThrow(/body\.scopes\.0/);
       expect((await call(`${url}/healthz`, 'GET', undefined)).status).toBe(200);
       expect(await call(`${url}/readyz`, 'GET', undefined)).toMatchObject({ status: 200, body: { checks: { postgres: true, temporal: true } } });
+    });
+  });
+});
+
+describe('browsers (CORS)', () => {
+  const site = 'https://www.example.com';
+  /** What a browser asks before a cross-origin POST with a key and a JSON body. */
+  const preflight = (url: string, origin: string) =>
+    fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+  const postEvent = (url: string, origin: string, key: string | undefined) =>
+    fetch(`${url}/v1/events`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify(pageView(`lead-${randomUUID()}`)),
+    });
+
+  it('lets a configured origin post events, and only events', async () => {
+    const { secret: ingestKey } = await createApiKey(pool, 'site tracker', ['ingest'] as Scope[]);
+    await withApi({ client, corsOrigins: [site] }, async ({ url }) => {
+      // The preflight carries no key and is answered all the same.
+      const allowed = await preflight(`${url}/v1/events`, site);
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(site);
+      expect(allowed.headers.get('access-control-allow-methods')).toBe('POST');
+      expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, x-request-id');
+
+      const posted = await postEvent(url, site, ingestKey);
+      expect(posted.status).toBe(202);
+      expect(posted.headers.get('access-control-allow-origin')).toBe(site);
+      // The page may read the request's correlation id, to quote it in a support ticket.
+      expect(posted.headers.get('access-control-expose-headers')).toBe('x-request-id');
+      // A page can read why its post failed.
+      const unauthorized = await postEvent(url, site, undefined);
+      expect(unauthorized.status).toBe(401);
+      expect(unauthorized.headers.get('access-control-allow-origin')).toBe(site);
+
+      const stranger = await preflight(`${url}/v1/events`, 'https://elsewhere.example');
+      expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await postEvent(url, 'https://elsewhere.example', ingestKey)).headers.get('access-control-allow-origin')).toBeNull();
+
+      const otherRoute = await preflight(`${url}/v1/leads`, site);
+      expect(otherRoute.status).toBe(404);
+      expect(otherRoute.headers.get('access-control-allow-origin')).toBeNull();
+      const read = await fetch(`${url}/v1/leads`, { headers: { origin: site, authorization: `Bearer ${adminKey}` } });
+      expect(read.status).toBe(200);
+      expect(read.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  it('lets any origin post events with *, and no origin when none is configured', async () => {
+    await withApi({ client, corsOrigins: '*' }, async ({ url }) => {
+      expect((await preflight(`${url}/v1/events`, 'https://anywhere.example')).headers.get('access-control-allow-origin')).toBe('*');
+    });
+    await withApi({ client }, async ({ url }) => {
+      const refused = await preflight(`${url}/v1/events`, site);
+      expect(refused.status).toBe(404);
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await postEvent(url, site, adminKey)).headers.get('access-control-allow-origin')).toBeNull();
     });
   });
 });

@@ -48,13 +48,30 @@ function interrupt(engine: Engine): Promise<number | null> {
   return exited;
 }
 
-async function call(engine: Engine, method: string, route: string, body?: unknown) {
+async function call(engine: Engine, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${engine.api}${route}`, {
     method,
-    headers: { authorization: `Bearer ${engine.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${engine.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+}
+
+/** The engine's JSON log lines so far (the banner and other plain lines are not JSON). */
+function logRecords(engine: Engine): Record<string, unknown>[] {
+  return engine
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A lead outside the 10 % holdout, which is never touched. */
+function touchableLeadId(): string {
+  let leadId: string;
+  do leadId = `lead-${randomUUID()}`;
+  while (isHoldout(leadId, defaultCatalog().model.holdoutPercent));
+  return leadId;
 }
 
 it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and keeps everything across a restart', async () => {
@@ -92,10 +109,7 @@ it('sends a new lead\'s first email into the local outbox, with List-Unsubscribe
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));
   // A deployment that emails at any hour: the first touch goes out now, whatever the day.
   const engine = await startEngine(dataDir, await getFreePort(), { NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun' });
-  // One of the 10 % holdout would never be touched.
-  let leadId: string;
-  do leadId = `lead-${randomUUID()}`;
-  while (isHoldout(leadId, defaultCatalog().model.holdoutPercent));
+  const leadId = touchableLeadId();
   try {
     expect(engine.outbox).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Search traffic enters the fast track, whose first step is the welcome email.
@@ -109,6 +123,53 @@ it('sends a new lead\'s first email into the local outbox, with List-Unsubscribe
     expect(message).toMatch(new RegExp(`<th>List-Unsubscribe</th><td>&#60;mailto:unsubscribe@localhost\\?subject=unsubscribe-[^&]+&#62;, &#60;${engine.api}/u/[^&]+&#62;</td>`));
     expect(message).toContain('<th>List-Unsubscribe-Post</th><td>List-Unsubscribe=One-Click</td>');
     expect((await outboxLines(dataDir, { limit: 5 })).join('\n')).toContain(`email  Ana <ana@northwind.example>  "${subject}"`);
+  } finally {
+    expect(await interrupt(engine)).toBe(0);
+  }
+}, 120_000);
+
+it("logs each request and the workflow work it causes under the caller's X-Request-Id, and counts sends, stage changes and handoffs at /metrics", async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));
+  const engine = await startEngine(dataDir, await getFreePort(), { NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun' });
+  const leadId = touchableLeadId();
+  const demoRequest = `demo-${randomUUID()}`;
+  const acceptance = `accept-${randomUUID()}`;
+  try {
+    // Search traffic gets the fast track's welcome email at once; a VP at a mid-size software company is a fit.
+    const lead = { id: leadId, email: 'ana@northwind.example', firstName: 'Ana', company: 'Northwind', source: 'search', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
+    expect((await call(engine, 'POST', '/v1/leads', lead)).status).toBe(201);
+    const event = { eventId: randomUUID(), leadId, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} };
+    const posted = await call(engine, 'POST', '/v1/events', event, { 'x-request-id': demoRequest });
+    expect(posted.status).toBe(202);
+    expect(posted.headers.get('x-request-id')).toBe(demoRequest);
+    // Without one, the API makes an id and answers with it.
+    expect((await call(engine, 'GET', `/v1/leads/${leadId}`)).headers.get('x-request-id')).toMatch(/^[\da-f-]{36}$/);
+
+    // The request's line, and the handoff task its event led to (lead workflow, child workflow, activity).
+    const opened = await eventually(async () => logRecords(engine).find((line) => line.correlationId === demoRequest && line.activityType === 'openHandoffTask'), 30_000);
+    expect(opened).toMatchObject({ msg: 'handoff opened', level: 30, sdkComponent: 'activity', workflowId: `handoff-${leadId}-1`, handoffId: `handoff-${leadId}-1` });
+    expect(logRecords(engine)).toContainEqual(expect.objectContaining({ correlationId: demoRequest, method: 'POST', url: '/v1/events', statusCode: 202, msg: 'request completed' }));
+
+    // A sales action is a signal to the handoff workflow: its id reaches the activity that closes the task.
+    const handoffId = `handoff-${leadId}-1`;
+    expect(await call(engine, 'POST', `/v1/handoffs/${handoffId}/accept`, { by: 'robin' }, { 'x-request-id': acceptance })).toMatchObject({ status: 200 });
+    expect(await eventually(async () => logRecords(engine).find((line) => line.correlationId === acceptance && line.activityType === 'closeHandoffTask'))).toMatchObject({
+      msg: 'handoff accepted',
+      handoffId,
+    });
+
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`${engine.api}/metrics`)).text();
+      return /nurture_sends_total\{channel="email",outcome="sent"\} [1-9]/.test(text) && text.includes('nurture_stage_changes_total{from="mql",to="sql"} 1') ? text : undefined;
+    }, 30_000);
+    expect(metrics).toContain('nurture_events_ingested_total{outcome="accepted"} 1');
+    expect(metrics).toContain('nurture_stage_changes_total{from="lead",to="mql"} 1');
+    expect(metrics).toContain('nurture_handoffs_total{event="opened"} 1');
+    expect(metrics).toContain('nurture_handoffs_total{event="accepted"} 1');
+    expect(metrics).toContain('nurture_speed_to_lead_seconds_count 1');
+    // The Temporal SDK's own, from the same endpoint.
+    expect(metrics).toMatch(/^temporal_workflow_task_execution_latency_bucket\{/m);
+    expect(metrics).toMatch(/^temporal_activity_execution_latency_count\{.*activity_type="deliverTouch".*\} [1-9]/m);
   } finally {
     expect(await interrupt(engine)).toBe(0);
   }

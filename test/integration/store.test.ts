@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import { register } from 'prom-client';
 import { createHandoffActivities } from '../../activities/handoffs';
 import { createLeadActivities } from '../../activities/store';
 import type { Lead } from '../../core/lead';
@@ -102,5 +103,41 @@ describe('the workflows writing to PostgreSQL', () => {
     expect(new Set(owners.slice(0, 2))).toEqual(new Set([a, b]));
     expect(owners.slice(2)).toEqual(owners.slice(0, 2));
     expect(await assignRep({ handoffId: 'h5', lead: {}, exclude: [a, b] })).toEqual({});
+  });
+
+  it('writes and counts a handoff opened, escalated and closed once each, however often an activity is retried', async () => {
+    const tasks = createHandoffActivities({ pool });
+    const leadId = `lead-${randomUUID()}`;
+    const handoffId = `handoff-${leadId}-1`;
+    const at = Date.now();
+    // The lead's latest event happened 4 s before the engine decided on the handoff.
+    const path = [{ key: 'demo_request', at: at - 4_000 }];
+    const handoff = { id: handoffId, number: 1, leadId, reason: 'demo request', at, scores: { fit: 30, intent: 30, total: 60, parts: [] }, profile: {}, recentPages: [], downloads: [], path };
+    // This file's workflows count too: the test compares before and after.
+    const sum = async (name: string, labels: Record<string, string | number>) =>
+      ((await register.getSingleMetric(name)?.get())?.values ?? [])
+        .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+        .reduce((total, value) => total + value.value, 0);
+    const counts = async () => ({
+      opened: await sum('nurture_handoffs_total', { event: 'opened' }),
+      escalated: await sum('nurture_handoffs_total', { event: 'escalated' }),
+      noResponse: await sum('nurture_handoffs_total', { event: 'no_response' }),
+      speedToLeadWithin2s: await sum('nurture_speed_to_lead_seconds', { le: 2 }),
+      speedToLeadWithin5s: await sum('nurture_speed_to_lead_seconds', { le: 5 }),
+    });
+    const before = await counts();
+
+    for (let attempt = 0; attempt < 2; attempt++) await tasks.openHandoffTask({ handoff, owner: 'rep-a', slaDueAt: at + 3_600_000 });
+    for (let attempt = 0; attempt < 2; attempt++) await tasks.reassignHandoffTask({ handoffId, owner: 'rep-b', escalations: 1, slaDueAt: at + 7_200_000 });
+    for (let attempt = 0; attempt < 2; attempt++) await tasks.closeHandoffTask({ handoffId, status: 'no_response' });
+
+    expect((await pool.query('SELECT status, owner, escalations FROM handoffs WHERE id = $1', [handoffId])).rows).toEqual([{ status: 'no_response', owner: 'rep-b', escalations: 1 }]);
+    expect(await counts()).toEqual({
+      opened: before.opened + 1,
+      escalated: before.escalated + 1,
+      noResponse: before.noResponse + 1,
+      speedToLeadWithin2s: before.speedToLeadWithin2s,
+      speedToLeadWithin5s: before.speedToLeadWithin5s + 1,
+    });
   });
 });

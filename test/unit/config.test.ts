@@ -2,12 +2,27 @@ import { ConfigError, parseConfig } from '../../core/config';
 
 describe('the configuration', () => {
   it('runs on embedded defaults when nothing is set, empty meaning unset', () => {
-    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000 });
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464 });
   });
 
   it('reads the API settings', () => {
     const config = parseConfig({ PORT: '8080', PUBLIC_URL: 'https://nurture.example.com', NURTURE_API_KEY: 'k'.repeat(24), NURTURE_LINK_SECRET: 's'.repeat(32) });
     expect(config).toMatchObject({ PORT: 8080, PUBLIC_URL: 'https://nurture.example.com', NURTURE_API_KEY: 'k'.repeat(24) });
+  });
+
+  it('reads the address the API listens on', () => {
+    expect(parseConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+    expect(parseConfig({ HOST: '::' }).HOST).toBe('::');
+  });
+
+  it('reads the browser origins that may post events, as browsers send them', () => {
+    expect(parseConfig({ NURTURE_CORS_ORIGINS: 'https://www.example.com, HTTP://LocalHost:5173/,https://shop.example.com:443' }).NURTURE_CORS_ORIGINS).toEqual([
+      'https://www.example.com',
+      'http://localhost:5173',
+      'https://shop.example.com',
+    ]);
+    expect(parseConfig({ NURTURE_CORS_ORIGINS: ' * ' }).NURTURE_CORS_ORIGINS).toBe('*');
+    expect(parseConfig({}).NURTURE_CORS_ORIGINS).toBeUndefined();
   });
 
   it('reads the send windows, in the lead\'s local time', () => {
@@ -23,8 +38,14 @@ describe('the configuration', () => {
     ['PUBLIC_URL', 'ftp://files.example.com', 'PUBLIC_URL="ftp://files.example.com": must be an http(s) URL'],
     ['NURTURE_LINK_SECRET', 'short', 'NURTURE_LINK_SECRET="short": must be at least 16 characters'],
     ['TEMPORAL_ADDRESS', 'localhost', 'TEMPORAL_ADDRESS="localhost": must be host:port'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"silent"'],
     ['NURTURE_EMAIL_WINDOW', '9-5', 'NURTURE_EMAIL_WINDOW="9-5": "9-5" must look like HH:MM-HH:MM'],
     ['NURTURE_SMS_WINDOW', '07:00-22:00,mon-sun', 'NURTURE_SMS_WINDOW="07:00-22:00,mon-sun": must stay inside the legal 08:00-21:00,mon-sun'],
+    ['HOST', 'everywhere', 'HOST="everywhere": must be an IP address to listen on'],
+    ['NURTURE_CORS_ORIGINS', 'https://www.example.com/signup', 'NURTURE_CORS_ORIGINS="https://www.example.com/signup": must be * or comma-separated http(s)://host[:port] origins without a path; not "https://www.example.com/signup"'],
+    ['NURTURE_CORS_ORIGINS', 'https://www.example.com,example.org', 'NURTURE_CORS_ORIGINS="https://www.example.com,example.org": must be * or comma-separated http(s)://host[:port] origins without a path; not "example.org"'],
+    ['NURTURE_CORS_ORIGINS', 'https://www.example.com,*', '* allows every origin and stands alone'],
+    ['NURTURE_CORS_ORIGINS', ',', 'NURTURE_CORS_ORIGINS=",": must be * or comma-separated'],
   ])('stops at a wrong %s with one line naming it', (name, value, message) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(message);
