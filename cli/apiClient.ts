@@ -2,6 +2,7 @@
 // options, the environment, or the local engine's data folder.
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { dataDir as defaultDataDir } from '../scripts/paths';
 import { InputError } from './inputs';
 
@@ -34,15 +35,26 @@ function localDevKey(dataDir: string): string | undefined {
   }
 }
 
+/** One API call whose answer is checked: a changed answer is reported by its field, not printed as `undefined`. */
+export async function callApi<T>(target: { api: string; key: string }, method: 'GET' | 'POST', route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${target.api}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${target.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new InputError(`cannot reach the API at ${target.api}: ${(err as Error).cause ?? (err as Error).message}`);
+  }
+  const answer = schema.safeParse(await apiAnswer<unknown>(response));
+  if (!answer.success) throw new InputError(`${method} ${route}: unexpected answer: ${answer.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return answer.data;
+}
+
+const createdKeySchema = z.object({ id: z.string(), secret: z.string(), scopes: z.array(z.string()) });
+
 /** `nurture keys create`: a new API key with these scopes, made by the API with an admin key. */
-export async function createKey(name: string, scopes: string[], target: ApiTarget, env: Record<string, string | undefined> = process.env): Promise<{ id: string; secret: string; scopes: string[] }> {
-  const { api, key } = resolveApiTarget(target, env);
-  const response = await fetch(`${api}/v1/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, scopes }),
-  }).catch((err: Error) => {
-    throw new InputError(`cannot reach the API at ${api}: ${err.cause ?? err.message}`);
-  });
-  return apiAnswer(response);
+export function createKey(name: string, scopes: string[], target: ApiTarget, env: Record<string, string | undefined> = process.env): Promise<z.infer<typeof createdKeySchema>> {
+  return callApi(resolveApiTarget(target, env), 'POST', '/v1/keys', createdKeySchema, { name, scopes });
 }

@@ -6,6 +6,7 @@ import { defaultModel } from '../core/model';
 import { lintProject } from '../sequences/lint';
 import { exportHistory } from './history';
 import { createKey } from './apiClient';
+import { runDemo } from './demo';
 import { formatImport, runImport } from './import';
 import { printOutbox } from './outbox';
 import { InputError } from './inputs';
@@ -68,6 +69,15 @@ program
     console.log(formatImport(result));
     if (result.failed.length) process.exitCode = 1;
   });
+
+program
+  .command('demo')
+  .description('load a small realistic data set into a running engine (leads from three sources, a minute of behaviour) and print what it did with them: sequences, emails, a re-accelerated cadence, sales handoffs; running it again adds nothing')
+  .option('--leads <n>', 'how many leads, 10 to 1000 (default 300)')
+  .option('--seed <n>', 'another seed makes another data set, with other lead ids (default 1)')
+  .option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)')
+  .option('--key <key>', 'an API key with the ingest, read and sales scopes (default: NURTURE_API_KEY, else the local dev key)')
+  .action((options: { leads?: string; seed?: string; api?: string; key?: string }) => runDemo(options));
 
 const keys = program.command('keys').description('API keys');
 keys
