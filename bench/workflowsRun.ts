@@ -18,7 +18,7 @@
 // Environment (defaults in brackets): BENCH_LEADS [1000], BENCH_EVENTS [5000], BENCH_REPLAY [200],
 // BENCH_IDLE_LEADS [10000], BENCH_CONCURRENCY [32], BENCH_CACHE (the idle worker's maxCachedWorkflows)
 // [1000], BENCH_WARMUP [20]; budgets BENCH_START_BUDGET_S [35, per kind], BENCH_EVENT_BUDGET_S [25, per
-// kind], BENCH_REPLAY_BUDGET_S [20], BENCH_IDLE_BUDGET_S [110]; diagnostics BENCH_IDLE_MAIN_THREAD=1 and
+// kind], BENCH_REPLAY_BUDGET_S [20], BENCH_IDLE_BUDGET_S [600]; diagnostics BENCH_IDLE_MAIN_THREAD=1 and
 // BENCH_TZDB=<data set> (below). The full-size run is all budgets 0.
 //
 // Caveats: a lead counts as started at its first recordDecisions, one workflow task before it settles
@@ -76,7 +76,7 @@ const BUDGET = {
   starts: envInt('BENCH_START_BUDGET_S', 35),
   events: envInt('BENCH_EVENT_BUDGET_S', 25),
   replay: envInt('BENCH_REPLAY_BUDGET_S', 20),
-  idle: envInt('BENCH_IDLE_BUDGET_S', 110),
+  idle: envInt('BENCH_IDLE_BUDGET_S', 600),
 };
 /** Flat: the process's memory grows by less than this from the half-way sample to the last. */
 const FLAT_GROWTH = 0.1;
