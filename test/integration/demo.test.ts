@@ -2,16 +2,15 @@
 // ports, fresh data folder), through the command line. The leads of three sources are there, a demo
 // request opened a handoff, first emails landed in the outbox, a pricing visit pulled a next touch
 // forward; a second run adds nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_SOURCES, generateDemo } from '../../cli/demoData';
 import { outboxLines } from '../../cli/outbox';
 import { getFreePort } from '../../scripts/net';
-import { eventually } from '../workflows/harness';
+import { interrupt, ROOT, startEngine, type Engine } from './engineProcess';
 
-const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const LEADS = 40;
 
@@ -24,42 +23,21 @@ function nurture(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
 
-let engine: ChildProcess;
-let api: string;
-let key: string;
+let engine: Engine;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-demo-'));
-  // A deployment that emails at any hour, so first emails go out whatever the day; the servers of
-  // this test run are not the engine's (it starts its own, as `npm start` does).
-  const { DATABASE_URL: _database, TEMPORAL_ADDRESS: _temporal, ...env } = process.env;
-  engine = spawn(TSX, ['cli/main.ts', 'start'], {
-    cwd: ROOT,
-    env: { ...env, NURTURE_DATA_DIR: dataDir, PORT: String(await getFreePort()), NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  engine.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  engine.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const banner = await eventually(async () => {
-    if (engine.exitCode !== null) throw new Error(`nurture start exited with ${engine.exitCode}:\n${output}`);
-    return /API\s+(http\S+)\s+\(Authorization: Bearer (\S+)\)/.exec(output) ?? undefined;
-  }, 90_000);
-  api = banner[1]!;
-  key = banner[2]!;
+  // A deployment that emails at any hour, so first emails go out whatever the day.
+  engine = await startEngine(dataDir, await getFreePort(), { NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun' });
 }, 120_000);
 
 afterAll(async () => {
-  if (engine?.exitCode !== null) return;
-  const exited = new Promise((resolve) => engine.once('exit', resolve));
-  process.kill(-engine.pid!, 'SIGINT');
-  await exited;
+  if (engine?.child.exitCode === null) await interrupt(engine);
 });
 
 async function get(route: string): Promise<any> {
-  const response = await fetch(`${api}${route}`, { headers: { authorization: `Bearer ${key}` } });
+  const response = await fetch(`${engine.api}${route}`, { headers: { authorization: `Bearer ${engine.key}` } });
   expect(response.status).toBe(200);
   return response.json();
 }
@@ -74,7 +52,7 @@ const demoLeadsBySource = async () =>
 it('loads leads from three sources, opens a handoff for a demo request, sends first emails, and adds nothing when run again', async () => {
   const demo = generateDemo(1, LEADS);
   const requester = demo.find((entry) => entry.behaviour === 'demo')!;
-  const args = ['demo', '--leads', String(LEADS), '--api', api, '--key', key];
+  const args = ['demo', '--leads', String(LEADS), '--api', engine.api, '--key', engine.key];
 
   const first = await nurture(args);
   expect(first).toMatchObject({ code: 0 });

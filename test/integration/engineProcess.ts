@@ -1,0 +1,40 @@
+// `nurture start` as a child process, as a new user runs it from a terminal: for the tests that
+// need the whole engine (its own embedded servers, free ports, a fresh data folder).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { eventually } from '../workflows/harness';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+export interface Engine {
+  child: ChildProcess;
+  output: () => string;
+  api: string;
+  key: string;
+  outbox?: string;
+}
+
+/** Starts `nurture start` in its own process group, as a terminal would, and waits for its banner. */
+export async function startEngine(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<Engine> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...settings, NURTURE_DATA_DIR: dataDir, PORT: String(port) };
+  // The integration servers of this test run must not be mistaken for configured ones.
+  delete env.DATABASE_URL;
+  delete env.TEMPORAL_ADDRESS;
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['cli/main.ts', 'start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const banner = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`nurture start exited with ${child.exitCode}:\n${output}`);
+    return /API\s+(http\S+)\s+\(Authorization: Bearer (\S+)\)/.exec(output) ?? undefined;
+  }, 90_000);
+  const outbox = /Outbox\s+(http\S+)/.exec(output)?.[1];
+  return { child, output: () => output, api: banner[1]!, key: banner[2]!, ...(outbox ? { outbox } : {}) };
+}
+
+/** Ctrl-C to the whole process group; resolves with the exit code once the engine is gone. */
+export function interrupt(engine: Engine): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => engine.child.once('exit', (code) => resolve(code)));
+  process.kill(-engine.child.pid!, 'SIGINT');
+  return exited;
+}
