@@ -15,7 +15,7 @@ import { historyToJSON } from '../cli/history';
 import type { LeadEvent } from '../core/events';
 import type { Lead } from '../core/lead';
 import { anyHourCatalog, assignedTask, eventually, leadState, withWorkers, type HarnessContext } from '../test/workflows/harness';
-import { acceptSignal, eventSignal, rejectSignal } from '../workflows/contract';
+import { acceptSignal, eventSignal, eventsSignal, rejectSignal } from '../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 import { startTimeSkippingServer } from './temporal';
 
@@ -70,7 +70,11 @@ const scenarios: Scenario[] = [
       const handle = await startLead({ lead });
       await env.sleep(9 * DAY);
       expectThat((await leadState(handle)).tier === 'cooling', 'the lead cools before the visit');
-      await handle.signal(eventSignal, await event(env, lead.id, 'replay-re-engaged-1', 'page_view', { url: 'https://relay.example/pricing', category: 'pricing' }));
+      // Two events in one signal, as the ingestion relay delivers what gathered for a lead.
+      await handle.signal(eventsSignal, [
+        await event(env, lead.id, 'replay-re-engaged-1', 'page_view', { url: 'https://relay.example/pricing', category: 'pricing' }),
+        await event(env, lead.id, 'replay-re-engaged-2', 'page_view', { url: 'https://relay.example/pricing/enterprise', category: 'pricing' }),
+      ]);
       await env.sleep(1 * DAY);
       expectThat((await leadState(handle)).tier === 'active', 'the pricing visit re-accelerates the lead');
       return [{ file: 're-engaged-lead.json', workflowId: handle.workflowId }];

@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { LeadEvent } from '../core/events';
 import type { Lead } from '../core/lead';
-import { eventSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal } from './contract';
+import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal } from './contract';
 import { leadWorkflow, type LeadWorkflowOptions } from './lead';
 
 export interface LeadStartOptions {
@@ -11,14 +11,19 @@ export interface LeadStartOptions {
   options?: LeadWorkflowOptions;
 }
 
-/** Delivers an event, starting the lead's workflow if this is the first word of the lead; returns the run. */
-export async function sendLeadEvent(client: Client, event: LeadEvent, start: LeadStartOptions = {}): Promise<string> {
+/**
+ * Delivers one lead's events in order in one signal, starting the lead's workflow if this is the
+ * first word of the lead; returns the run.
+ */
+export async function sendLeadEvents(client: Client, leadId: string, events: LeadEvent[], start: LeadStartOptions = {}): Promise<string> {
+  const stray = events.find((event) => event.leadId !== leadId);
+  if (stray) throw new TypeError(`event ${stray.eventId} belongs to lead ${stray.leadId}, not ${leadId}`);
   const handle = await client.workflow.signalWithStart(leadWorkflow, {
-    workflowId: leadWorkflowId(event.leadId),
+    workflowId: leadWorkflowId(leadId),
     taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,
-    args: [{ lead: { id: event.leadId }, options: start.options }],
-    signal: eventSignal,
-    signalArgs: [event],
+    args: [{ lead: { id: leadId }, options: start.options }],
+    signal: eventsSignal,
+    signalArgs: [events],
   });
   return handle.signaledRunId;
 }

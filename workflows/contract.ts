@@ -31,6 +31,8 @@ export type ConsentChange = z.infer<typeof consentChangeSchema>;
 export type HandoffOutcomeMessage = z.infer<typeof handoffOutcomeSchema>;
 
 export const eventSignal = defineSignal<[LeadEvent]>('event');
+/** Several events of one lead in the order they happened: what the ingestion relay sends. */
+export const eventsSignal = defineSignal<[LeadEvent[]]>('events');
 export const profileUpdatedSignal = defineSignal<[ProfileUpdate]>('profileUpdated');
 export const consentChangedSignal = defineSignal<[ConsentChange]>('consentChanged');
 export const handoffOutcomeSignal = defineSignal<[HandoffOutcomeMessage]>('handoffOutcome');

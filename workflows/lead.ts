@@ -4,6 +4,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
@@ -12,6 +13,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,7 +23,7 @@ import type { DeliveryActivities, DeliveryResult, LeadActivities } from '../acti
 import { sendTaskQueue } from '../activities/types';
 import { createLead, scoresOf, step, type Catalog, type Command, type EngineInput, type EngineOutput, type Reply } from '../core/engine';
 import { iso } from '../core/duration';
-import type { Channel } from '../core/events';
+import type { Channel, LeadEvent } from '../core/events';
 import type { Lead } from '../core/lead';
 import type { LeadState } from '../core/state';
 import {
@@ -29,6 +31,7 @@ import {
   enrollSchema,
   enrollUpdate,
   eventSignal,
+  eventsSignal,
   exitSchema,
   exitUpdate,
   handoffOutcomeSignal,
@@ -71,6 +74,13 @@ const remoteStore = proxyActivities<LeadActivities>({ startToCloseTimeout: '30s'
  */
 const localStore = proxyLocalActivities<LeadActivities>({ startToCloseTimeout: '30s', localRetryThreshold: '10s', retry: STORE_RETRY });
 const LOCAL_STORE = 'store-as-local-activities';
+/**
+ * Every command is a history event and a write on the server, so an activation issues as few as it
+ * can: the search attributes once, after all of its inputs, rather than after each (a batch of
+ * events wrote one per event), and the wake-up timer only when the wake-up time moves, rather than
+ * cancelled and started again on every input.
+ */
+const LEAN_ACTIVATIONS = 'lean-activations';
 
 const deliveryByChannel = Object.fromEntries(
   (['email', 'sms', 'in_app', 'webhook'] as const).map((channel) => [
@@ -82,6 +92,13 @@ const deliveryByChannel = Object.fromEntries(
     }),
   ]),
 ) as unknown as Record<Channel, DeliveryActivities>;
+
+/** The timer that wakes the lead at `at`, kept across activations while the wake-up time stays. */
+interface WakeTimer {
+  at: number;
+  fired: boolean;
+  scope: CancellationScope;
+}
 
 interface InboxItem {
   input: EngineInput;
@@ -96,6 +113,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
   let wakeAt = input.carried?.wakeAt;
   /** The search attribute values last written, to write only changes. */
   let upserted: string | undefined;
+  let wakeTimer: WakeTimer | undefined;
   const maxHistory = (input.options?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS) * HISTORY_HEADROOM;
 
   // Handlers first, so that a signal delivered with the start is not missed.
@@ -105,7 +123,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
     if (!parsed.success) log.warn(`dropped malformed ${name} signal`, { issues: parsed.error.issues });
     else inbox.push({ input: toInput(parsed.data as T) });
   };
-  setHandler(eventSignal, accept('event', (event) => ({ kind: 'event', event })));
+  const acceptEvent = accept<LeadEvent>('event', (event) => ({ kind: 'event', event }));
+  setHandler(eventSignal, acceptEvent);
+  setHandler(eventsSignal, (events) => {
+    if (Array.isArray(events)) for (const event of events) acceptEvent(event);
+    else log.warn('dropped an events signal that carries no list');
+  });
   setHandler(profileUpdatedSignal, accept('profileUpdated', (profile) => ({ kind: 'profile', profile })));
   setHandler(consentChangedSignal, accept('consentChanged', (change) => ({ kind: 'consent', ...change })));
   setHandler(handoffOutcomeSignal, accept('handoffOutcome', (outcome) => ({ kind: 'handoffOutcome', ...outcome })));
@@ -123,11 +146,13 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
   });
 
   const store = patched(LOCAL_STORE) ? localStore : remoteStore;
+  const lean = patched(LEAN_ACTIVATIONS);
   catalog = await store.loadCatalog({ versions: state?.sequence ? [state.sequence.version] : [] });
   if (!state) {
     const created = createLead(input.lead, Date.now(), catalog, input.sequenceId);
     state = created.state;
     wakeAt = await carryOut(created);
+    publishSearchAttributes(state);
   }
 
   const awaitingReply = () => inbox.some((item) => item.reply);
@@ -141,7 +166,11 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
         await continueAsNew<typeof leadWorkflow>({ lead: { id: state.leadId }, options: input.options, carried });
       }
     }
-    if (!mustRenew) {
+    if (!mustRenew && lean) {
+      const due = wakeAt !== undefined && wakeAt <= Date.now();
+      keepWakeTimer(due ? undefined : wakeAt);
+      if (!due) await condition(() => inbox.length > 0 || wakeTimer?.fired === true);
+    } else if (!mustRenew) {
       const timeout = wakeAt === undefined ? undefined : Math.max(0, wakeAt - Date.now());
       if (timeout === undefined) await condition(() => inbox.length > 0);
       else await condition(() => inbox.length > 0, timeout);
@@ -157,6 +186,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
       wakeAt = await carryOut(output);
       item.reply?.(output.reply ?? { accepted: true });
     }
+    publishSearchAttributes(state);
   }
 
   /** Carries out the engine's commands in order and returns the next wake-up. */
@@ -175,6 +205,25 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
       if (command.type === 'send') await deliver(command.touch, current);
       else if (command.type === 'startHandoff') await openHandoff(command.handoff);
     }
+    if (!lean) publishSearchAttributes(current);
+    return commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
+  }
+
+  /** Starts a timer for `at` unless the running one is for `at` already, cancelling one for another time. */
+  function keepWakeTimer(at: number | undefined): void {
+    if (wakeTimer && wakeTimer.at === at && !wakeTimer.fired) return;
+    wakeTimer?.scope.cancel();
+    wakeTimer = undefined;
+    if (at === undefined) return;
+    const timer: WakeTimer = { at, fired: false, scope: new CancellationScope() };
+    timer.scope.run(() => sleep(at - Date.now())).then(
+      () => void (timer.fired = true),
+      () => undefined, // cancelled: the wake-up moved
+    );
+    wakeTimer = timer;
+  }
+
+  function publishSearchAttributes(current: LeadState): void {
     const attributes = leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total);
     // Only on change: an upsert is a history event, and most inputs change none of them.
     const fingerprint = JSON.stringify(attributes.map((pair) => pair.value));
@@ -182,7 +231,6 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
       upsertSearchAttributes(attributes);
       upserted = fingerprint;
     }
-    return commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
   }
 
   async function deliver(touch: Extract<Command, { type: 'send' }>['touch'], current: LeadState): Promise<void> {

@@ -25,10 +25,12 @@ const SCENARIOS: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
 
 /**
  * Earlier workflow code whose recordings stay, as `<scenario>.<era>.json`: leads started then may
- * still be running, so every change must keep replaying them. `before-local-store`: the store's
- * activities ran as ordinary activities (workflows/lead.ts, LOCAL_STORE).
+ * still be running, so every change must keep replaying them (workflows/lead.ts):
+ * - `before-local-store`: the store's activities ran as ordinary activities (LOCAL_STORE);
+ * - `before-lean-activations`: search attributes were written after each input, and the wake-up
+ *   timer started again on every input (LEAN_ACTIVATIONS).
  */
-const RETIRED_ERAS = ['before-local-store'];
+const RETIRED_ERAS = ['before-local-store', 'before-lean-activations'];
 
 /** Every recorded history, current and retired, by file name. */
 export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {

@@ -45,6 +45,24 @@ describe('recorded histories', () => {
     }
   });
 
+  it('include a signal carrying two events, as the ingestion relay sends them, answered by one search-attribute write', () => {
+    const events = fixtureJson('re-engaged-lead.json').events;
+    const signalled = events.findIndex((e) => JSON.stringify(e).includes('"signalName":"events"'));
+    const signal = events[signalled]!.workflowExecutionSignaledEventAttributes as { input: { payloads: { data: string }[] } };
+    const payload = signal.input.payloads[0]!;
+    expect(JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'))).toHaveLength(2);
+    const completed = events.findIndex((e, i) => i > signalled && e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
+    const nextTask = events.findIndex((e, i) => i > completed && e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED');
+    expect(events.slice(completed, nextTask).filter((e) => e.eventType === 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')).toHaveLength(1);
+  });
+
+  it('include page views that leave the wake-up time where it was, and so restart no timer', () => {
+    const count = (file: string, type: string) => fixtureJson(file).events.filter((e) => e.eventType === `EVENT_TYPE_${type}`).length;
+    expect(count('continue-as-new.json', 'WORKFLOW_EXECUTION_SIGNALED')).toBeGreaterThan(20);
+    expect(count('continue-as-new.json', 'TIMER_CANCELED')).toBe(0);
+    expect(count('continue-as-new.before-lean-activations.json', 'TIMER_CANCELED')).toBeGreaterThan(0);
+  });
+
   it('include the handoff child in the lead histories that hand over to sales', () => {
     for (const scenario of ['handoff-accepted', 'handoff-rejected']) {
       const types = fixtureJson(`${scenario}.json`).events.map((e) => e.eventType);

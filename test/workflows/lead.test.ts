@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LeadEvent } from '../../core/events';
 import type { Lead } from '../../core/lead';
 import { enrollUpdate, eventSignal, exitUpdate, leadWorkflowId } from '../../workflows/contract';
-import { sendLeadEvent, upsertLead } from '../../workflows/client';
+import { sendLeadEvents, upsertLead } from '../../workflows/client';
 import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -77,20 +77,21 @@ describe('lead workflow, re-engagement and exits', () => {
 });
 
 describe('lead workflow, messages', () => {
-  it('starts on the first event of an unknown lead and never starts a second workflow for it', async () => {
+  it('starts on the first events of an unknown lead and never starts a second workflow for it', async () => {
     const leadId = `lead-${randomUUID()}`;
     await withWorkers(env(), { catalog }, async ({ taskQueue }) => {
       const client = env().client;
+      const visit = async () => pricingView({ id: leadId }, await env().currentTimeMs());
       const runs = [
-        await sendLeadEvent(client, pricingView({ id: leadId }, await env().currentTimeMs()), { taskQueue }),
-        await sendLeadEvent(client, pricingView({ id: leadId }, await env().currentTimeMs()), { taskQueue }),
+        await sendLeadEvents(client, leadId, [await visit(), await visit()], { taskQueue }),
+        await sendLeadEvents(client, leadId, [await visit()], { taskQueue }),
         await upsertLead(client, { id: leadId, firstName: 'Lou', title: 'CTO' }, { taskQueue }),
       ];
       expect(new Set(runs).size).toBe(1);
       const handle = client.workflow.getHandle(leadWorkflowId(leadId));
       const view = await eventually(async () => {
         const current = await leadState(handle);
-        return current.counters.events === 2 ? current : undefined;
+        return current.counters.events === 3 ? current : undefined;
       });
       expect(view.scores.parts).toContainEqual({ rule: 'fit:title~cto', points: 20 });
       expect((await handle.describe()).runId).toBe(runs[0]);
