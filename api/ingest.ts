@@ -1,11 +1,12 @@
 // Ingestion that loses nothing: an event is written to PostgreSQL first (its id is the
 // deduplication key), then signalled to its lead's workflow. The relay delivers each lead's pending
-// events in order and marks them; when Temporal is unreachable they stay pending and a sweep
-// delivers them once it is back. Delivery is at least once; the engine drops a repeated event id.
+// events in order, as many as fit in one signal, and marks them; when Temporal is unreachable they
+// stay pending and a sweep delivers them once it is back. Delivery is at least once; the engine
+// drops a repeated event id.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { LeadEvent } from '../core/events';
-import { sendLeadEvent, type LeadStartOptions } from '../workflows/client';
+import { sendLeadEvents, type LeadStartOptions } from '../workflows/client';
 
 export interface StoredEvents {
   accepted: number;
@@ -37,6 +38,10 @@ export interface RelayOptions {
   onError?: (err: unknown, leadId: string) => void;
 }
 
+/** What one signal carries at most: far below Temporal's 2 MB payload limit, and few enough to fold in one workflow task. */
+const SIGNAL_MAX_EVENTS = 100;
+const SIGNAL_MAX_BYTES = 256 * 1024;
+
 interface PendingEvent {
   event_id: string;
   lead_id: string;
@@ -49,6 +54,8 @@ export class EventRelay {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The delivery running for each lead in this process, and whether events arrived since it looked. */
+  private readonly delivering = new Map<string, { again: boolean; done: Promise<void> }>();
 
   constructor(
     private readonly pool: Pool,
@@ -99,11 +106,37 @@ export class EventRelay {
   }
 
   /**
-   * One lead's pending events in order. A transaction-scoped advisory lock keeps two relays (two API
-   * processes, or a request and the sweep) from interleaving one lead's events; each is marked as
-   * soon as its signal is accepted, and what was delivered before a failure stays marked.
+   * One delivery per lead at a time in this process. Events stored while it runs are taken by its
+   * next round, so they neither wait for the sweep nor cost a signal each: under load, a lead's
+   * events gather into fewer, larger signals.
    */
-  private async deliverLead(leadId: string): Promise<void> {
+  private deliverLead(leadId: string): Promise<void> {
+    const running = this.delivering.get(leadId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const delivery = { again: true, done: Promise.resolve() };
+    this.delivering.set(leadId, delivery);
+    delivery.done = (async () => {
+      try {
+        while (delivery.again) {
+          delivery.again = false;
+          await this.deliverPending(leadId);
+        }
+      } finally {
+        this.delivering.delete(leadId);
+      }
+    })();
+    return delivery.done;
+  }
+
+  /**
+   * One lead's pending events in order. A transaction-scoped advisory lock keeps two relays (two API
+   * processes, or a request and the sweep) from interleaving one lead's events; each signal's events
+   * are marked as soon as it is accepted, and what was delivered before a failure stays marked.
+   */
+  private async deliverPending(leadId: string): Promise<void> {
     const db = await this.pool.connect();
     try {
       await db.query('BEGIN');
@@ -117,10 +150,10 @@ export class EventRelay {
         [leadId],
       );
       try {
-        for (const row of rows) {
+        for (const signal of signalSized(rows.map(toLeadEvent))) {
           const deadline = Date.now() + (this.options.signalTimeoutMs ?? 10_000);
-          await this.client.withDeadline(deadline, () => sendLeadEvent(this.client, toLeadEvent(row), this.options.start));
-          await db.query('UPDATE events SET delivered_at = now() WHERE event_id = $1', [row.event_id]);
+          await this.client.withDeadline(deadline, () => sendLeadEvents(this.client, leadId, signal, this.options.start));
+          await db.query('UPDATE events SET delivered_at = now() WHERE event_id = ANY($1)', [signal.map((event) => event.eventId)]);
         }
       } finally {
         await db.query('COMMIT');
@@ -129,6 +162,24 @@ export class EventRelay {
       db.release();
     }
   }
+}
+
+/** Splits events, in order, into runs that each fit in one signal. */
+function signalSized(events: LeadEvent[]): LeadEvent[][] {
+  const signals: LeadEvent[][] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = JSON.stringify(event).length;
+    const last = signals.at(-1);
+    if (last && last.length < SIGNAL_MAX_EVENTS && bytes + size <= SIGNAL_MAX_BYTES) {
+      last.push(event);
+      bytes += size;
+    } else {
+      signals.push([event]);
+      bytes = size;
+    }
+  }
+  return signals;
 }
 
 function toLeadEvent(row: PendingEvent): LeadEvent {

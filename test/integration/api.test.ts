@@ -248,13 +248,8 @@ describe('ingestion', () => {
         }, 60_000);
         // What each lead's workflow received, in the order it received it.
         for (const leadId of leads) {
-          const history = await outageClient.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
-          const urls = (history.events ?? [])
-            .flatMap((e) => {
-              const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
-              return payload?.data ? [(JSON.parse(Buffer.from(payload.data).toString('utf8')) as LeadEvent & { properties: { url: string } }).properties.url] : [];
-            });
-          expect(urls).toEqual([1, 2, 3, 4].map((n) => `https://example.com/docs/${n}`));
+          const signals = await signalledEvents(outageClient, leadId);
+          expect(signals.flat().map((event) => event.properties.url)).toEqual([1, 2, 3, 4].map((n) => `https://example.com/docs/${n}`));
         }
       });
     } finally {
@@ -262,7 +257,52 @@ describe('ingestion', () => {
       await server.stop();
     }
   }, 120_000);
+
+  it('delivers the events stored while a delivery to the same lead is under way, without waiting for the sweep', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    // Holds the relay's first signal until the second event is stored: the real call goes on after.
+    let entered!: () => void;
+    const firstSignalEntered = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const gated = new Client({
+      connection: client.connection,
+      interceptors: {
+        workflow: [
+          {
+            async signalWithStart(input, next) {
+              entered();
+              await released;
+              return next(input);
+            },
+          },
+        ],
+      },
+    });
+    // No sweep: what the relay does not deliver itself stays pending.
+    const relay = new EventRelay(pool, gated);
+    const [first, second] = [pageView(leadId, 'https://example.com/docs/1'), pageView(leadId, 'https://example.com/docs/2')];
+    await relay.accept([first]);
+    await firstSignalEntered;
+    await relay.accept([second]);
+    release();
+    await relay.stop();
+
+    const { rows } = await pool.query('SELECT count(*)::int AS pending FROM events WHERE lead_id = $1 AND delivered_at IS NULL', [leadId]);
+    expect(rows[0].pending).toBe(0);
+    expect((await signalledEvents(client, leadId)).map((signal) => signal.map((event) => event.eventId))).toEqual([[first.eventId], [second.eventId]]);
+    await client.workflow.getHandle(leadWorkflowId(leadId)).terminate('test over');
+  });
 });
+
+/** The events each signal to a lead's workflow carried, signal by signal. */
+async function signalledEvents(temporal: Client, leadId: string): Promise<(LeadEvent & { properties: { url: string } })[][]> {
+  const history = await temporal.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
+    return payload?.data ? [JSON.parse(Buffer.from(payload.data).toString('utf8'))] : [];
+  });
+}
 
 describe('sales handoffs', () => {
   it('lists the task with its lead, shows its context, takes an accept, and answers 409 to a second action', async () => {
