@@ -18,9 +18,9 @@ export interface LeadWorkerDependencies {
   /** A prebuilt bundle (production, tests); the workflows are bundled at start otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
-   * Idle leads beyond this many are evicted from memory and replayed when they wake. A cached lead
-   * weighs about 2 MB (its own evaluation of our modules; bench/workflows): the default keeps a
-   * worker's workflow memory near 2 GB.
+   * Idle leads beyond this many are evicted from memory and replayed from their history when they
+   * next wake or hear from outside (tens of milliseconds each). Since core is shared across
+   * workflows, a cached lead weighs ~0.02 MB (bench/workflows), so memory allows far more.
    */
   maxCachedWorkflows?: number;
 }
