@@ -20,7 +20,7 @@ export interface LeadWorkerDependencies {
   /**
    * Idle leads beyond this many are evicted from memory and replayed from their history when they
    * next wake or hear from outside (tens of milliseconds each). Since core is shared across
-   * workflows, a cached lead weighs ~0.02 MB (bench/workflows), so memory allows far more.
+   * workflows, a cached lead weighs ~0.14 MB (bench/workflows), so memory allows far more.
    */
   maxCachedWorkflows?: number;
 }
