@@ -43,7 +43,7 @@ import {
   type LeadView,
 } from './contract';
 import { salesHandoffWorkflow, type HandoffOptions } from './handoff';
-import { leadSearchAttributes } from './searchAttributes';
+import { leadSearchAttributes, SCORE_STEP } from './searchAttributes';
 
 export interface LeadWorkflowOptions {
   /** Continue as new before a run's history reaches this many events. */
@@ -77,8 +77,9 @@ const LOCAL_STORE = 'store-as-local-activities';
 /**
  * Every command is a history event and a write on the server, so an activation issues as few as it
  * can: the search attributes once, after all of its inputs, rather than after each (a batch of
- * events wrote one per event), and the wake-up timer only when the wake-up time moves, rather than
- * cancelled and started again on every input.
+ * events wrote one per event), with the score in steps of SCORE_STEP rather than to the point; and
+ * the wake-up timer only when the wake-up time moves, rather than cancelled and started again on
+ * every input.
  */
 const LEAN_ACTIVATIONS = 'lean-activations';
 
@@ -224,7 +225,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
   }
 
   function publishSearchAttributes(current: LeadState): void {
-    const attributes = leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total);
+    const attributes = leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total, lean ? SCORE_STEP : undefined);
     // Only on change: an upsert is a history event, and most inputs change none of them.
     const fingerprint = JSON.stringify(attributes.map((pair) => pair.value));
     if (fingerprint !== upserted) {
