@@ -10,6 +10,8 @@ RUN npm install --global npm@11.19.1
 # The dependencies first, so that a change to the source reuses this layer. All of them: the CLI
 # loads `nurture start`'s module graph, @temporalio/testing among it, whichever command runs.
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these to the SDK (patch-package): replays skip the stack-trace hook and watchdog.
+COPY patches ./patches
 RUN npm ci && npm cache clean --force
 COPY . .
 
