@@ -139,7 +139,8 @@ program
   .option('--workflow-id <id>', 'the latest run of this workflow on the server (repeatable)', (id: string, ids: string[] = []) => [...ids, id])
   .option('--query <query>', 'every run this visibility query lists, e.g. \'WorkflowType="leadWorkflow"\'')
   .option('--workflows <path>', 'the workflows module to replay against (default: workflows/index.ts)')
-  .action(async (paths: string[], options: { workflowId?: string[]; query?: string; workflows?: string }) => {
+  .option('--jobs <n>', 'replay in this many processes at once, e.g. one per core for hundreds of histories (default: 1)')
+  .action(async (paths: string[], options: { workflowId?: string[]; query?: string; workflows?: string; jobs?: string }) => {
     const summary = await runReplay(paths, options);
     const total = summary.ok + summary.failed;
     console.error(`replay: ${total} ${total === 1 ? 'history' : 'histories'}, ${summary.ok} ok, ${summary.failed} failed`);

@@ -1,8 +1,11 @@
 // `nurture replay`: replays workflow histories (files, folders, or runs on the server) against the
 // current workflow code and reports per history `ok`, or `FAIL` with the event the code disagreed at.
+import { fork } from 'node:child_process';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import * as proto from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { fetchHistory, queryHistories, readHistoryPaths, temporalTarget, withClient, type NamedHistory } from './history';
 import { InputError } from './inputs';
@@ -23,11 +26,29 @@ export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise
   return bundleLeadWorkflows({ workflowsPath });
 }
 
-/** Replays each history in turn against `bundle`, one outcome per history, in order. */
-export async function* replayHistories(
+export interface ReplayOptions {
+  /**
+   * Replay in this many processes at once (default 1: in this one). Each extra process costs a second
+   * or so to start, which pays off over hundreds of histories, not over a handful.
+   */
+  jobs?: number;
+}
+
+/** The most `--jobs` takes: more processes than this only contend for the same cores. */
+export const MAX_REPLAY_JOBS = 64;
+
+/** Replays each history against `bundle`, one outcome per history, in the order they come. */
+export function replayHistories(
   bundle: WorkflowBundle,
   histories: Iterable<NamedHistory> | AsyncIterable<NamedHistory>,
+  { jobs = 1 }: ReplayOptions = {},
 ): AsyncGenerator<ReplayOutcome> {
+  return jobs > 1 ? replayInJobs(bundle, histories, jobs) : replayHere(bundle, histories);
+}
+
+/** Replays in this process, one history after the other. */
+async function* replayHere(bundle: WorkflowBundle, histories: Iterable<NamedHistory> | AsyncIterable<NamedHistory>): AsyncGenerator<ReplayOutcome> {
+  installReplayRuntime();
   // The SDK asks for the next history only after reporting the previous one, so labels pair up in order.
   const pending: NamedHistory[] = [];
   async function* feed() {
@@ -38,19 +59,119 @@ export async function* replayHistories(
   }
   for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, feed())) {
     const named = pending.shift();
-    const label = named?.label ?? result.workflowId;
-    if (!result.error) {
-      yield { label, ok: true };
-      continue;
+    yield outcomeOf(named ?? { label: result.workflowId, workflowId: result.workflowId }, result.error);
+  }
+}
+
+/** What replaying `named` came to, given the error the SDK reported, if any. */
+function outcomeOf(named: Pick<NamedHistory, 'label' | 'workflowId'> & { history?: History }, error: Error | undefined): ReplayOutcome {
+  if (!error) return { label: named.label, ok: true };
+  const message = error.message;
+  return {
+    label: named.label,
+    ok: false,
+    kind: error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure',
+    eventId: eventIdOf(message) ?? (named.history && patchMarkerEventId(named.history, message)),
+    message,
+  };
+}
+
+// --- replay jobs: `--jobs <n>` ----------------------------------------------------------------
+
+/** What the parent sends a replay job (cli/replayJob.ts): the bundle first, then histories. */
+export type ToReplayJob = { bundle: WorkflowBundle } | { index: number; workflowId: string; history: Uint8Array };
+/** What a replay job sends back, per history. */
+export interface FromReplayJob {
+  index: number;
+  outcome: ReplayOutcome;
+}
+
+const REPLAY_JOB = require.resolve('./replayJob');
+/** Histories handed to a job before it reports on the first: enough that it never waits on the parent. */
+const AHEAD_PER_JOB = 2;
+
+/**
+ * Replays in `jobs` child processes, each sent a few histories ahead of its results, and reports
+ * the outcomes in the order the histories came, as one process would.
+ */
+async function* replayInJobs(
+  bundle: WorkflowBundle,
+  histories: Iterable<NamedHistory> | AsyncIterable<NamedHistory>,
+  jobs: number,
+): AsyncGenerator<ReplayOutcome> {
+  const source = (async function* () {
+    yield* histories;
+  })();
+  const labels: string[] = [];
+  const done = new Map<number, ReplayOutcome>();
+  let exhausted = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const fail = (err: Error) => {
+    failure ??= err;
+    notify();
+  };
+
+  const children = Array.from({ length: jobs }, () => {
+    const child = fork(REPLAY_JOB, [], { execArgv: ['--require', require.resolve('tsx/cjs')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const job = { child, inFlight: 0, finished: false };
+    child.on('message', (message: FromReplayJob) => {
+      done.set(message.index, message.outcome);
+      job.inFlight--;
+      feed(job).catch(fail);
+      notify();
+    });
+    child.on('error', fail);
+    child.on('exit', (code, signal) => {
+      job.finished = true;
+      if (job.inFlight > 0) fail(new Error(`a replay job stopped (${signal ?? `exit code ${code}`}) with ${job.inFlight} histories unfinished`));
+    });
+    child.send({ bundle: { code: bundle.code } } satisfies ToReplayJob);
+    return job;
+  });
+
+  /** Hands `job` histories until it has AHEAD_PER_JOB in flight or none are left. */
+  async function feed(job: (typeof children)[number]): Promise<void> {
+    while (!exhausted && !failure && job.inFlight < AHEAD_PER_JOB) {
+      job.inFlight++;
+      const next = await source.next();
+      if (next.done) {
+        job.inFlight--;
+        exhausted = true;
+        notify();
+        return;
+      }
+      const { label, workflowId, history } = next.value;
+      const index = labels.push(label) - 1;
+      const encoded = proto.temporal.api.history.v1.History.encode(proto.temporal.api.history.v1.History.fromObject(history)).finish();
+      job.child.send({ index, workflowId, history: encoded } satisfies ToReplayJob);
     }
-    const message = result.error.message;
-    yield {
-      label,
-      ok: false,
-      kind: result.error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure',
-      eventId: eventIdOf(message) ?? (named && patchMarkerEventId(named, message)),
-      message,
-    };
+  }
+
+  try {
+    for (const job of children) feed(job).catch(fail);
+    for (let next = 0; ; ) {
+      for (let outcome = done.get(next); outcome; outcome = done.get(next)) {
+        done.delete(next);
+        yield { ...outcome, label: labels[next]! };
+        next++;
+      }
+      if (failure) throw failure;
+      if (exhausted && next === labels.length) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    // Disconnecting ends a job's input: it finishes and exits. One still busy after an error is stopped.
+    for (const { child, finished } of children) {
+      if (finished) continue;
+      if (child.connected) child.disconnect();
+      if (failure) child.kill();
+    }
+    await source.return(undefined);
   }
 }
 
@@ -65,7 +186,7 @@ export function eventIdOf(message: string): number | undefined {
  * The marker event of a patch the code no longer asks about: the core names the change
  * (`patch marker encountered for change <id>`) but not the event, so it is looked up.
  */
-function patchMarkerEventId({ history }: NamedHistory, message: string): number | undefined {
+function patchMarkerEventId(history: History, message: string): number | undefined {
   const change = /patch marker encountered for change (\S+?),/.exec(message)?.[1];
   if (change === undefined) return undefined;
   const marker = history.events?.find((event) => {
@@ -93,6 +214,17 @@ function detailOf(message: string): string {
   return details.replace(/\\"/g, '"').replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * The SDK's runtime for the process that replays, unless one is installed already (only there: an
+ * unused runtime keeps a process alive): the replay worker's state changes, and the core's log of
+ * each failure it reports, are noise between the report lines.
+ */
+function installReplayRuntime(): void {
+  if (!Runtime._instance) {
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  }
+}
+
 /** A workflows module given on the command line, with or without its extension. */
 function resolveModule(given: string): string {
   try {
@@ -109,6 +241,8 @@ export interface ReplayCommandOptions {
   query?: string;
   /** The workflows module to replay against (default: the production workflows). */
   workflows?: string;
+  /** `--jobs`, as given. */
+  jobs?: string;
 }
 
 export interface ReplaySummary {
@@ -129,15 +263,12 @@ export async function runReplay(
   }
   for (const id of workflowIds) if (!id.trim()) throw new InputError('--workflow-id: the workflow id is empty');
   if (options.query !== undefined && !options.query.trim()) throw new InputError('--query: the query is empty');
+  const jobs = options.jobs === undefined ? 1 : Number(options.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_REPLAY_JOBS) throw new InputError(`--jobs: must be a whole number from 1 to ${MAX_REPLAY_JOBS}, got '${options.jobs}'`);
   const workflowsPath = options.workflows === undefined ? WORKFLOWS_PATH : resolveModule(options.workflows);
   const files = readHistoryPaths(paths);
   const target = workflowIds.length || options.query !== undefined ? temporalTarget(env) : undefined;
 
-  // The replay worker's state changes, and the core's log of each failure it reports, are noise
-  // between the report lines.
-  if (!Runtime._instance) {
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
-  }
   const bundle = await bundleWorkflows(workflowsPath);
   const summary: ReplaySummary = { ok: 0, failed: 0 };
   const replayAll = async (client?: Client) => {
@@ -146,7 +277,7 @@ export async function runReplay(
       for (const workflowId of workflowIds) yield { label: workflowId, workflowId, history: await fetchHistory(client!, workflowId) };
       if (options.query !== undefined) yield* queryHistories(client!, options.query);
     }
-    for await (const outcome of replayHistories(bundle, sources())) {
+    for await (const outcome of replayHistories(bundle, sources(), { jobs })) {
       write(formatOutcome(outcome));
       summary[outcome.ok ? 'ok' : 'failed']++;
     }

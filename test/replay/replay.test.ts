@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { exportHistory, historyToJSON, readHistoryFile } from '../../cli/history';
-import { bundleWorkflows, formatOutcome, runReplay } from '../../cli/replay';
+import { exportHistory, historyToJSON, readHistoryFile, readHistoryPaths } from '../../cli/history';
+import { bundleWorkflows, formatOutcome, replayHistories, runReplay, type ReplayOutcome } from '../../cli/replay';
 import { ConfigError } from '../../core/config';
 import { FIXTURES, HISTORIES_DIR, firstCommandEventId, fixtureJson, replayFixtures } from './fixtures';
 
@@ -116,6 +116,30 @@ describe('replaying the recorded histories', () => {
     for (const file of handoffFixtures) expect(outcomes[file]).toMatchObject({ ok: true });
   });
 
+  it('reports the same outcomes in the same order from several processes (--jobs) as from one', async () => {
+    const bundle = await unguarded;
+    const replayAll = async (jobs: number) => {
+      const outcomes: ReplayOutcome[] = [];
+      for await (const outcome of replayHistories(bundle, readHistoryPaths([HISTORIES_DIR]), { jobs })) outcomes.push(outcome);
+      return outcomes;
+    };
+    const inOne = await replayAll(1);
+    expect(inOne.filter((outcome) => !outcome.ok).length).toBe(leadFixtures.length);
+    expect(await replayAll(3)).toEqual(inOne);
+  });
+
+  it('replays without the promise hook of the stack trace query or a watchdog thread per call into the workflow (patches/)', async () => {
+    // The SDK's stack-trace hook and its vm timeout, there for running workers, made a replay ~2.4x
+    // slower (bench/workflows); patches/@temporalio+worker+*.patch leaves both out of replays only.
+    await replayFixtures(await production);
+    const { globalHandlers, workflowRunOptions } = require('@temporalio/worker/lib/workflow/vm-shared') as typeof import('@temporalio/worker/lib/workflow/vm-shared') & {
+      workflowRunOptions(timeoutMs: number): { timeout?: number };
+    };
+    expect(globalHandlers.promiseHookInstalled).toBe(false);
+    expect(workflowRunOptions(4_294_967_295)).not.toHaveProperty('timeout');
+    expect(workflowRunOptions(5_000)).toHaveProperty('timeout', 5_000);
+  });
+
   it('passes every history when the same change is guarded with patched()', async () => {
     const outcomes = await replayFixtures(await guarded);
     expect(Object.keys(outcomes)).toEqual(expect.arrayContaining(Object.keys(FIXTURES)));
@@ -155,6 +179,8 @@ describe('nurture replay', () => {
     await expect(none(['cli'])).rejects.toThrow('cli: holds no *.json history files');
     await expect(none([HISTORIES_DIR], { workflows: 'no/such/workflows.ts' })).rejects.toThrow('--workflows: no/such/workflows.ts does not exist');
     await expect(none([], { query: ' ' })).rejects.toThrow('--query: the query is empty');
+    await expect(none([HISTORIES_DIR], { jobs: '0' })).rejects.toThrow("--jobs: must be a whole number from 1 to 64, got '0'");
+    await expect(none([HISTORIES_DIR], { jobs: 'all' })).rejects.toThrow("--jobs: must be a whole number from 1 to 64, got 'all'");
     await expect(none([], { workflowId: ['lead-1'] }, { TEMPORAL_ADDRESS: 'localhost' })).rejects.toThrow(new ConfigError('TEMPORAL_ADDRESS="localhost": must be host:port'));
   });
 });
