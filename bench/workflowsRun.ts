@@ -8,14 +8,17 @@
 //      a no-op: its first activation, reported through a sink);
 //   2. events: docs page views signalled with BENCH_CONCURRENCY calls in flight, until every workflow's
 //      `state` query shows all of its events folded in (the same sweep for leads and no-ops);
-//   3. replay: lead histories fetched from the server and replayed with Worker.runReplayHistories;
+//   3. replay: lead histories fetched from the server and replayed as `nurture replay` does, in this
+//      process and then in BENCH_REPLAY_JOBS processes;
 //   4. idle memory: leads started on a worker with maxCachedWorkflows = BENCH_CACHE, the process's
 //      memory sampled (after gc) every BENCH_IDLE_LEADS/20 leads, including 2,500/5,000/7,500/10,000.
 //
 // Each phase stops taking new work when its time budget runs out (0 = no budget), so the default run
 // stays near five minutes whatever the throughput; the result says how far each phase got.
 //
-// Environment (defaults in brackets): BENCH_LEADS [1000], BENCH_EVENTS [5000], BENCH_REPLAY [200],
+// Environment (defaults in brackets): BENCH_LEADS [1000], BENCH_EVENTS [5000], BENCH_REPLAY [1000],
+// BENCH_REPLAY_JOBS (processes for the second replay) [the number of cores, at least 2], BENCH_START_ROUNDS
+// (rounds of starts, alternating which kind goes first) [4],
 // BENCH_IDLE_LEADS [10000], BENCH_CONCURRENCY [32], BENCH_CACHE (the idle worker's maxCachedWorkflows)
 // [1000], BENCH_WARMUP [20]; budgets BENCH_START_BUDGET_S [35, per kind], BENCH_EVENT_BUDGET_S [25, per
 // kind], BENCH_REPLAY_BUDGET_S [20], BENCH_IDLE_BUDGET_S [600]; diagnostics BENCH_IDLE_MAIN_THREAD=1 and
@@ -25,12 +28,15 @@
 // on its timer, which flatters the lead a little. The workflows run on a worker thread whose heap gc()
 // here cannot reach, so heapUsed is this thread's only and rss includes the workflow thread's garbage
 // until V8 collects it there; BENCH_IDLE_MAIN_THREAD=1 shows the live workflow memory instead.
+import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { Client, HistoryAndWorkflowId } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type InjectedSinks, type LogEntry, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type InjectedSinks, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
+import type { NamedHistory } from '../cli/history';
+import { formatOutcome, replayHistories } from '../cli/replay';
 import type { DeliveryActivities, HandoffActivities, LeadActivities } from '../activities/types';
 import { sendTaskQueue } from '../activities/types';
 import type { LeadEvent } from '../core/events';
@@ -53,11 +59,13 @@ function envInt(name: string, fallback: number): number {
 
 const LEADS = envInt('BENCH_LEADS', 1_000);
 const EVENTS = envInt('BENCH_EVENTS', 5_000);
-const REPLAY = envInt('BENCH_REPLAY', 200);
+const REPLAY = envInt('BENCH_REPLAY', 1_000);
+const REPLAY_JOBS = Math.max(2, envInt('BENCH_REPLAY_JOBS', os.availableParallelism()));
 const IDLE_LEADS = envInt('BENCH_IDLE_LEADS', 10_000);
 const CONCURRENCY = Math.max(1, envInt('BENCH_CONCURRENCY', 32));
 const CACHE = Math.max(2, envInt('BENCH_CACHE', 1_000));
 const WARMUP = envInt('BENCH_WARMUP', 20);
+const START_ROUNDS = Math.max(1, envInt('BENCH_START_ROUNDS', 4));
 /**
  * Diagnostic: run the idle worker's workflows on this process's main thread (the SDK's debugMode), so
  * that heapUsed after gc() is the workflows' live memory. By default they run on a workflow thread,
@@ -117,6 +125,38 @@ function logEntry(entry: LogEntry): void {
   }
   const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}` : '';
   process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${message}${meta}\n`);
+}
+
+// --- CPU, this process's and the dev server's ---------------------------------------------------------
+
+/** CPU seconds used so far by this process (workers, client, bench) and by its child processes (the dev server), from /proc. */
+function cpuSeconds(): { worker: number; server: number | null } {
+  const own = process.cpuUsage();
+  let server: number | null = null;
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      // After the command in parentheses: state, ppid, ... utime (14th field) and stime (15th), in clock ticks.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      server = (server ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    }
+  } catch {
+    server = null; // no /proc here
+  }
+  return { worker: (own.user + own.system) / 1e6, server };
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds used between two readings. */
+function cpuSince(from: ReturnType<typeof cpuSeconds>, to = cpuSeconds()) {
+  return { worker: to.worker - from.worker, server: from.server === null || to.server === null ? null : to.server - from.server };
 }
 
 // --- bookkeeping -------------------------------------------------------------------------------------
@@ -308,6 +348,7 @@ function noopKind(prefix: string): Kind {
 async function startClosedLoop(client: Client, kind: Kind, max: number, budgetSeconds: number, from = 0) {
   const ids: string[] = [];
   let callMs = 0;
+  const cpuBefore = cpuSeconds();
   const began = performance.now();
   let last = began;
   await lanes(max, CONCURRENCY, deadlineOf(budgetSeconds, began), async (k) => {
@@ -319,7 +360,32 @@ async function startClosedLoop(client: Client, kind: Kind, max: number, budgetSe
     ids.push(id);
     last = Math.max(last, await guarded(kind.started.wait(id), `${kind.name} ${id} processing its start`));
   });
-  return { ids, perSecond: round(ids.length / seconds(began, last), 1), seconds: round(seconds(began, last), 2), meanStartCallMs: round(callMs / Math.max(ids.length, 1), 1) };
+  return { ids, seconds: seconds(began, last), callMs, cpu: cpuSince(cpuBefore) };
+}
+type StartRun = Awaited<ReturnType<typeof startClosedLoop>>;
+type CpuMs = { worker: number | null; server: number | null };
+
+/** `a`'s CPU over `b`'s, each the worker's and the server's together; null when either is unknown. */
+function cpuRatio(a: CpuMs, b: CpuMs): number | null {
+  const sum = ({ worker, server }: CpuMs) => (worker === null || server === null ? null : worker + server);
+  const [x, y] = [sum(a), sum(b)];
+  return x === null || !y ? null : round(x / y, 3);
+}
+
+/** The figures of one kind's closed-loop runs taken together: all it started over all the time it took. */
+function startFigures(runs: StartRun[]) {
+  const started = runs.reduce((n, run) => n + run.ids.length, 0);
+  const total = (value: (run: StartRun) => number | null) => runs.reduce<number | null>((sum, run) => (sum === null || value(run) === null ? null : sum + value(run)!), 0);
+  const perStart = (value: number | null, scale = 1) => (value === null || !started ? null : round((value * scale) / started, 2));
+  const secondsTaken = total((run) => run.seconds)!;
+  return {
+    started,
+    perSecond: round(started / Math.max(secondsTaken, 0.001), 1),
+    seconds: round(secondsTaken, 2),
+    meanStartCallMs: perStart(total((run) => run.callMs), 1),
+    /** CPU per start of this process (workers, client) and of the dev server: what the rate costs, without its noise. */
+    cpuMsPerStart: { worker: perStart(total((run) => run.cpu.worker), 1000), server: perStart(total((run) => run.cpu.server), 1000) } as CpuMs,
+  };
 }
 
 /**
@@ -375,6 +441,41 @@ async function signalAndFold(client: Client, kind: Kind, ids: string[], events: 
   };
 }
 
+// --- replay ------------------------------------------------------------------------------------------
+
+/**
+ * Replays `histories` through `nurture replay`'s replayHistories in `jobs` processes, taking no new
+ * history after `budgetSeconds` (0: none). The rate runs from the first outcome to the last, so that
+ * it is the steady rate, without the jobs' start (reported as `firstOutcomeSeconds`).
+ */
+async function replayRate(bundle: WorkflowBundle, histories: NamedHistory[], jobs: number, budgetSeconds: number) {
+  const began = performance.now();
+  const deadline = deadlineOf(budgetSeconds, began);
+  async function* feed() {
+    for (const history of histories) {
+      if (performance.now() > deadline) return;
+      yield history;
+    }
+  }
+  let replayed = 0;
+  let first = 0;
+  let last = 0;
+  const failures: string[] = [];
+  for await (const outcome of replayHistories(bundle, feed(), { jobs })) {
+    last = performance.now();
+    if (!replayed++) first = last;
+    if (!outcome.ok) failures.push(formatOutcome(outcome));
+  }
+  return {
+    jobs,
+    histories: replayed,
+    historiesPerSecond: replayed > 1 ? round((replayed - 1) / seconds(first, last), 1) : 0,
+    firstOutcomeSeconds: round(seconds(began, first), 2),
+    failures: failures.length,
+    ...(failures.length ? { firstFailure: failures[0] } : {}),
+  };
+}
+
 // --- memory ------------------------------------------------------------------------------------------
 
 async function memorySample(leads: number, worker: Worker) {
@@ -406,7 +507,7 @@ async function main() {
   });
   const wallBegan = performance.now();
   log(`bundling workflows`);
-  const [leadBundle, noopBundle]: WorkflowBundleWithSourceMap[] = await Promise.all([
+  const [leadBundle, noopBundle] = await Promise.all([
     bundleLeadWorkflows(
       TZDB
         ? {
@@ -446,18 +547,30 @@ async function main() {
     timedOutBeforeCompletion: taskWarnings.timedOutBeforeCompletion - before.timedOutBeforeCompletion,
   });
 
-  // 1. Starts. The no-op goes first, so whatever the server's growing tables cost falls on the lead.
+  // 1. Starts, in rounds that alternate which kind goes first: the server's rate drifts as its tables
+  // grow, and a kind measured in one stretch of it would take that drift for its own.
   const lead = leadKind('b');
   const noop = noopKind('b');
-  log(`1. starts: up to ${LEADS} no-ops, then up to ${LEADS} leads, ${CONCURRENCY} in flight, ${BUDGET.starts || '∞'} s each`);
-  const noopStarts = await startClosedLoop(client, noop, LEADS, BUDGET.starts);
-  log(`   no-op: ${noopStarts.ids.length} at ${noopStarts.perSecond}/s`);
-  const touchesBefore = calls.deliverTouch;
-  let warnings = warningsAt();
-  const leadStarts = await startClosedLoop(client, lead, LEADS, BUDGET.starts);
-  const leadStartWarnings = warningsSince(warnings);
-  const touchesAtCreation = calls.deliverTouch - touchesBefore;
-  log(`   lead:  ${leadStarts.ids.length} at ${leadStarts.perSecond}/s`);
+  const starts = { lead: [] as StartRun[], noop: [] as StartRun[] };
+  const startedSoFar = (kind: Kind) => starts[kind.name].reduce((n, run) => n + run.ids.length, 0);
+  let touchesAtCreation = 0;
+  const warningsBeforeStarts = warningsAt();
+  log(`1. starts: up to ${LEADS} no-ops and ${LEADS} leads in ${START_ROUNDS} alternating rounds, ${CONCURRENCY} in flight, ${BUDGET.starts || '∞'} s each kind`);
+  for (let r = 0; r < START_ROUNDS; r++) {
+    for (const kind of r % 2 === 0 ? [noop, lead] : [lead, noop]) {
+      const count = Math.ceil((LEADS * (r + 1)) / START_ROUNDS) - startedSoFar(kind);
+      const touchesBefore = calls.deliverTouch;
+      const run = await startClosedLoop(client, kind, count, BUDGET.starts / START_ROUNDS, startedSoFar(kind));
+      if (kind.name === 'lead') touchesAtCreation += calls.deliverTouch - touchesBefore;
+      starts[kind.name].push(run);
+      log(`   round ${r + 1}, ${kind.name}: ${run.ids.length} at ${round(run.ids.length / run.seconds, 1)}/s`);
+    }
+  }
+  // Both kinds' tasks, in this phase: the SDK's warnings do not say which workflow type they are about.
+  const startWarnings = warningsSince(warningsBeforeStarts);
+  const leadStarts = { ids: starts.lead.flatMap((run) => run.ids), ...startFigures(starts.lead) };
+  const noopStarts = { ids: starts.noop.flatMap((run) => run.ids), ...startFigures(starts.noop) };
+  log(`   no-op: ${noopStarts.started} at ${noopStarts.perSecond}/s; lead: ${leadStarts.started} at ${leadStarts.perSecond}/s`);
 
   // 2. Events, to as many workflows of each kind.
   const targets = Math.min(noopStarts.ids.length, leadStarts.ids.length);
@@ -465,45 +578,29 @@ async function main() {
   const noopEvents = await signalAndFold(client, noop, noopStarts.ids.slice(0, targets), EVENTS, BUDGET.events);
   log(`   no-op: ${noopEvents.events} folded at ${noopEvents.foldedPerSecond}/s`);
   const handoffsBefore = calls.handoff;
-  warnings = warningsAt();
+  let warnings = warningsAt();
   const leadEvents = await signalAndFold(client, lead, leadStarts.ids.slice(0, targets), EVENTS, BUDGET.events);
   const leadEventWarnings = warningsSince(warnings);
   log(`   lead:  ${leadEvents.events} folded at ${leadEvents.foldedPerSecond}/s`);
   const handoffCallsDuringEvents = calls.handoff - handoffsBefore;
   const cachedAfterEvents = { lead: leadWorker.worker.getStatus().numCachedWorkflows, noop: noopWorker.worker.getStatus().numCachedWorkflows };
 
-  // 3. Replay.
+  // 3. Replay, as `nurture replay` does it: in this process, then in one process per core.
   const replayIds = leadStarts.ids.slice(0, REPLAY);
-  log(`3. replay: fetching ${replayIds.length} lead histories, replaying for up to ${BUDGET.replay || '∞'} s`);
+  log(`3. replay: fetching ${replayIds.length} lead histories, replaying for up to ${BUDGET.replay || '∞'} s each in 1 and ${REPLAY_JOBS} processes`);
   const fetchBegan = performance.now();
-  const histories: HistoryAndWorkflowId[] = new Array(replayIds.length);
+  const histories: NamedHistory[] = new Array(replayIds.length);
   await lanes(replayIds.length, CONCURRENCY, Infinity, async (i) => {
     const workflowId = replayIds[i]!;
-    histories[i] = { workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() };
+    histories[i] = { label: workflowId, workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() };
   });
   const fetchSeconds = seconds(fetchBegan);
-  const replay = async (batch: HistoryAndWorkflowId[], deadline: number) => {
-    const failures: string[] = [];
-    let replayed = 0;
-    // Fed lazily, so that the budget can stop the feed.
-    async function* feed() {
-      for (const history of batch) {
-        if (performance.now() > deadline) return;
-        yield history;
-      }
-    }
-    for await (const result of Worker.runReplayHistories({ workflowBundle: leadBundle, replayName: 'bench-replay' }, feed())) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    return { replayed, failures };
-  };
-  await replay(histories.slice(0, Math.min(5, histories.length)), Infinity); // warm-up: the replay worker's thread and context
-  const replayBegan = performance.now();
-  const replayed = await replay(histories, deadlineOf(BUDGET.replay, replayBegan));
-  const replaySeconds = seconds(replayBegan);
-  const historyEvents = histories.map((h) => (h.history as { events?: unknown[] }).events?.length ?? 0);
-  log(`   ${replayed.replayed} histories in ${replaySeconds.toFixed(2)} s, ${replayed.failures.length} failures`);
+  await replayRate(leadBundle, histories.slice(0, Math.min(5, histories.length)), 1, 0); // warm-up: the replay worker's context
+  const replayHere = await replayRate(leadBundle, histories, 1, BUDGET.replay);
+  log(`   in this process: ${replayHere.histories} at ${replayHere.historiesPerSecond}/s, ${replayHere.failures} failures`);
+  const replayInJobs = await replayRate(leadBundle, histories, REPLAY_JOBS, BUDGET.replay);
+  log(`   in ${REPLAY_JOBS} processes: ${replayInJobs.histories} at ${replayInJobs.historiesPerSecond}/s, ${replayInJobs.failures} failures`);
+  const historyEvents = histories.map((h) => h.history.events?.length ?? 0);
 
   // 4. Memory with idle leads. The first phases' workflow workers go, so only the idle worker's cache counts.
   await stopWorker(leadWorker);
@@ -552,13 +649,15 @@ async function main() {
 
   const leadStartRatio = round(leadStarts.perSecond / noopStarts.perSecond, 3);
   const leadEventRatio = round(leadEvents.foldedPerSecond / noopEvents.foldedPerSecond, 3);
-  const historiesPerSecond = round(replayed.replayed / replaySeconds, 1);
+  const historiesPerSecond = Math.max(replayHere.historiesPerSecond, replayInJobs.historiesPerSecond);
+  const replayFailures = replayHere.failures + replayInJobs.failures;
   return {
     bench: 'workflows',
     config: {
       leads: LEADS,
       events: EVENTS,
       replay: REPLAY,
+      replayJobs: REPLAY_JOBS,
       idleLeads: IDLE_LEADS,
       concurrency: CONCURRENCY,
       idleWorkerMaxCachedWorkflows: CACHE,
@@ -569,11 +668,14 @@ async function main() {
       cpus: os.cpus().length,
     },
     starts: {
-      lead: { started: leadStarts.ids.length, perSecond: leadStarts.perSecond, seconds: leadStarts.seconds, meanStartCallMs: leadStarts.meanStartCallMs },
-      noop: { started: noopStarts.ids.length, perSecond: noopStarts.perSecond, seconds: noopStarts.seconds, meanStartCallMs: noopStarts.meanStartCallMs },
+      rounds: START_ROUNDS,
+      lead: startFigures(starts.lead),
+      noop: startFigures(starts.noop),
       ratio: leadStartRatio,
+      /** The no-op's CPU per start (this process and the server) over the lead's: the ratio's bound once the cores are busy. */
+      cpuRatio: cpuRatio(noopStarts.cpuMsPerStart, leadStarts.cpuMsPerStart),
       touchesSentAtCreation: touchesAtCreation,
-      leadWorkflowTaskWarnings: leadStartWarnings,
+      workflowTaskWarnings: startWarnings,
     },
     events: {
       workflows: targets,
@@ -585,11 +687,8 @@ async function main() {
       leadWorkflowTaskWarnings: leadEventWarnings,
     },
     replay: {
-      histories: replayed.replayed,
-      historiesPerSecond,
-      seconds: round(replaySeconds, 2),
-      failures: replayed.failures.length,
-      ...(replayed.failures.length ? { firstFailure: replayed.failures[0] } : {}),
+      inThisProcess: replayHere,
+      [`in${REPLAY_JOBS}Processes`]: replayInJobs,
       avgHistoryEvents: round(historyEvents.reduce((a, b) => a + b, 0) / Math.max(historyEvents.length, 1), 1),
       fetchedPerSecond: round(histories.length / fetchSeconds, 1),
     },
@@ -619,7 +718,7 @@ async function main() {
     met: {
       leadStartRatio: leadStartRatio >= 0.8,
       leadEventRatio: leadEventRatio >= 0.8,
-      historiesPerSecond: historiesPerSecond >= 200 && replayed.failures.length === 0,
+      historiesPerSecond: historiesPerSecond >= 200 && replayFailures === 0,
       idleMemoryFlat: memoryFlat,
     },
   };
