@@ -382,7 +382,7 @@ function startFigures(runs: StartRun[]) {
     started,
     perSecond: round(started / Math.max(secondsTaken, 0.001), 1),
     seconds: round(secondsTaken, 2),
-    meanStartCallMs: perStart(total((run) => run.callMs), 1),
+    meanStartCallMs: perStart(total((run) => run.callMs)),
     /** CPU per start of this process (workers, client) and of the dev server: what the rate costs, without its noise. */
     cpuMsPerStart: { worker: perStart(total((run) => run.cpu.worker), 1000), server: perStart(total((run) => run.cpu.server), 1000) } as CpuMs,
   };
