@@ -1,32 +1,15 @@
 // A replay job of `nurture replay --jobs <n>` (cli/replay.ts starts it): takes the workflow bundle,
 // then histories, from its parent, replays them one after the other as `nurture replay` does in one
 // process, and sends back each outcome. Its input ends when the parent disconnects; then it exits.
+import { on } from 'node:events';
 import type { WorkflowBundle } from '@temporalio/worker';
 import * as proto from '@temporalio/proto';
 import type { NamedHistory } from './history';
 import { replayHistories, type FromReplayJob, type ToReplayJob } from './replay';
 
 /** Messages from the parent, as an iterator: the bundle, then the histories, until it disconnects. */
-function messages(): AsyncGenerator<ToReplayJob> {
-  const queue: ToReplayJob[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  process.on('message', (message: ToReplayJob) => {
-    queue.push(message);
-    wake?.();
-  });
-  process.on('disconnect', () => {
-    ended = true;
-    wake?.();
-  });
-  return (async function* () {
-    for (;;) {
-      const message = queue.shift();
-      if (message) yield message;
-      else if (ended) return;
-      else await new Promise<void>((resolve) => (wake = resolve));
-    }
-  })();
+async function* messages(): AsyncGenerator<ToReplayJob> {
+  for await (const [message] of on(process, 'message', { close: ['disconnect'] })) yield message as ToReplayJob;
 }
 
 async function main(): Promise<void> {
