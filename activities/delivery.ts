@@ -5,8 +5,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from 'pg';
-import { SEND_FAILURES, type Touch } from '../core/engine';
-import { CONSENT_CHANNELS, type Channel } from '../core/events';
+import { SEND_FAILURES, type Touch } from '../core/protocol';
+import { CONSENT_CHANNELS, type Channel } from '../core/model/events';
 import type { TemplateRenderer } from '../sequences/templates';
 import { isPermanentFailure, type DeliveryChannel, type PermanentFailure } from './channels/channel';
 import { emailChannel, type EmailSettings } from './channels/email';

@@ -3,7 +3,7 @@
 // The window that remains: a worker that dies after the provider accepted a message and before the
 // row is marked sends it again on retry (the Message-ID stays the same, so mail systems can tell).
 import type { Pool } from 'pg';
-import type { Touch } from '../core/engine';
+import type { Touch } from '../core/protocol';
 
 export type LedgerStatus = 'claimed' | 'sent' | 'failed' | 'suppressed';
 

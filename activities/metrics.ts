@@ -5,7 +5,7 @@
 import { asyncLocalStorage } from '@temporalio/activity';
 import type { LogMetadata } from '@temporalio/common';
 import { Counter, Histogram } from 'prom-client';
-import type { Channel } from '../core/events';
+import type { Channel } from '../core/model/events';
 
 const sends = new Counter({
   name: 'nurture_sends_total',

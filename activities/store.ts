@@ -2,8 +2,8 @@
 // version), and the decisions of the engine. Every write is idempotent, as activities retry.
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { Catalog, Command } from '../core/engine';
-import type { SequenceDefinition } from '../core/sequence';
+import type { Catalog, Command } from '../core/protocol';
+import type { SequenceDefinition } from '../core/model/sequence';
 import { countStageChange } from './metrics';
 import type { LeadActivities, LeadSnapshot } from './types';
 

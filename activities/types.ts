@@ -1,8 +1,8 @@
 // The activity contracts the workflows call. Workflows import these types only; the implementations
 // (Postgres, channels) are built by factories that receive their dependencies.
-import type { Catalog, Command, HandoffRequest, SendFailure, Touch } from '../core/engine';
-import type { Lead } from '../core/lead';
-import type { RecycleReason } from '../core/model';
+import type { Catalog, Command, HandoffRequest, SendFailure, Touch } from '../core/protocol';
+import type { Lead } from '../core/model/lead';
+import type { RecycleReason } from '../core/model/tuning';
 
 export interface LeadSnapshot {
   stage: string;

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { parse } from 'csv-parse';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { leadSchema, type Lead } from '../core/lead';
+import { leadSchema, type Lead } from '../core/model/lead';
 import { upsertLead, type LeadStartOptions } from '../workflows/client';
 import { saveLead } from './leads';
 

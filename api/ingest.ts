@@ -5,7 +5,7 @@
 // drops a repeated event id.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { LeadEvent } from '../core/events';
+import type { LeadEvent } from '../core/model/events';
 import { sendLeadEvents, type LeadStartOptions } from '../workflows/client';
 
 export interface StoredEvents {

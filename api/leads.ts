@@ -1,7 +1,7 @@
 // Leads as stored: the profile columns of the leads table, written from the lead schema.
 import type { Pool } from 'pg';
 import { inTransaction } from '../activities/store';
-import type { Lead } from '../core/lead';
+import type { Lead } from '../core/model/lead';
 
 const PROFILE_COLUMNS: Record<string, keyof Lead> = {
   email: 'email',

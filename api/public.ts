@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createTwilioWebhooks, type LeadSignal } from '../activities/channels/smsWebhooks';
 import { recordedLinks } from '../activities/ledger';
 import { verifyToken, type LinkToken, type TokenKind } from '../activities/tokens';
-import type { LeadEvent } from '../core/events';
+import type { LeadEvent } from '../core/model/events';
 import { consentChangedSignal, leadWorkflowId } from '../workflows/contract';
 import type { EventRelay } from './ingest';
 

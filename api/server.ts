@@ -16,8 +16,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { leadEventSchema } from '../core/events';
-import { leadSchema } from '../core/lead';
+import { leadEventSchema } from '../core/model/events';
+import { leadSchema } from '../core/model/lead';
 import { upsertLead, type LeadStartOptions } from '../workflows/client';
 import { acceptSignal, acceptSchema, leadWorkflowId, meetingBookedSignal, rejectSchema, rejectSignal, stateQuery } from '../workflows/contract';
 import { dismissInAppMessage, listInAppMessages, markInAppSeen, type InAppStream } from '../activities/channels/inApp';

@@ -21,7 +21,7 @@ import { EventRelay } from '../api/ingest';
 import { seedAdminKey } from '../api/keys';
 import { buildApi } from '../api/server';
 import { installQuietRuntime } from '../cli/engine';
-import type { LeadEvent } from '../core/events';
+import type { LeadEvent } from '../core/model/events';
 import { migrate } from '../db/migrate';
 import { getFreePort } from '../scripts/net';
 import { startTestPostgres } from '../scripts/postgres';

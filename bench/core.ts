@@ -1,7 +1,7 @@
 // bench/core: how fast the reducer folds events, and how big a lead's state is after 10,000 of them.
 // Prints one JSON object. Targets: ≥ 200,000 events/s on one core; ≤ 8 KB of state after 10,000 events.
 import { createLead, step, steps } from '../core/engine';
-import { PAGE_CATEGORIES, type LeadEvent } from '../core/events';
+import { PAGE_CATEGORIES, type LeadEvent } from '../core/model/events';
 import { defaultCatalog } from '../sequences/library';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);

@@ -2,8 +2,8 @@
 // and consent, and what each of them does over the demo's minute. Generated from a seed by a small
 // PRNG, so the same seed gives the same leads, ids and events on every run and machine; lead i is
 // the same whatever the number of leads asked for.
-import type { LeadEvent } from '../core/events';
-import type { Lead } from '../core/lead';
+import type { LeadEvent } from '../core/model/events';
+import type { Lead } from '../core/model/lead';
 
 export const DEMO_SOURCES = ['webinar', 'content', 'paid_search'] as const;
 export type DemoSource = (typeof DEMO_SOURCES)[number];

@@ -8,7 +8,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
-import { configSchema, ConfigError } from '../core/config';
+import { configSchema, ConfigError } from '../app/config';
 import { InputError } from './inputs';
 
 /** A history to replay, with the name it is reported under. */

@@ -1,8 +1,8 @@
 // Reads the files the CLI is given (a lead as JSON, events as a JSON array or JSON lines) and
 // validates them with the core schemas, naming the file, line and field of every problem.
 import fs from 'node:fs';
-import { parseLeadEvent, zodIssues, type LeadEvent } from '../core/events';
-import { leadSchema, type Lead } from '../core/lead';
+import { parseLeadEvent, zodIssues, type LeadEvent } from '../core/model/events';
+import { leadSchema, type Lead } from '../core/model/lead';
 
 export class InputError extends Error {
   override name = 'InputError';

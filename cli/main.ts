@@ -1,8 +1,8 @@
 // The `nurture` command.
 import { Command } from 'commander';
-import { ConfigError, parseConfig } from '../core/config';
+import { ConfigError, parseConfig } from '../app/config';
 import { MissingToolError } from '../scripts/tools';
-import { defaultModel } from '../core/model';
+import { defaultModel } from '../core/model/tuning';
 import { lintProject } from '../sequences/lint';
 import { exportHistory } from './history';
 import { createKey } from './apiClient';

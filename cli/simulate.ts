@@ -1,6 +1,6 @@
 // `nurture simulate`: a marketer's preview of what the engine will do with one lead's timeline.
-import { iso } from '../core/duration';
-import { durationSchema } from '../core/duration';
+import { iso } from '../core/model/duration';
+import { durationSchema } from '../core/model/duration';
 import { simulate, type SimulationResult } from '../core/simulate';
 import { defaultCatalog } from '../sequences/library';
 import { InputError, readEvents, readLead } from './inputs';

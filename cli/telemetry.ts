@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, register } from 'prom-client';
-import type { Config } from '../core/config';
+import type { Config } from '../app/config';
 import { getFreePort } from '../scripts/net';
 import type { Part } from './engine';
 import { createLogger, RuntimeLogger, type Logger } from './logging';

@@ -1,13 +1,13 @@
 // `nurture lint` rules over sequence definitions and their templates: dangling jumps, unreachable
 // steps, unknown templates and fields, missing template parts, missing unsubscribe links, SMS
 // timing outside legal hours. Pure: the caller hands in definitions and analysed templates.
-import { conditionParts, type Condition } from './conditions';
-import { CONTENT_KINDS, PAGE_CATEGORIES } from './events';
-import { leadSchema } from './lead';
-import { LEGAL_SMS_WINDOW, mergeCadence, type Model } from './model';
-import { isTouchStep, type SequenceDefinition, type Step } from './sequence';
-import { formatSendWindow, parseSendWindow, windowWithin } from './sendWindow';
-import { touchChannel } from './engine';
+import { conditionParts, type Condition } from './model/conditions';
+import { CONTENT_KINDS, PAGE_CATEGORIES } from './model/events';
+import { leadSchema } from './model/lead';
+import { LEGAL_SMS_WINDOW, mergeCadence, type Model } from './model/tuning';
+import { isTouchStep, type SequenceDefinition, type Step } from './model/sequence';
+import { formatSendWindow, parseSendWindow, windowWithin } from './model/sendWindow';
+import { touchChannel } from './model/sequence';
 
 export interface LintIssue {
   file: string;

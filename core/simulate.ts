@@ -1,10 +1,11 @@
 // `nurture simulate`: runs the engine over a lead's timeline with no server, the same reducer the
 // lead workflow runs, so a marketer's preview cannot disagree with production.
-import { durationMs, iso } from './duration';
-import { createLead, scoresOf, step, type Catalog, type Command, type EngineInput, type EngineOutput } from './engine';
-import type { LeadEvent } from './events';
-import type { Lead } from './lead';
-import type { LeadState } from './state';
+import { durationMs, iso } from './model/duration';
+import { createLead, scoresOf, step, type EngineOutput } from './engine';
+import { wakeAtOf, type Catalog, type EngineInput } from './protocol';
+import type { LeadEvent } from './model/events';
+import type { Lead } from './model/lead';
+import type { LeadState } from './engine/state';
 
 export interface SimulationOptions {
   catalog: Catalog;
@@ -61,7 +62,7 @@ export function runTimeline(options: TimelineOptions): { created: EngineOutput; 
   const created = createLead(options.lead, options.start, catalog, options.sequenceId);
   const steps: TimelineStep[] = [];
   let state = created.state;
-  let wakeAt = nextWake(created);
+  let wakeAt = wakeAtOf(created.commands);
   let clock = options.start;
   let next = 0;
   for (;;) {
@@ -79,7 +80,7 @@ export function runTimeline(options: TimelineOptions): { created: EngineOutput; 
     const output = step(state, input, clock, catalog);
     steps.push({ now: clock, input, before: state, output });
     state = output.state;
-    wakeAt = nextWake(output);
+    wakeAt = wakeAtOf(output.commands);
   }
   return { created, steps, state };
 }
@@ -107,10 +108,6 @@ export function simulate(options: SimulationOptions): SimulationResult {
     holdout: state.holdout,
   };
   return result;
-}
-
-function nextWake(output: EngineOutput): number | undefined {
-  return output.commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
 }
 
 function collect(output: EngineOutput, result: SimulationResult): void {

@@ -1,9 +1,9 @@
 // Builds the catalog the engine runs on from sequence definitions: each definition is versioned by
 // the hash of its canonical JSON, so an edit makes a new version and running leads keep theirs.
 import { createHash } from 'node:crypto';
-import type { Catalog } from '../core/engine';
-import type { Model } from '../core/model';
-import type { SequenceDefinition } from '../core/sequence';
+import type { Catalog } from '../core/protocol';
+import type { Model } from '../core/model/tuning';
+import type { SequenceDefinition } from '../core/model/sequence';
 
 export interface CatalogSource {
   model: Model;

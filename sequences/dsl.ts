@@ -1,9 +1,9 @@
 // The marketer-facing DSL: typed builders for sequences, steps and conditions. What they build is
 // plain data (validated by core/sequence.ts), so a sequence can be hashed, linted and previewed.
-import type { Condition, ProfileField } from '../core/conditions';
-import type { Stage, Tier } from '../core/stages';
-import { sequenceSchema, type SequenceDefinition, type SequenceInput, type Step } from '../core/sequence';
-import { zodIssues } from '../core/events';
+import type { Condition, ProfileField } from '../core/model/conditions';
+import type { Stage, Tier } from '../core/model/stages';
+import { sequenceSchema, type SequenceDefinition, type SequenceInput, type Step } from '../core/model/sequence';
+import { zodIssues } from '../core/model/events';
 
 type StepInput = SequenceInput['steps'][number];
 /** A wait may leave out its id: it gets `wait-<position>`. */

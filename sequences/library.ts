@@ -1,7 +1,7 @@
 // The default sequence library and its entry rules: a new lead goes to the first sequence whose
 // audience matches, in this order, by intent and source first, then by persona.
-import { buildModel, type ModelInput } from '../core/model';
-import type { Catalog } from '../core/engine';
+import { buildModel, type ModelInput } from '../core/model/tuning';
+import type { Catalog } from '../core/protocol';
 import { buildCatalog } from './catalog';
 import { education } from './library/education';
 import { fastTrack } from './library/fastTrack';

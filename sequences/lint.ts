@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lint, type AnalysedTemplate, type LintIssue } from '../core/lint';
-import type { Model } from '../core/model';
-import type { SequenceDefinition } from '../core/sequence';
+import type { Model } from '../core/model/tuning';
+import type { SequenceDefinition } from '../core/model/sequence';
 import { SequenceDefinitionError } from './dsl';
 import { loadTemplates, TEMPLATES_DIR, templateVariables } from './templates';
 

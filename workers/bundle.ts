@@ -17,7 +17,7 @@ export const SHARED_WORKFLOW_MODULES = [
   '@js-joda/core',
   '@js-joda/timezone',
   'zod',
-  ...['../core/engine', '../core/events', '../core/lead', '../core/model'].map((module) => require.resolve(module)),
+  ...['../core/engine', '../core/model/events', '../core/model/lead', '../core/model/tuning'].map((module) => require.resolve(module)),
 ];
 
 /** Bundled beside the workflows: they pass API requests' correlation ids on to what workflows start. */

@@ -2,7 +2,7 @@
 // each channel is served with. A channel whose variables are absent is simply not served.
 import { z } from 'zod';
 import { parseTwilioEnv, type TwilioConfig } from '../activities/channels/sms';
-import { ConfigError } from '../core/config';
+import { ConfigError } from '../app/config';
 
 /** `address` or `Display Name <address>`; the address loosely (nurture@localhost is fine). */
 const FROM = /^\s*(?:"?([^"<]*?)"?\s*<([^\s@<>]+@[^\s@<>]+)>|([^\s@<>]+@[^\s@<>]+))\s*$/;

@@ -4,7 +4,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createHandoffActivities } from '../activities/handoffs';
 import { createLeadActivities } from '../activities/store';
-import type { Catalog } from '../core/engine';
+import type { Catalog } from '../core/protocol';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
 import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
 import { correlationActivityInterceptors } from './correlation';

@@ -1,8 +1,8 @@
 // What callers (API, CLI, importers) use to reach a lead's workflow: the first event or the lead's
 // creation starts it, later ones signal the running one. Never imported by workflow code.
 import type { Client } from '@temporalio/client';
-import type { LeadEvent } from '../core/events';
-import type { Lead } from '../core/lead';
+import type { LeadEvent } from '../core/model/events';
+import type { Lead } from '../core/model/lead';
 import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal } from './contract';
 import { leadWorkflow, type LeadWorkflowOptions } from './lead';
 

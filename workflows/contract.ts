@@ -3,11 +3,11 @@
 // workflow ids built from business keys.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { HANDOFF_OUTCOMES, type Reply } from '../core/engine';
-import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/events';
-import { profileUpdateSchema, type ProfileUpdate } from '../core/lead';
-import { RECYCLE_REASONS, type RecycleReason } from '../core/model';
-import type { Scores } from '../core/scoring';
+import { HANDOFF_OUTCOMES, type Reply } from '../core/protocol';
+import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/model/events';
+import { profileUpdateSchema, type ProfileUpdate } from '../core/model/lead';
+import { RECYCLE_REASONS, type RecycleReason } from '../core/model/tuning';
+import type { Scores } from '../core/model/scoring';
 
 export const LEAD_TASK_QUEUE = 'nurture-leads';
 

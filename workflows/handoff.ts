@@ -3,9 +3,9 @@
 // manager, up to a limit, then returns the lead to nurture. The outcome goes back to the lead.
 import { condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities/types';
-import { iso, durationMs } from '../core/duration';
-import type { HandoffOutcome, HandoffRequest } from '../core/engine';
-import type { RecycleReason } from '../core/model';
+import { iso, durationMs } from '../core/model/duration';
+import type { HandoffOutcome, HandoffRequest } from '../core/protocol';
+import type { RecycleReason } from '../core/model/tuning';
 import {
   acceptSchema,
   acceptSignal,
@@ -89,13 +89,12 @@ export async function salesHandoffWorkflow(handoff: HandoffRequest, options: Han
     await tasks.notifyRep({ handoffId: handoff.id, leadId: handoff.leadId, owner, escalation: escalations, notifyManager: true });
   }
 
-  const status = decision?.status ?? 'no_response';
-  await tasks.closeHandoffTask({ handoffId: handoff.id, status, reasonCode: decision?.reasonCode, note: decision?.note, by: decision?.by });
-  const outcome: HandoffOutcome = decision?.status ?? 'expired';
+  const outcome: HandoffOutcome = decision?.status ?? 'no_response';
+  await tasks.closeHandoffTask({ handoffId: handoff.id, status: outcome, reasonCode: decision?.reasonCode, note: decision?.note, by: decision?.by });
   await getExternalWorkflowHandle(leadWorkflowId(handoff.leadId)).signal(handoffOutcomeSignal, {
     handoffId: handoff.id,
     outcome,
-    ...(decision?.reasonCode ? { reasonCode: decision.reasonCode } : outcome === 'expired' ? { reasonCode: 'no_response' as const } : {}),
+    ...(decision?.reasonCode ? { reasonCode: decision.reasonCode } : {}),
     ...(decision?.note ? { note: decision.note } : {}),
   });
   return view();

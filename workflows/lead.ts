@@ -21,11 +21,12 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { DeliveryActivities, DeliveryResult, LeadActivities } from '../activities/types';
 import { sendTaskQueue } from '../activities/types';
-import { createLead, scoresOf, step, type Catalog, type Command, type EngineInput, type EngineOutput, type Reply } from '../core/engine';
-import { iso } from '../core/duration';
-import type { Channel, LeadEvent } from '../core/events';
-import type { Lead } from '../core/lead';
-import type { LeadState } from '../core/state';
+import { createLead, scoresOf, step, type EngineOutput } from '../core/engine';
+import { type Catalog, type Command, type EngineInput, type Reply } from '../core/protocol';
+import { iso } from '../core/model/duration';
+import type { Channel, LeadEvent } from '../core/model/events';
+import type { Lead } from '../core/model/lead';
+import type { LeadState } from '../core/engine/state';
 import {
   consentChangedSignal,
   enrollSchema,

@@ -2,7 +2,7 @@
 // `temporal workflow list --query "NurtureStage = 'mql' AND NurtureScore >= 50"`.
 // They must be registered on the server (the dev server gets them at start).
 import { defineSearchAttributeKey, type SearchAttributeUpdatePair } from '@temporalio/common';
-import type { LeadState } from '../core/state';
+import type { LeadState } from '../core/engine/state';
 
 export const stageAttribute = defineSearchAttributeKey('NurtureStage', 'KEYWORD');
 export const tierAttribute = defineSearchAttributeKey('NurtureTier', 'KEYWORD');

@@ -1,6 +1,6 @@
 // The part of a send that differs by channel. deliverTouch wraps every channel in the same ledger
 // claim, consent check, quiet-hours check and mark, so no channel carries its own copy of them.
-import type { SendFailure } from '../../core/engine';
+import type { SendFailure } from '../../core/protocol';
 import type { DeliveryActivities } from '../types';
 
 export type DeliveryRequest = Parameters<DeliveryActivities['deliverTouch']>[0];

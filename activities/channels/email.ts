@@ -3,8 +3,8 @@
 // headers (RFC 8058) and a Message-ID derived from the send's idempotency key.
 import { createHash } from 'node:crypto';
 import type { SendMailOptions, Transporter } from 'nodemailer';
-import type { Touch } from '../../core/engine';
-import type { Lead } from '../../core/lead';
+import type { Touch } from '../../core/protocol';
+import type { Lead } from '../../core/model/lead';
 import type { TemplateRenderer } from '../../sequences/templates';
 import type { LinkToken } from '../tokens';
 import type { DeliveryChannel } from './channel';

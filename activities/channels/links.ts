@@ -1,7 +1,7 @@
 // What every rendered message shares: the sender, and signed links (unsubscribe, fewer messages,
 // the offer) that belong to one send, so a click or an unsubscribe is traced back to its touch.
-import type { Touch } from '../../core/engine';
-import type { Lead } from '../../core/lead';
+import type { Touch } from '../../core/protocol';
+import type { Lead } from '../../core/model/lead';
 import type { RenderVariables } from '../../sequences/templates';
 import { signToken, type LinkToken } from '../tokens';
 

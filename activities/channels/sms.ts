@@ -5,9 +5,9 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import twilio, { type Twilio } from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { z } from 'zod';
-import { ConfigError } from '../../core/config';
-import type { Lead } from '../../core/lead';
-import { nextOpenInstant, type SendWindow } from '../../core/sendWindow';
+import { ConfigError } from '../../app/config';
+import type { Lead } from '../../core/model/lead';
+import { nextOpenInstant, type SendWindow } from '../../core/model/sendWindow';
 import type { TemplateRenderer } from '../../sequences/templates';
 import type { DeliveryChannel, PermanentFailure } from './channel';
 import { renderVariables, type MessageSettings } from './links';

@@ -5,7 +5,7 @@
 import twilio from 'twilio';
 import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
-import type { LeadEvent } from '../../core/events';
+import type { LeadEvent } from '../../core/model/events';
 import { recordDeliveryStatus } from '../ledger';
 
 export interface TwilioWebhookRequest {

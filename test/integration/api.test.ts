@@ -14,7 +14,7 @@ import { EventRelay, storeEvents } from '../../api/ingest';
 import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
 import { buildApi, type ApiDependencies } from '../../api/server';
 import { signToken, type LinkToken } from '../../activities/tokens';
-import type { LeadEvent } from '../../core/events';
+import type { LeadEvent } from '../../core/model/events';
 import { createKey } from '../../cli/apiClient';
 import { runImport } from '../../cli/import';
 import { getFreePort } from '../../scripts/net';

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { publishCatalog } from '../../activities/store';
-import type { Catalog } from '../../core/engine';
+import type { Catalog } from '../../core/protocol';
 
 export interface IntegrationConnections {
   pool: Pool;

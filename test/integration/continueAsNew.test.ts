@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { LeadEvent } from '../../core/events';
-import type { Lead } from '../../core/lead';
+import type { LeadEvent } from '../../core/model/events';
+import type { Lead } from '../../core/model/lead';
 import { defaultCatalog } from '../../sequences/library';
 import { eventSignal } from '../../workflows/contract';
 import { eventually, leadState, withWorkers } from '../workflows/harness';

@@ -9,8 +9,9 @@ import type { EmailSettings } from '../../activities/channels/email';
 import { recordedLinks } from '../../activities/ledger';
 import { verifyToken } from '../../activities/tokens';
 import type { DeliveryActivities } from '../../activities/types';
-import { createLead, step, type Command, type Touch } from '../../core/engine';
-import type { Lead } from '../../core/lead';
+import { createLead, step } from '../../core/engine';
+import { type Command, type Touch } from '../../core/protocol';
+import type { Lead } from '../../core/model/lead';
 import { loadTemplates, TemplateRenderer } from '../../sequences/templates';
 import { anyHourCatalog } from '../workflows/harness';
 

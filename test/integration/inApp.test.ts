@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { dismissInAppMessage, InAppStream, listInAppMessages, markInAppSeen, type InAppUpdate } from '../../activities/channels/inApp';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
-import type { Lead } from '../../core/lead';
+import type { Lead } from '../../core/model/lead';
 import { channelRenderer, touchesOf } from '../scenarios/channel-touches';
 
 let pool: Pool;

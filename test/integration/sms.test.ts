@@ -6,7 +6,7 @@ import { createTwilioClient, parseTwilioEnv, type TwilioConfig } from '../../act
 import { createTwilioWebhooks, smsKeyword } from '../../activities/channels/smsWebhooks';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
-import type { Lead } from '../../core/lead';
+import type { Lead } from '../../core/model/lead';
 import { channelCatalog, channelRenderer, MORNING_IN_NEW_YORK, touchesOf } from '../scenarios/channel-touches';
 import { startTwilioServer, type TwilioServer } from '../../scripts/twilioServer';
 

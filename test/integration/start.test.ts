@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { outboxLines } from '../../cli/outbox';
-import { isHoldout } from '../../core/hash';
+import { isHoldout } from '../../core/model/hash';
 import { getFreePort } from '../../scripts/net';
 import { defaultCatalog } from '../../sequences/library';
 import { eventually } from '../workflows/harness';

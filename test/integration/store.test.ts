@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { register } from 'prom-client';
 import { createHandoffActivities } from '../../activities/handoffs';
 import { createLeadActivities } from '../../activities/store';
-import type { Lead } from '../../core/lead';
+import type { Lead } from '../../core/model/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
 import { leadWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from './connect';

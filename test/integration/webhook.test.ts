@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { signWebhook, verifyWebhookSignature } from '../../activities/channels/webhook';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
-import type { Lead } from '../../core/lead';
+import type { Lead } from '../../core/model/lead';
 import { channelRenderer, touchesOf } from '../scenarios/channel-touches';
 
 const SECRET = 'crm-webhook-secret-0123456789';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { exportHistory, historyToJSON, readHistoryFile, readHistoryPaths } from '../../cli/history';
 import { bundleWorkflows, formatOutcome, replayHistories, runReplay, type ReplayOutcome } from '../../cli/replay';
-import { ConfigError } from '../../core/config';
+import { ConfigError } from '../../app/config';
 import { FIXTURES, HISTORIES_DIR, firstCommandEventId, fixtureJson, replayFixtures } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,8 +1,9 @@
 // Touches on SMS, in-app and webhook exactly as the lead workflow gets them: the engine runs small
 // sequences of those steps, so delivery tests start from real send commands, not hand-made ones.
-import { createLead, step, type Command, type Touch } from '../../core/engine';
-import type { Lead } from '../../core/lead';
-import { buildModel } from '../../core/model';
+import { createLead, step } from '../../core/engine';
+import { type Command, type Touch } from '../../core/protocol';
+import type { Lead } from '../../core/model/lead';
+import { buildModel } from '../../core/model/tuning';
 import { buildCatalog } from '../../sequences/catalog';
 import { defineSequence, fieldIs, inApp, sms, wait, webhook } from '../../sequences/dsl';
 import { librarySequences } from '../../sequences/library';

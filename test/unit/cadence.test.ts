@@ -10,8 +10,8 @@ import {
   recordSend,
   type CadenceState,
   type SendLog,
-} from '../../core/cadence';
-import { cadenceSchema, defaultModel, mergeCadence, type CadenceModel } from '../../core/model';
+} from '../../core/model/cadence';
+import { cadenceSchema, defaultModel, mergeCadence, type CadenceModel } from '../../core/model/tuning';
 import { longTermNurture } from '../../sequences/library/longTerm';
 import { at, DAY_MS, HOUR_MS } from './driver';
 

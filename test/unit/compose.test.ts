@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 import { requiredSecrets, requiredServers } from '../../cli/engine';
-import { configSchema, parseConfig } from '../../core/config';
+import { configSchema, parseConfig } from '../../app/config';
 import { deliveryConfigSchema, parseDeliveryConfig } from '../../workers/deliveryConfig';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 

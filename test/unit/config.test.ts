@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../core/config';
+import { ConfigError, parseConfig } from '../../app/config';
 
 describe('the configuration', () => {
   it('runs on embedded defaults when nothing is set, empty meaning unset', () => {

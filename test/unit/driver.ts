@@ -1,13 +1,14 @@
 // Shared helpers for the unit tests of the pure core: builders for leads and events, and a driver
 // that runs a timeline through core/simulate.ts's own clock (runTimeline), keeping every step's
 // input, state before and output.
-import type { Catalog, Command, EngineInput, EngineOutput, HandoffOutcome, Touch } from '../../core/engine';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/duration';
-import { leadEventSchema, type LeadEvent } from '../../core/events';
+import type { Catalog, Command, EngineInput, HandoffOutcome, Touch } from '../../core/protocol';
+import type { EngineOutput } from '../../core/engine';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/model/duration';
+import { leadEventSchema, type LeadEvent } from '../../core/model/events';
 import { runTimeline } from '../../core/simulate';
-import { leadSchema, type Lead } from '../../core/lead';
-import type { RecycleReason } from '../../core/model';
-import type { LeadState } from '../../core/state';
+import { leadSchema, type Lead } from '../../core/model/lead';
+import type { RecycleReason } from '../../core/model/tuning';
+import type { LeadState } from '../../core/engine/state';
 
 export { DAY_MS, HOUR_MS, MINUTE_MS };
 

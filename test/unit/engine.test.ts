@@ -1,6 +1,7 @@
-import { createLead, scoresOf, step, type Catalog, type HandoffOutcome, type Touch } from '../../core/engine';
-import type { RecycleReason } from '../../core/model';
-import type { LeadState } from '../../core/state';
+import { createLead, scoresOf, step } from '../../core/engine';
+import { type Catalog, type HandoffOutcome, type Touch } from '../../core/protocol';
+import type { RecycleReason } from '../../core/model/tuning';
+import type { LeadState } from '../../core/engine/state';
 import { defaultCatalog } from '../../sequences/library';
 import {
   at,
@@ -399,7 +400,7 @@ describe('sales outcomes', () => {
   });
 
   it('recycles an expired handoff as no_response and recontacts after 7 days', () => {
-    const { traces } = demoThenOutcome(makeLead({ id: 'exp-1' }), 'expired', undefined, 20);
+    const { traces } = demoThenOutcome(makeLead({ id: 'exp-1' }), 'no_response', undefined, 20);
     expect(commandsOf(traces, 'changeStage').at(-1)).toMatchObject({ to: 'recycled', reason: 'sales: no_response' });
     expect(commandsOf(traces, 'enterSequence').filter((c) => c.at > closedAt)).toEqual([expect.objectContaining({ sequenceId: 'long-term-nurture', at: closedAt + 7 * DAY_MS })]);
   });

@@ -8,7 +8,7 @@ import {
   parseLeadEvent,
   type LeadEvent,
   type LeadEventType,
-} from '../../core/events';
+} from '../../core/model/events';
 
 const base = { eventId: 'evt-1', leadId: 'lead-1', occurredAt: '2025-03-03T09:00:00Z' };
 

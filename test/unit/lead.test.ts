@@ -1,5 +1,5 @@
-import { emailDomain, leadSchema, profileUpdateSchema } from '../../core/lead';
-import { isValidTimeZone } from '../../core/timezone';
+import { emailDomain, leadSchema, profileUpdateSchema } from '../../core/model/lead';
+import { isValidTimeZone } from '../../core/model/timezone';
 
 function pathsOf(input: unknown): string[] {
   const result = leadSchema.safeParse(input);

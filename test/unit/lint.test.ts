@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { evaluate } from '../../core/conditions';
+import { evaluate } from '../../core/model/conditions';
 import { createLead, step } from '../../core/engine';
 import { lint, type AnalysedTemplate, type LintInput, type LintIssue } from '../../core/lint';
-import { buildModel, defaultModel } from '../../core/model';
-import type { SequenceDefinition } from '../../core/sequence';
+import { buildModel, defaultModel } from '../../core/model/tuning';
+import type { SequenceDefinition } from '../../core/model/sequence';
 import { branch, defineSequence, did, email, exit, inApp, offer, sms, wait, waitFor, type SequenceDraft } from '../../sequences/dsl';
 import { defaultCatalog } from '../../sequences/library';
 import { lintProject } from '../../sequences/lint';

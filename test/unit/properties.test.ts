@@ -2,12 +2,13 @@
 // random events of every type at random times over ~90 days, fed to step() the way simulate() does.
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { steps as foldTogether, step, type Catalog, type Command, type HandoffOutcome } from '../../core/engine';
-import { durationMs } from '../../core/duration';
-import { eventKey, isIntentSignal, type LeadEvent } from '../../core/events';
-import { buildModel, RECYCLE_REASONS, type RecycleReason } from '../../core/model';
+import { steps as foldTogether, step } from '../../core/engine';
+import { type Catalog, type Command, type HandoffOutcome } from '../../core/protocol';
+import { durationMs } from '../../core/model/duration';
+import { eventKey, isIntentSignal, type LeadEvent } from '../../core/model/events';
+import { buildModel, RECYCLE_REASONS, type RecycleReason } from '../../core/model/tuning';
 import { simulate } from '../../core/simulate';
-import type { LeadState } from '../../core/state';
+import type { LeadState } from '../../core/engine/state';
 import { buildCatalog } from '../../sequences/catalog';
 import { branch, defineSequence, did, email, handoff, inApp, offer, sms, wait, webhook } from '../../sequences/dsl';
 import { librarySequences } from '../../sequences/library';
@@ -109,7 +110,7 @@ const scenarioArb = fc.record({
   outcomes: fc.array(
     fc.record({
       offset: fc.integer({ min: 0, max: HORIZON }),
-      outcome: fc.constantFrom<HandoffOutcome>('accepted', 'rejected', 'meeting_booked', 'expired'),
+      outcome: fc.constantFrom<HandoffOutcome>('accepted', 'rejected', 'meeting_booked', 'no_response'),
       reasonCode: fc.constantFrom<RecycleReason>(...RECYCLE_REASONS),
     }),
     { maxLength: 3 },

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { createLead, scoresOf, step, type Catalog } from '../../core/engine';
-import { buildModel, defaultModel } from '../../core/model';
-import { addIntent, computeScores, dampClick, fitScore, type ClickState, type IntentState } from '../../core/scoring';
-import { initialState } from '../../core/state';
+import { createLead, scoresOf, step } from '../../core/engine';
+import { type Catalog } from '../../core/protocol';
+import { buildModel, defaultModel } from '../../core/model/tuning';
+import { addIntent, computeScores, dampClick, fitScore, type ClickState, type IntentState } from '../../core/model/scoring';
+import { initialState } from '../../core/engine/state';
 import { defaultCatalog } from '../../sequences/library';
 import { at, DAY_MS, HOUR_MS, makeEvent, makeLead, pageView } from './driver';
 

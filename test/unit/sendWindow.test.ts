@@ -1,5 +1,5 @@
-import { LEGAL_SMS_WINDOW } from '../../core/model';
-import { formatSendWindow, isInsideWindow, nextOpenInstant, parseSendWindow, sendWindowSchema, windowWithin } from '../../core/sendWindow';
+import { LEGAL_SMS_WINDOW } from '../../core/model/tuning';
+import { formatSendWindow, isInsideWindow, nextOpenInstant, parseSendWindow, sendWindowSchema, windowWithin } from '../../core/model/sendWindow';
 import { at } from './driver';
 
 const MON_FRI = [1, 2, 3, 4, 5];

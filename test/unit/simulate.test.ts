@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../cli/inputs';
 import { runSimulate } from '../../cli/simulate';
-import { isHoldout } from '../../core/hash';
+import { isHoldout } from '../../core/model/hash';
 import { simulate, type SimulationOptions } from '../../core/simulate';
 import { defaultCatalog } from '../../sequences/library';
 import { at, makeEvent, makeLead, pageView } from './driver';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Lead } from '../../core/lead';
+import type { Lead } from '../../core/model/lead';
 import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../../workflows/contract';
 import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers } from './harness';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { LeadEvent } from '../../core/events';
-import type { Lead } from '../../core/lead';
+import type { LeadEvent } from '../../core/model/events';
+import type { Lead } from '../../core/model/lead';
 import { enrollUpdate, eventSignal, exitUpdate, leadWorkflowId } from '../../workflows/contract';
 import { sendLeadEvents, upsertLead } from '../../workflows/client';
 import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';

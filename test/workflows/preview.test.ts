@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { LeadEvent } from '../../core/events';
-import type { Lead } from '../../core/lead';
+import type { LeadEvent } from '../../core/model/events';
+import type { Lead } from '../../core/model/lead';
 import { simulate } from '../../core/simulate';
 import { eventSignal } from '../../workflows/contract';
 import { anyHourCatalog, leadState, useTimeSkippingServer, withWorkers } from './harness';

@@ -1,12 +1,13 @@
 // The compact state a lead workflow carries: aggregates instead of raw events, bounded recent lists,
 // plain JSON only (no Map, Set or Date), so it survives continue-as-new and stays a few KB for life.
-import { emptySendLog, initialCadence, type CadenceState, type SendLog } from './cadence';
-import type { ConsentChannel, LeadEvent } from './events';
-import { isHoldout } from './hash';
-import type { Lead } from './lead';
-import type { Model } from './model';
-import type { ClickState, IntentState } from './scoring';
-import type { Stage } from './stages';
+import { emptySendLog, initialCadence, type CadenceState, type SendLog } from '../model/cadence';
+import type { ConsentChannel, LeadEvent } from '../model/events';
+import { isHoldout } from '../model/hash';
+import type { Lead } from '../model/lead';
+import type { Model } from '../model/tuning';
+import type { Download, PageVisit, PathStep } from '../protocol';
+import type { ClickState, IntentState } from '../model/scoring';
+import type { Stage } from '../model/stages';
 
 export interface SequencePosition {
   id: string;
@@ -42,10 +43,10 @@ export interface LeadState {
   /** Fingerprints of the latest event ids: the in-workflow half of deduplication. */
   recentEventIds: number[];
   recent: {
-    pages: { url: string; category: string; at: number }[];
-    downloads: { assetId: string; kind: string; at: number }[];
+    pages: PageVisit[];
+    downloads: Download[];
     /** The latest event keys, oldest first: the path that led to a handoff. */
-    path: { key: string; at: number }[];
+    path: PathStep[];
   };
   cadence: CadenceState;
   sends: SendLog;

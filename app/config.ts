@@ -1,7 +1,7 @@
 // The deployment's configuration: one zod schema over environment variables, with the defaults that
 // run the engine embedded. Pure: callers pass the environment in.
 import { z } from 'zod';
-import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from './sendWindow';
+import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from '../core/model/sendWindow';
 
 const optionalUrl = z.string().trim().min(1).optional();
 /** Texts to consumers are only lawful in these local hours (TCPA and most national rules). */

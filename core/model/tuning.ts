@@ -2,7 +2,7 @@
 // thresholds, cadence, frequency caps and send windows, holdout share. Every value has a default
 // from common B2B practice; a deployment or a sequence overrides what it needs.
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 import { DAY_MS, durationMs, durationSchema } from './duration';
 import { sendWindowSchema } from './sendWindow';
 

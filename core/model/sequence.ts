@@ -1,11 +1,11 @@
 // Sequences as data: the zod schema of a sequence definition and its steps, which the engine
 // interprets. A definition is plain JSON, so it can be hashed into a version, linted and rendered.
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 import { conditionSchema } from './conditions';
 import { durationSchema } from './duration';
-import { CONTENT_KINDS } from './events';
-import { cadenceOverrideSchema } from './model';
+import { CONTENT_KINDS, type Channel } from './events';
+import { cadenceOverrideSchema } from './tuning';
 
 const stepId = z
   .string()
@@ -70,4 +70,20 @@ export interface VersionedSequence {
 
 export function stepIndex(definition: SequenceDefinition, id: string): number {
   return definition.steps.findIndex((step) => step.id === id);
+}
+
+/** The channel a touch step reaches the lead on. */
+export function touchChannel(step: TouchStep): Channel {
+  switch (step.kind) {
+    case 'email':
+      return 'email';
+    case 'sms':
+      return 'sms';
+    case 'inApp':
+      return 'in_app';
+    case 'webhook':
+      return 'webhook';
+    case 'offer':
+      return step.channel === 'inApp' ? 'in_app' : 'email';
+  }
 }

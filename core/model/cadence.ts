@@ -3,7 +3,7 @@
 // deferred to the next allowed instant, never dropped.
 import { durationMs } from './duration';
 import type { Channel } from './events';
-import type { CadenceModel } from './model';
+import type { CadenceModel } from './tuning';
 import { nextOpenInstant } from './sendWindow';
 import type { Tier } from './stages';
 

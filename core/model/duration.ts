@@ -1,7 +1,7 @@
 // Durations as marketers write them in sequences and config ('3d', '72h', '30m', '2w'), and their
 // length in milliseconds. Pure and unit-free elsewhere: all engine time is epoch milliseconds.
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;

@@ -1,7 +1,7 @@
 // A lead's profile: the same shape for the API, CSV import and `nurture simulate`. The id is the
 // customer's own identifier.
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 import { isValidTimeZone } from './timezone';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);

@@ -1,7 +1,7 @@
 // Send windows and quiet hours in the lead's local time, written `HH:MM-HH:MM[,days]`
 // (`08:00-18:00,mon-fri`; `00:00-24:00,mon-sun` is any time), and the next instant one allows.
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 import { addDays, dayOfWeekOf, instantOfLocal, localDay } from './timezone';
 
 export interface SendWindow {

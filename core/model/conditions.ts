@@ -2,7 +2,7 @@
 // profile. Being data, a sequence that uses them stays serialisable, hashable, lintable and
 // renderable, and evaluating one is pure.
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 import { durationMs, durationSchema } from './duration';
 import { EVENT_TYPES } from './events';
 import { STAGES, TIERS, type Stage, type Tier } from './stages';

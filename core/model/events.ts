@@ -1,7 +1,7 @@
 // The behavioural event taxonomy: one zod schema per canonical event type, a discriminated union
 // over them, and the aggregation key each event counts under (type, refined by its category).
 import { z } from 'zod';
-import { lazySchema } from './lazySchema';
+import { lazySchema } from '../lazySchema';
 
 export const PAGE_CATEGORIES = ['pricing', 'security', 'case_study', 'careers', 'docs', 'blog', 'other'] as const;
 export const CONTENT_KINDS = [

@@ -3,7 +3,7 @@
 // against bots. Both are reported separately and as a total.
 import { durationMs } from './duration';
 import { emailDomain, type Lead } from './lead';
-import type { ScoringModel } from './model';
+import type { ScoringModel } from './tuning';
 
 export interface ScorePart {
   rule: string;

@@ -1,0 +1,111 @@
+// The engine: a reducer `(state, inputs, now, catalog) → { state, commands, reply }`. Every decision
+// of the nurture engine is made here, deterministically, from workflow time; the lead workflow and
+// `nurture simulate` both only feed it inputs and carry out its commands. Each input is applied,
+// then exit rules are checked, then qualification, then the sequence runs forward.
+import type { LeadEvent } from '../model/events';
+import type { Lead } from '../model/lead';
+import { computeScores, type Scores } from '../model/scoring';
+import type { Model } from '../model/tuning';
+import type { Catalog, Command, EngineInput, Reply } from '../protocol';
+import { closeFailedChannel, setConsent } from './consent';
+import { recordEvent } from './intake';
+import { closeHandoff, qualify, recontactIfDue } from './qualification';
+import { Run, scoreInputs } from './run';
+import { advance, checkExits, requestEnrolment, requestExit } from './sequencing';
+import { initialState, type LeadState } from './state';
+
+export interface EngineOutput {
+  state: LeadState;
+  commands: Command[];
+  /** The answer to an `enroll` or `exit` request. */
+  reply?: Reply;
+}
+
+/**
+ * A new lead: its initial state, enrolled in `sequenceId` or else by the routing rules, with its
+ * first touch if one is due at once.
+ */
+export function createLead(lead: Lead, now: number, catalog: Catalog, sequenceId?: string): EngineOutput {
+  const run = new Run(initialState(lead, now, catalog.model), now, catalog);
+  run.enroll(sequenceId ?? run.route(), sequenceId ? 'enrolled on request' : 'routing');
+  apply(run, { kind: 'wake' });
+  return finish(run);
+}
+
+export function step(state: LeadState, input: EngineInput, now: number, catalog: Catalog): EngineOutput {
+  return steps(state, [input], now, catalog);
+}
+
+/**
+ * Several inputs that arrived together, folded one after the other at the same instant: the same
+ * result as calling step() for each, with one copy of the state instead of one per input.
+ * The reply is the last one any input gave.
+ */
+export function steps(state: LeadState, inputs: EngineInput[], now: number, catalog: Catalog): EngineOutput {
+  const run = new Run(state, now, catalog);
+  for (const input of inputs) apply(run, input);
+  return finish(run);
+}
+
+/** The scores of a lead at `now`, with their breakdown. */
+export function scoresOf(state: LeadState, now: number, model: Model): Scores {
+  return computeScores(scoreInputs(state), now, model.scoring);
+}
+
+function apply(run: Run, input: EngineInput): void {
+  let trigger: LeadEvent | undefined;
+  switch (input.kind) {
+    case 'event':
+      if (!recordEvent(run, input.event)) return;
+      trigger = input.event;
+      break;
+    case 'wake':
+      recontactIfDue(run);
+      break;
+    case 'profile':
+      // Re-scoring follows from the new profile: fit is derived from it on every evaluation.
+      run.state.profile = { ...run.state.profile, ...input.profile };
+      break;
+    case 'consent':
+      setConsent(run, input.channel, input.granted, input.source);
+      break;
+    case 'handoffOutcome':
+      closeHandoff(run, input.handoffId, input.outcome, input.reasonCode);
+      break;
+    case 'sendFailed':
+      closeFailedChannel(run, input.channel, input.reason);
+      break;
+    case 'enroll':
+      run.reply = requestEnrolment(run, input.sequenceId);
+      break;
+    case 'exit':
+      run.reply = requestExit(run, input.reason);
+      break;
+    case 'pause':
+      run.state.paused = true;
+      break;
+    case 'resume':
+      run.state.paused = false;
+      break;
+    case 'stage':
+      run.changeStage(input.stage, input.reason);
+      break;
+  }
+  checkExits(run);
+  qualify(run, trigger);
+  advance(run);
+}
+
+function finish(run: Run): EngineOutput {
+  const wake = nextWake(run.state);
+  if (wake !== undefined) run.commands.push({ type: 'wakeAt', at: Math.max(run.now, wake) });
+  return { state: run.state, commands: run.commands, reply: run.reply };
+}
+
+/** When the lead next needs the engine: its current step's due time (unless paused or with sales), or its recontact date. */
+function nextWake(state: LeadState): number | undefined {
+  const candidates: number[] = [];
+  if (state.sequence?.dueAt !== undefined && !state.paused && !state.handoffs.open) candidates.push(state.sequence.dueAt);
+  if (state.recontactAt !== undefined) candidates.push(state.recontactAt);
+  return candidates.length ? Math.min(...candidates) : undefined;
+}

@@ -1,0 +1,85 @@
+// Stages and sales handoffs: MQL by fit and total, a handoff on a demo request or on score plus a
+// recent high-intent action, and what sales' answer does to the lead (SQL, disqualified, or recycled
+// and re-contacted from the long-term pool after the reason's delay).
+import { durationMs } from '../model/duration';
+import { HIGH_INTENT_KEYS, type LeadEvent } from '../model/events';
+import { NURTURE_STAGES } from '../model/stages';
+import type { RecycleReason } from '../model/tuning';
+import type { HandoffOutcome } from '../protocol';
+import type { Run } from './run';
+
+export function qualify(run: Run, trigger: LeadEvent | undefined): void {
+  const s = run.state;
+  const { mql, handoff } = run.model.qualification;
+  const scores = run.totals();
+  // A recycled lead rests until its recontact date: sales' decision is not undone by old points.
+  const mayQualify = s.stage === 'lead' || (s.stage === 'recycled' && s.recontactAt === undefined);
+  if (mayQualify && scores.fit >= mql.fit && scores.intent >= mql.intent && scores.total >= mql.total) {
+    run.changeStage('mql', `fit ${scores.fit} ≥ ${mql.fit}, intent ${scores.intent} ≥ ${mql.intent} and total ${scores.total} ≥ ${mql.total}`);
+  }
+  if (s.handoffs.open || s.stage === 'disqualified') return;
+  if (trigger?.type === 'demo_request' && (NURTURE_STAGES.includes(s.stage) || s.stage === 'unsubscribed')) {
+    startHandoff(run, 'demo request');
+    return;
+  }
+  if (!NURTURE_STAGES.includes(s.stage) || s.recontactAt !== undefined) return;
+  const since = run.now - durationMs(handoff.recentWindow);
+  const recentHighIntent = HIGH_INTENT_KEYS.find((key) => (s.aggregates[key]?.lastAt ?? -Infinity) >= since);
+  if (scores.total >= handoff.total && recentHighIntent) {
+    startHandoff(run, `total ${scores.total} ≥ ${handoff.total} and ${recentHighIntent} within ${handoff.recentWindow}`);
+  }
+}
+
+export function startHandoff(run: Run, reason: string): void {
+  const s = run.state;
+  if (s.stage === 'lead' || s.stage === 'recycled') run.changeStage('mql', `handoff: ${reason}`);
+  const number = s.handoffs.count + 1;
+  const id = `handoff-${s.leadId}-${number}`;
+  s.handoffs = { count: number, open: { id, openedAt: run.now } };
+  s.recontactAt = undefined;
+  run.commands.push({
+    type: 'startHandoff',
+    handoff: {
+      id,
+      number,
+      leadId: s.leadId,
+      reason,
+      at: run.now,
+      scores: run.scores(),
+      profile: s.profile,
+      recentPages: s.recent.pages,
+      downloads: s.recent.downloads,
+      path: s.recent.path,
+    },
+  });
+}
+
+export function closeHandoff(run: Run, handoffId: string, outcome: HandoffOutcome, reasonCode: RecycleReason | undefined): void {
+  const s = run.state;
+  if (s.handoffs.open?.id !== handoffId) return;
+  s.handoffs.open = undefined;
+  if (outcome === 'accepted' || outcome === 'meeting_booked') {
+    run.changeStage('sql', outcome === 'accepted' ? 'handoff accepted by sales' : 'meeting booked by sales');
+    run.exitSequence('handed off to sales');
+    return;
+  }
+  const reason: RecycleReason = outcome === 'no_response' ? 'no_response' : (reasonCode ?? 'other');
+  if (reason === 'not_icp') {
+    run.changeStage('disqualified', 'sales: not the ideal customer profile');
+    run.exitSequence('disqualified');
+    return;
+  }
+  run.changeStage('recycled', `sales: ${reason}`);
+  run.exitSequence(`recycled: ${reason}`);
+  s.recontactAt = run.now + durationMs(run.model.qualification.recontactAfter[reason]);
+  recontactIfDue(run);
+}
+
+/** A recycled lead whose rest is over goes back to the long-term pool. */
+export function recontactIfDue(run: Run): void {
+  const s = run.state;
+  if (s.recontactAt !== undefined && run.now >= s.recontactAt) {
+    s.recontactAt = undefined;
+    if (!s.sequence && NURTURE_STAGES.includes(s.stage)) run.enroll(run.catalog.longTermSequence, 'recontact after recycling');
+  }
+}

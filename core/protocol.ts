@@ -1,0 +1,121 @@
+// The shared vocabulary of the engine: what goes into the reducer (inputs), what comes out of it
+// (commands, touches, handoff requests, replies), the catalog it reads, and the outcome and status
+// names of sends and handoffs. Workflows, activities, the API and the CLI all speak it.
+import type { Channel, ConsentChannel, LeadEvent } from './model/events';
+import type { Lead, ProfileUpdate } from './model/lead';
+import type { Scores } from './model/scoring';
+import type { SequenceDefinition } from './model/sequence';
+import type { Stage } from './model/stages';
+import type { Model, RecycleReason } from './model/tuning';
+
+/** Everything the engine reads besides the lead: the model and the sequences it may run. */
+export interface Catalog {
+  model: Model;
+  /** Definitions by version (content hash). */
+  versions: Record<string, SequenceDefinition>;
+  /** The version new enrolments get, by sequence id. */
+  latest: Record<string, string>;
+  /** Sequence ids tried in order at enrolment: the first whose audience matches wins. */
+  routing: string[];
+  /** For a lead that matches no routing rule. */
+  defaultSequence: string;
+  /** The long-term pool: dormant, finished and recycled leads. */
+  longTermSequence: string;
+}
+
+/** How a sales handoff ends: a rep's decision, or `no_response` when every SLA ran out. */
+export const HANDOFF_OUTCOMES = ['accepted', 'rejected', 'meeting_booked', 'no_response'] as const;
+export type HandoffOutcome = (typeof HANDOFF_OUTCOMES)[number];
+/** A handoff task is open until it has an outcome. */
+export const HANDOFF_STATUSES = ['open', ...HANDOFF_OUTCOMES] as const;
+export type HandoffStatus = (typeof HANDOFF_STATUSES)[number];
+
+/** Permanent delivery failures: `invalid_phone` is a number no carrier takes, `rejected` a webhook receiver's 4xx. */
+export const SEND_FAILURES = ['invalid_address', 'hard_bounce', 'suppressed', 'invalid_phone', 'rejected'] as const;
+export type SendFailure = (typeof SEND_FAILURES)[number];
+
+export type EngineInput =
+  | { kind: 'event'; event: LeadEvent }
+  | { kind: 'wake' }
+  | { kind: 'profile'; profile: ProfileUpdate }
+  | { kind: 'consent'; channel: ConsentChannel; granted: boolean; source: string }
+  | { kind: 'handoffOutcome'; handoffId: string; outcome: HandoffOutcome; reasonCode?: RecycleReason; note?: string }
+  | { kind: 'sendFailed'; channel: Channel; reason: SendFailure; detail?: string }
+  | { kind: 'enroll'; sequenceId: string }
+  | { kind: 'exit'; reason: string }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  /** A stage set from outside, e.g. the CRM marking an opportunity or a customer. */
+  | { kind: 'stage'; stage: Stage; reason: string };
+
+/** What the lead did lately, kept bounded in its state and handed to sales with a handoff. */
+export interface PageVisit {
+  url: string;
+  category: string;
+  at: number;
+}
+export interface Download {
+  assetId: string;
+  kind: string;
+  at: number;
+}
+/** One step of the path that led to a handoff: an event key and when. */
+export interface PathStep {
+  key: string;
+  at: number;
+}
+
+export interface Touch {
+  /** Unique per touch: the ledger key that makes a send happen once. */
+  idempotencyKey: string;
+  leadId: string;
+  channel: Channel;
+  template?: string;
+  offer?: string;
+  webhook?: { target: string; event: string };
+  sequenceId: string;
+  sequenceVersion: string;
+  stepId: string;
+  touchNumber: number;
+  at: number;
+  /** Why it went out: the rule, the score parts, the tier and the caps consulted. */
+  why: { rule: string; tier: string; multiplier: number; scores: Scores; caps: { cap: string; used: number; limit: number }[] };
+}
+
+export interface HandoffRequest {
+  id: string;
+  number: number;
+  leadId: string;
+  reason: string;
+  at: number;
+  scores: Scores;
+  profile: Omit<Lead, 'id'>;
+  recentPages: PageVisit[];
+  downloads: Download[];
+  path: PathStep[];
+}
+
+export type Command =
+  | { type: 'send'; touch: Touch }
+  | { type: 'startHandoff'; handoff: HandoffRequest }
+  | { type: 'changeStage'; leadId: string; from: Stage; to: Stage; reason: string; at: number }
+  | { type: 'enterSequence'; sequenceId: string; version: string; reason: string; at: number }
+  | { type: 'exitSequence'; sequenceId: string; version: string; reason: string; at: number }
+  | { type: 'touchDeferred'; sequenceId: string; stepId: string; channel: Channel; until: number; reasons: string[]; at: number }
+  | { type: 'touchSkipped'; sequenceId: string; stepId: string; channel: Channel; reason: string; at: number }
+  | { type: 'consentChanged'; channel: ConsentChannel; granted: boolean; reason: string; at: number }
+  | { type: 'wakeAt'; at: number };
+
+/** The commands the lead workflow records as decisions, as opposed to carrying them out. */
+export type Decision = Exclude<Command, { type: 'send' | 'startHandoff' | 'wakeAt' }>;
+
+export function isDecision(command: Command): command is Decision {
+  return command.type !== 'send' && command.type !== 'startHandoff' && command.type !== 'wakeAt';
+}
+
+/** The wake-up among `commands`, if the engine asked for one. */
+export function wakeAtOf(commands: Command[]): number | undefined {
+  return commands.find((command): command is Extract<Command, { type: 'wakeAt' }> => command.type === 'wakeAt')?.at;
+}
+
+export type Reply = { accepted: true } | { accepted: false; reason: string };
