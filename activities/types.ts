@@ -1,23 +1,14 @@
 // The activity contracts the workflows call. Workflows import these types only; the implementations
 // (Postgres, channels) are built by factories that receive their dependencies.
-import type { Catalog, Command, HandoffRequest, SendFailure, Touch } from '../core/protocol';
 import type { Lead } from '../core/model/lead';
 import type { RecycleReason } from '../core/model/tuning';
-
-export interface LeadSnapshot {
-  stage: string;
-  tier: string;
-  totalScore: number;
-  sequenceId?: string;
-  /** In the holdout group (gets no touches; the control for lift). Absent in runs recorded before it. */
-  holdout?: boolean;
-}
+import type { Catalog, Decision, HandoffOutcome, HandoffRequest, LeadSnapshot, SendFailure, Touch } from '../core/protocol';
 
 export interface LeadActivities {
   /** The model and sequences, including the versions running leads have pinned. */
   loadCatalog(request: { versions: string[] }): Promise<Catalog>;
   /** Writes what the engine decided (stage changes, consent, sequence moves, deferrals, skips). */
-  recordDecisions(request: { leadId: string; commands: Command[]; snapshot: LeadSnapshot }): Promise<void>;
+  recordDecisions(request: { leadId: string; decisions: Decision[]; snapshot: LeadSnapshot }): Promise<void>;
 }
 
 export type DeliveryResult =
@@ -48,5 +39,5 @@ export interface HandoffActivities {
   openHandoffTask(request: { handoff: HandoffRequest; owner?: string; slaDueAt: number }): Promise<void>;
   notifyRep(request: { handoffId: string; leadId: string; owner?: string; escalation: number; notifyManager: boolean }): Promise<void>;
   reassignHandoffTask(request: { handoffId: string; owner?: string; escalations: number; slaDueAt: number }): Promise<void>;
-  closeHandoffTask(request: { handoffId: string; status: 'accepted' | 'rejected' | 'meeting_booked' | 'no_response'; reasonCode?: RecycleReason; note?: string; by?: string }): Promise<void>;
+  closeHandoffTask(request: { handoffId: string; status: HandoffOutcome; reasonCode?: RecycleReason; note?: string; by?: string }): Promise<void>;
 }

@@ -10,12 +10,13 @@ import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { Pool } from 'pg';
 import { createDeliveryActivities } from '../activities/delivery';
-import { claimSend, markSend } from '../activities/ledger';
+import { claimSend, markSend } from '../db/repositories/sends';
 import type { Touch } from '../core/protocol';
 import type { Lead } from '../core/model/lead';
 import { migrate } from '../db/migrate';
 import { startTestPostgres } from '../scripts/postgres';
-import { loadTemplates, TemplateRenderer } from '../sequences/templates';
+import { loadTemplates, TemplateRenderer } from '../channels/templates';
+import { TEMPLATES_DIR } from '../sequences/library';
 import { touchesOf } from '../test/scenarios/channel-touches';
 import { startSmtpSink } from '../test/scenarios/smtp-sink';
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     await migrate(pool);
     const delivery = createDeliveryActivities({
       pool,
-      renderer: new TemplateRenderer(loadTemplates()),
+      renderer: new TemplateRenderer(loadTemplates(TEMPLATES_DIR)),
       email: {
         transport,
         settings: {

@@ -4,7 +4,7 @@
 // forward by intent, and the sales handoffs that opened. Ids are stable, so running it again adds
 // nothing.
 import { z } from 'zod';
-import { MAX_EVENTS_PER_BATCH } from '../api/server';
+import { MAX_EVENTS_PER_BATCH } from '../api/routes/events';
 import { WAVES, generateDemo, type DemoLead, type Wave } from './demoData';
 import { callApi, resolveApiTarget, type ApiTarget } from './apiClient';
 import { InputError } from './inputs';

@@ -6,19 +6,19 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { InAppStream } from '../activities/channels/inApp';
-import { publishCatalog } from '../activities/store';
-import { correlationClientInterceptor } from '../api/correlation';
-import { EventRelay } from '../api/ingest';
-import { seedAdminKey } from '../api/keys';
-import { buildApi } from '../api/server';
+import { InAppStream } from '../db/repositories/inAppMessages';
+import { publishVersions } from '../db/repositories/sequenceVersions';
+import { correlationClientInterceptor } from '../api/plugins/correlation';
+import { EventRelay } from '../api/relay';
+import { seedAdminKey } from '../db/repositories/apiKeys';
+import { buildApi } from '../api/app';
 import { ConfigError, type Config } from '../app/config';
 import type { Catalog } from '../core/protocol';
 import { formatSendWindow } from '../core/model/sendWindow';
-import { defaultCatalog } from '../sequences/library';
+import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import type { Channel } from '../core/model/events';
 import { migrate } from '../db/migrate';
-import { loadTemplates, TemplateRenderer } from '../sequences/templates';
+import { loadTemplates, TemplateRenderer } from '../channels/templates';
 import { bundleLeadWorkflows } from '../workers/bundle';
 import { parseDeliveryConfig } from '../workers/deliveryConfig';
 import { deliveryWorkerOptions } from '../workers/deliveryWorker';
@@ -49,7 +49,7 @@ export function installQuietRuntime(): void {
 
 /** Starts the lead worker; resolves once it polls. */
 export async function startLeadWorker(servers: Servers, catalog: Catalog): Promise<Part> {
-  await publishCatalog(servers.pool, catalog);
+  await publishVersions(servers.pool, catalog.versions);
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), bundleLeadWorkflows()]);
   const worker = await Worker.create(leadWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle }));
   const running = worker.run();
@@ -71,7 +71,7 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog): Promi
 export async function startDeliveryWorkers(servers: Servers, catalog: Catalog, env: Record<string, string | undefined>): Promise<Part & { channels: Channel[] }> {
   const config = parseDeliveryConfig(env);
   const connection = await NativeConnection.connect({ address: servers.temporalAddress });
-  const delivery = deliveryWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, renderer: new TemplateRenderer(loadTemplates()), catalog, config });
+  const delivery = deliveryWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, renderer: new TemplateRenderer(loadTemplates(TEMPLATES_DIR)), catalog, config });
   const workers = await Promise.all(delivery.options.map((options) => Worker.create(options)));
   const running = Promise.all(workers.map((worker) => worker.run()));
   return {

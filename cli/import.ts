@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { SingleBar } from 'cli-progress';
-import type { ImportResult } from '../api/import';
+import type { ImportResult } from '../api/csvImport';
 import { apiAnswer, resolveApiTarget, type ApiTarget } from './apiClient';
 import { InputError } from './inputs';
 

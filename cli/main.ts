@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, parseConfig } from '../app/config';
 import { MissingToolError } from '../scripts/tools';
 import { defaultModel } from '../core/model/tuning';
-import { lintProject } from '../sequences/lint';
+import { lintProject } from '../app/lint';
 import { exportHistory } from './history';
 import { createKey } from './apiClient';
 import { runDemo } from './demo';

@@ -119,3 +119,13 @@ export function wakeAtOf(commands: Command[]): number | undefined {
 }
 
 export type Reply = { accepted: true } | { accepted: false; reason: string };
+
+/** The lead as lists and funnels read it, written with every batch of decisions. */
+export interface LeadSnapshot {
+  stage: string;
+  tier: string;
+  totalScore: number;
+  sequenceId?: string;
+  /** In the holdout group (gets no touches; the control for lift). */
+  holdout: boolean;
+}

@@ -1,5 +1,6 @@
 // The default sequence library and its entry rules: a new lead goes to the first sequence whose
 // audience matches, in this order, by intent and source first, then by persona.
+import path from 'node:path';
 import { buildModel, type ModelInput } from '../core/model/tuning';
 import type { Catalog } from '../core/protocol';
 import { buildCatalog } from './catalog';
@@ -7,6 +8,10 @@ import { education } from './library/education';
 import { fastTrack } from './library/fastTrack';
 import { longTermNurture } from './library/longTerm';
 import { economicBuyer, endUser, itSecurity } from './library/personas';
+
+/** Where the library's sequences and their message templates live. */
+export const LIBRARY_DIR = path.join(__dirname, 'library');
+export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 
 export const librarySequences = [fastTrack, itSecurity, economicBuyer, endUser, education, longTermNurture];
 

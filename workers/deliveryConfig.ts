@@ -1,7 +1,7 @@
 // The delivery workers' configuration: one zod schema over environment variables, and the settings
 // each channel is served with. A channel whose variables are absent is simply not served.
 import { z } from 'zod';
-import { parseTwilioEnv, type TwilioConfig } from '../activities/channels/sms';
+import { parseTwilioEnv, type TwilioConfig } from '../channels/sms';
 import { ConfigError } from '../app/config';
 
 /** `address` or `Display Name <address>`; the address loosely (nurture@localhost is fine). */

@@ -3,13 +3,13 @@
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import type { Pool } from 'pg';
-import type { MessageSettings } from '../activities/channels/links';
-import { createTwilioClient } from '../activities/channels/sms';
+import type { MessageSettings } from '../channels/links';
+import { createTwilioClient } from '../channels/sms';
 import { createDeliveryActivities, type DeliveryDependencies } from '../activities/delivery';
 import { sendTaskQueue } from '../activities/types';
 import type { Catalog } from '../core/protocol';
 import { CHANNELS, type Channel } from '../core/model/events';
-import type { TemplateRenderer } from '../sequences/templates';
+import type { TemplateRenderer } from '../channels/templates';
 import { correlationActivityInterceptors } from './correlation';
 import type { DeliveryConfig } from './deliveryConfig';
 

@@ -2,8 +2,8 @@
 // options are a function of its dependencies, so tests run exactly what production runs.
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { createHandoffActivities } from '../activities/handoffs';
-import { createLeadActivities } from '../activities/store';
+import { createHandoffActivities } from '../activities/handoff';
+import { createLeadActivities } from '../activities/lead';
 import type { Catalog } from '../core/protocol';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
 import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';

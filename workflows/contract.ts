@@ -3,9 +3,10 @@
 // workflow ids built from business keys.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { HANDOFF_OUTCOMES, type Reply } from '../core/protocol';
+import { HANDOFF_OUTCOMES, type EngineInput, type Reply } from '../core/protocol';
 import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/model/events';
-import { profileUpdateSchema, type ProfileUpdate } from '../core/model/lead';
+import { profileUpdateSchema, type Lead, type ProfileUpdate } from '../core/model/lead';
+import type { LeadState } from '../core/engine/state';
 import { RECYCLE_REASONS, type RecycleReason } from '../core/model/tuning';
 import type { Scores } from '../core/model/scoring';
 
@@ -16,6 +17,21 @@ export function leadWorkflowId(leadId: string): string {
 }
 
 // --- lead workflow ---------------------------------------------------------------------------
+
+export interface LeadWorkflowOptions {
+  /** Continue as new before a run's history reaches this many events. */
+  maxHistoryEvents?: number;
+  handoff?: HandoffOptions;
+}
+
+export interface LeadWorkflowInput {
+  lead: Lead;
+  /** Enrol in this sequence instead of routing. */
+  sequenceId?: string;
+  options?: LeadWorkflowOptions;
+  /** What a previous run hands over at continue-as-new. */
+  carried?: { state: LeadState; inbox: EngineInput[]; wakeAt?: number };
+}
 
 export const consentChangeSchema = z.object({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean(), source: z.string().min(1).max(100) });
 export const handoffOutcomeSchema = z.object({
@@ -65,6 +81,13 @@ export const stateQuery = defineQuery<LeadView>('state');
 export const schemas = { event: leadEventSchema, profileUpdated: profileUpdateSchema, consentChanged: consentChangeSchema, handoffOutcome: handoffOutcomeSchema };
 
 // --- sales handoff workflow --------------------------------------------------------------------
+
+export interface HandoffOptions {
+  /** How long a rep has to act before the handoff escalates (default 1h). */
+  sla?: string;
+  /** Escalations (reassign + manager notice) before the lead goes back to nurture (default 2). */
+  maxEscalations?: number;
+}
 
 export const rejectSchema = z.object({ reasonCode: z.enum(RECYCLE_REASONS), note: z.string().max(2000).optional(), by: z.string().max(200).optional() });
 export const acceptSchema = z.object({ by: z.string().max(200).optional() });

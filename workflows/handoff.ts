@@ -15,15 +15,9 @@ import {
   rejectSchema,
   rejectSignal,
   taskQuery,
+  type HandoffOptions,
   type HandoffTaskView,
 } from './contract';
-
-export interface HandoffOptions {
-  /** How long a rep has to act before the handoff escalates (default 1h). */
-  sla?: string;
-  /** Escalations (reassign + manager notice) before the lead goes back to nurture (default 2). */
-  maxEscalations?: number;
-}
 
 const tasks = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '30s',

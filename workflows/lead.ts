@@ -42,24 +42,10 @@ import {
   schemas,
   stateQuery,
   type LeadView,
+  type LeadWorkflowInput,
 } from './contract';
-import { salesHandoffWorkflow, type HandoffOptions } from './handoff';
+import { salesHandoffWorkflow } from './handoff';
 import { leadSearchAttributes, SCORE_STEP } from './searchAttributes';
-
-export interface LeadWorkflowOptions {
-  /** Continue as new before a run's history reaches this many events. */
-  maxHistoryEvents?: number;
-  handoff?: HandoffOptions;
-}
-
-export interface LeadWorkflowInput {
-  lead: Lead;
-  /** Enrol in this sequence instead of routing. */
-  sequenceId?: string;
-  options?: LeadWorkflowOptions;
-  /** What a previous run hands over at continue-as-new. */
-  carried?: { state: LeadState; inbox: EngineInput[]; wakeAt?: number };
-}
 
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
 /** Leave room for the signals that arrive while the last task of a run is in flight. */
@@ -199,7 +185,7 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
     if (decisions.length) {
       await store.recordDecisions({
         leadId: current.leadId,
-        commands: decisions,
+        decisions,
         snapshot: { stage: current.stage, tier: current.cadence.tier, totalScore: scoresOf(current, Date.now(), catalog!.model).total, sequenceId: current.sequence?.id, holdout: current.holdout },
       });
     }

@@ -10,10 +10,12 @@ import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import twilio from 'twilio';
-import { EventRelay, storeEvents } from '../../api/ingest';
-import { createApiKey, seedAdminKey, type Scope } from '../../api/keys';
-import { buildApi, type ApiDependencies } from '../../api/server';
-import { signToken, type LinkToken } from '../../activities/tokens';
+import { EventRelay } from '../../api/relay';
+import { storeEvents } from '../../db/repositories/events';
+import type { Scope } from '../../api/plugins/auth';
+import { createApiKey, seedAdminKey } from '../../db/repositories/apiKeys';
+import { buildApi, type ApiDependencies } from '../../api/app';
+import { signToken, type LinkToken } from '../../channels/tokens';
 import type { LeadEvent } from '../../core/model/events';
 import { createKey } from '../../cli/apiClient';
 import { runImport } from '../../cli/import';

@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { publishCatalog } from '../../activities/store';
+import { publishVersions } from '../../db/repositories/sequenceVersions';
 import type { Catalog } from '../../core/protocol';
 
 export interface IntegrationConnections {
@@ -21,7 +21,7 @@ export function useIntegrationServers(catalog: Catalog): IntegrationConnections 
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
     connections.nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
     connections.client = new Client({ connection });
-    await publishCatalog(connections.pool, catalog);
+    await publishVersions(connections.pool, catalog.versions);
   });
   afterAll(async () => {
     await connections.nativeConnection?.close();

@@ -5,14 +5,15 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { Pool } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { createDeliveryActivities } from '../../activities/delivery';
-import type { EmailSettings } from '../../activities/channels/email';
-import { recordedLinks } from '../../activities/ledger';
-import { verifyToken } from '../../activities/tokens';
+import type { EmailSettings } from '../../channels/email';
+import { recordedLinks } from '../../db/repositories/sends';
+import { verifyToken } from '../../channels/tokens';
 import type { DeliveryActivities } from '../../activities/types';
 import { createLead, step } from '../../core/engine';
 import { type Command, type Touch } from '../../core/protocol';
 import type { Lead } from '../../core/model/lead';
-import { loadTemplates, TemplateRenderer } from '../../sequences/templates';
+import { loadTemplates, TemplateRenderer } from '../../channels/templates';
+import { TEMPLATES_DIR } from '../../sequences/library';
 import { anyHourCatalog } from '../workflows/harness';
 
 const settings: EmailSettings = {
@@ -54,7 +55,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const { port } = smtp.server.address() as AddressInfo;
   transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true });
-  delivery = createDeliveryActivities({ pool, renderer: new TemplateRenderer(loadTemplates()), email: { transport, settings } });
+  delivery = createDeliveryActivities({ pool, renderer: new TemplateRenderer(loadTemplates(TEMPLATES_DIR)), email: { transport, settings } });
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { dismissInAppMessage, InAppStream, listInAppMessages, markInAppSeen, type InAppUpdate } from '../../activities/channels/inApp';
+import { markInAppMessage } from '../../channels/inApp';
+import { InAppStream, listInAppMessages, type InAppUpdate } from '../../db/repositories/inAppMessages';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
@@ -89,7 +90,7 @@ describe('in-app messages', () => {
     const [sent] = await deliverAll(lead, 1);
     const { message } = (await next(updates)) as Extract<InAppUpdate, { kind: 'created' }>;
 
-    const seen = await markInAppSeen(pool, lead.id, message.id);
+    const seen = await markInAppMessage(pool, lead.id, message.id, 'seen');
     expect(seen).toEqual({
       eventId: `in_app_seen:${message.id}`,
       leadId: lead.id,
@@ -99,10 +100,10 @@ describe('in-app messages', () => {
     });
     expect(await next(updates)).toEqual({ kind: 'seen', messageId: message.id, at: seen!.occurredAt });
     // Seen again (another tab): the same event, so signalling it twice counts once.
-    expect(await markInAppSeen(pool, lead.id, message.id)).toEqual(seen);
+    expect(await markInAppMessage(pool, lead.id, message.id, 'seen')).toEqual(seen);
     expect(await listInAppMessages(pool, lead.id)).toEqual([{ ...message, seenAt: seen!.occurredAt }]);
 
-    const dismissed = await dismissInAppMessage(pool, lead.id, message.id);
+    const dismissed = await markInAppMessage(pool, lead.id, message.id, 'dismissed');
     expect(dismissed).toMatchObject({ eventId: `in_app_dismissed:${message.id}`, type: 'in_app_dismissed' });
     expect(await next(updates)).toMatchObject({ kind: 'seen' }); // the second "seen" above
     expect(await next(updates)).toEqual({ kind: 'dismissed', messageId: message.id, at: dismissed!.occurredAt });
@@ -113,9 +114,9 @@ describe('in-app messages', () => {
     const lead = newLead();
     const [sent] = await deliverAll(lead, 1);
     const messageId = (sent as { providerId: string }).providerId;
-    expect(await markInAppSeen(pool, newLead().id, messageId)).toBeUndefined();
-    expect(await dismissInAppMessage(pool, newLead().id, messageId)).toBeUndefined();
-    expect(await markInAppSeen(pool, lead.id, 'not-a-message')).toBeUndefined();
+    expect(await markInAppMessage(pool, newLead().id, messageId, 'seen')).toBeUndefined();
+    expect(await markInAppMessage(pool, newLead().id, messageId, 'dismissed')).toBeUndefined();
+    expect(await markInAppMessage(pool, lead.id, 'not-a-message', 'seen')).toBeUndefined();
     expect(await listInAppMessages(pool, lead.id)).toEqual([expect.objectContaining({ id: messageId })]);
     expect((await listInAppMessages(pool, lead.id))[0]).not.toHaveProperty('seenAt');
   });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { createTwilioClient } from '../../activities/channels/sms';
+import { createTwilioClient } from '../../channels/sms';
 import type { Part } from '../../cli/engine';
 import { outboxLines, startLocalSinks, type LocalSinks } from '../../cli/outbox';
 import { listOutbox, outboxDir } from '../../scripts/outbox';

@@ -3,8 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { register } from 'prom-client';
-import { createHandoffActivities } from '../../activities/handoffs';
-import { createLeadActivities } from '../../activities/store';
+import { createHandoffActivities } from '../../activities/handoff';
+import { createLeadActivities } from '../../activities/lead';
 import type { Lead } from '../../core/model/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
 import { leadWorkerOptions } from '../../workers/leadWorker';
@@ -69,8 +69,8 @@ describe('the workflows writing to PostgreSQL', () => {
     const at = Date.now();
     const request = {
       leadId,
-      snapshot: { stage: 'mql', tier: 'active', totalScore: 45 },
-      commands: [
+      snapshot: { stage: 'mql', tier: 'active', totalScore: 45, holdout: false },
+      decisions: [
         { type: 'changeStage' as const, leadId, from: 'lead' as const, to: 'mql' as const, reason: 'fit and intent', at },
         { type: 'consentChanged' as const, channel: 'email' as const, granted: false, reason: 'unsubscribe', at },
         { type: 'touchSkipped' as const, sequenceId: 'education', stepId: 'thanks', channel: 'email' as const, reason: 'no_consent:unsubscribe', at },

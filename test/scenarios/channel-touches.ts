@@ -6,8 +6,8 @@ import type { Lead } from '../../core/model/lead';
 import { buildModel } from '../../core/model/tuning';
 import { buildCatalog } from '../../sequences/catalog';
 import { defineSequence, fieldIs, inApp, sms, wait, webhook } from '../../sequences/dsl';
-import { librarySequences } from '../../sequences/library';
-import { loadTemplates, TemplateRenderer } from '../../sequences/templates';
+import { librarySequences, TEMPLATES_DIR } from '../../sequences/library';
+import { loadTemplates, TemplateRenderer } from '../../channels/templates';
 
 /** Monday 2 March 2026, 10:00 in New York: inside the default SMS window (09:00–20:00). */
 export const MORNING_IN_NEW_YORK = Date.parse('2026-03-02T15:00:00Z');
@@ -40,7 +40,7 @@ export const channelCatalog = buildCatalog({
 });
 
 export const channelRenderer = new TemplateRenderer({
-  ...loadTemplates(),
+  ...loadTemplates(TEMPLATES_DIR),
   'test/sms-hello': { text: 'Hi {{ lead.firstName }}, your Relay trial ends Friday. Questions? Just reply.' },
   'test/sms-follow-up': { text: '{{ lead.firstName }}, want a hand setting up approvals? Reply YES and we will call.' },
   'test/in-app-reminder': { title: 'Approvals are waiting', text: 'Two requests are waiting for you.' },

@@ -4,8 +4,8 @@
 import '../helpers/quiet-runtime';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { defaultCatalog } from '../../sequences/library';
-import { loadTemplates, TemplateRenderer } from '../../sequences/templates';
+import { defaultCatalog, TEMPLATES_DIR } from '../../sequences/library';
+import { loadTemplates, TemplateRenderer } from '../../channels/templates';
 import { parseDeliveryConfig } from '../../workers/deliveryConfig';
 import { deliveryWorkerOptions } from '../../workers/deliveryWorker';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     connection,
     namespace: process.env.TEMPORAL_NAMESPACE,
     pool,
-    renderer: new TemplateRenderer(loadTemplates()),
+    renderer: new TemplateRenderer(loadTemplates(TEMPLATES_DIR)),
     catalog: defaultCatalog(),
     config,
   });

@@ -8,7 +8,7 @@ import { buildModel, defaultModel } from '../../core/model/tuning';
 import type { SequenceDefinition } from '../../core/model/sequence';
 import { branch, defineSequence, did, email, exit, inApp, offer, sms, wait, waitFor, type SequenceDraft } from '../../sequences/dsl';
 import { defaultCatalog } from '../../sequences/library';
-import { lintProject } from '../../sequences/lint';
+import { lintProject } from '../../app/lint';
 import { at, makeEvent, makeLead } from './driver';
 
 const emailTemplate = (id: string, variables: Partial<Record<'subject' | 'html' | 'text', string[]>> = {}): AnalysedTemplate => ({

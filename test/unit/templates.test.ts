@@ -1,4 +1,5 @@
-import { loadTemplates, TemplateRenderer, type RenderVariables } from '../../sequences/templates';
+import { loadTemplates, TemplateRenderer, type RenderVariables } from '../../channels/templates';
+import { TEMPLATES_DIR } from '../../sequences/library';
 
 const variables = (lead: Record<string, unknown>): RenderVariables => ({
   lead,
@@ -8,7 +9,7 @@ const variables = (lead: Record<string, unknown>): RenderVariables => ({
 });
 
 describe('message templates', () => {
-  const renderer = new TemplateRenderer(loadTemplates());
+  const renderer = new TemplateRenderer(loadTemplates(TEMPLATES_DIR));
 
   it('renders an email inside the layout, with the unsubscribe and fewer-emails links in both parts', () => {
     const email = renderer.renderEmail('education/thanks', variables({ firstName: 'Ada' }));

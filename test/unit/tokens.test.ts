@@ -1,4 +1,4 @@
-import { signToken, verifyToken, type LinkToken } from '../../activities/tokens';
+import { signToken, verifyToken, type LinkToken } from '../../channels/tokens';
 
 const token: LinkToken = { kind: 'click', send: 'lead-42/fast-track@abc/pricing-guide/2', leadId: '42', channel: 'email', link: 0 };
 

@@ -12,8 +12,8 @@ import { bundleLeadWorkflows } from '../../workers/bundle';
 import { defaultCatalog } from '../../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView } from '../../workflows/contract';
-import { leadWorkflow, type LeadWorkflowInput } from '../../workflows/lead';
+import { leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView, type LeadWorkflowInput } from '../../workflows/contract';
+import { leadWorkflow } from '../../workflows/lead';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
@@ -61,7 +61,7 @@ export async function withWorkers<T>(
   let nextRep = 0;
   const lead: LeadActivities = {
     loadCatalog: async () => options.catalog,
-    recordDecisions: async ({ commands }) => void recorder.decisions.push(...commands),
+    recordDecisions: async ({ decisions }) => void recorder.decisions.push(...decisions),
   };
   const handoff: HandoffActivities = {
     assignRep: async ({ exclude }) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { enrollUpdate, eventSignal, exitUpdate, leadWorkflowId } from '../../workflows/contract';
-import { sendLeadEvents, upsertLead } from '../../workflows/client';
+import { sendLeadEvents, upsertLead } from '../../api/leadWorkflows';
 import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';
 
 const DAY = 24 * 60 * 60 * 1000;

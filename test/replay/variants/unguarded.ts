@@ -1,7 +1,8 @@
 // The production workflows with one deliberate interpreter change that is NOT guarded with
 // patched(): the lead waits a second before it starts. Replay must reject it for every lead history.
 import { sleep } from '@temporalio/workflow';
-import { leadWorkflow as productionLeadWorkflow, type LeadWorkflowInput } from '../../../workflows/lead';
+import type { LeadWorkflowInput } from '../../../workflows/contract';
+import { leadWorkflow as productionLeadWorkflow } from '../../../workflows/lead';
 
 export { salesHandoffWorkflow } from '../../../workflows/handoff';
 

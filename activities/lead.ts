@@ -1,0 +1,26 @@
+// The lead workflow's activities: loading the catalog (with the pinned versions a running lead
+// needs) and recording the engine's decisions in one transaction. Both are idempotent, as
+// activities retry.
+import type { Pool } from 'pg';
+import type { Catalog } from '../core/protocol';
+import { inTransaction } from '../db/pool';
+import { recordDecisions } from '../db/repositories/decisions';
+import { findVersions } from '../db/repositories/sequenceVersions';
+import { countStageChange } from './metrics';
+import type { LeadActivities } from './types';
+
+export function createLeadActivities({ pool, catalog }: { pool: Pool; catalog: Catalog }): LeadActivities {
+  return {
+    async loadCatalog({ versions }) {
+      const missing = versions.filter((version) => !catalog.versions[version]);
+      if (!missing.length) return catalog;
+      return { ...catalog, versions: { ...catalog.versions, ...(await findVersions(pool, missing)) } };
+    },
+
+    async recordDecisions({ leadId, decisions, snapshot }) {
+      const changed = await inTransaction(pool, (tx) => recordDecisions(tx, leadId, decisions, snapshot));
+      // Counted once committed, and once each: a retry finds its rows written.
+      for (const change of changed) countStageChange(change.from, change.to);
+    },
+  };
+}

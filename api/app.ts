@@ -1,0 +1,99 @@
+// The HTTP API, assembled: cross-cutting plugins (correlation ids, errors, docs, metrics, CORS, and
+// API keys on /v1) and one plugin per resource, with the zod schemas of the core as request
+// validation and as the OpenAPI document served at /docs.
+import formBody from '@fastify/formbody';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import type { InAppStream } from '../db/repositories/inAppMessages';
+import type { LeadStartOptions } from './leadWorkflows';
+import auth from './plugins/auth';
+import correlation, { requestCorrelationId } from './plugins/correlation';
+import cors from './plugins/cors';
+import docs from './plugins/docs';
+import errors from './plugins/errors';
+import metrics from './plugins/metrics';
+import { RequestLog } from './plugins/requestLog';
+import type { EventRelay } from './relay';
+import { eventRoutes } from './routes/events';
+import { funnelRoutes } from './routes/funnel';
+import { handoffRoutes } from './routes/handoffs';
+import { healthRoutes } from './routes/health';
+import { inAppRoutes } from './routes/inApp';
+import { keyRoutes } from './routes/keys';
+import { leadRoutes } from './routes/leads';
+import { trackingRoutes } from './routes/tracking';
+import { twilioRoutes } from './routes/twilio';
+
+export interface PublicSettings {
+  /** The secret the delivery workers sign message links with (NURTURE_LINK_SECRET). */
+  linkSecret: string;
+  /** The base URL Twilio calls (PUBLIC_URL): its webhook signatures cover the full URL. */
+  publicUrl: string;
+  twilio?: { authToken: string; helpText: string };
+  now?: () => number;
+}
+
+export interface ApiDependencies {
+  pool: Pool;
+  client: Client;
+  relay: EventRelay;
+  /** Where new lead workflows start (the task queue of the lead workers). */
+  start?: LeadStartOptions;
+  /** Requests per minute per API key. */
+  rateLimitPerMinute?: number;
+  /** Live in-app updates for the SSE stream; absent, the stream is not served. */
+  inAppStream?: InAppStream;
+  /** The public routes (tracking, unsubscribe, Twilio); absent, they are not served. */
+  public?: PublicSettings;
+  /** Browser origins that may post events (`*`: any); absent, no route answers CORS. */
+  corsOrigins?: '*' | string[];
+  /** How long an action on a handoff waits to answer with the task's new state. */
+  handoffSettleMs?: number;
+  /** Request lines go here (pino); absent, the API logs nothing. */
+  logger?: FastifyBaseLogger;
+  /** The rest of the process's Prometheus metrics (the workers' and the Temporal SDK's), served after the API's own. */
+  processMetrics?: () => Promise<string>;
+}
+
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const { pool, client, relay } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    logController: new RequestLog(),
+    genReqId: requestCorrelationId,
+    bodyLimit: 5 * 1024 * 1024,
+    // Signed link tokens in paths run to a few hundred characters.
+    routerOptions: { maxParamLength: 2_000 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(correlation);
+  await app.register(errors);
+  await app.register(docs);
+  await app.register(metrics, { processMetrics: deps.processMetrics });
+  // Registered outside /v1, so a preflight (which browsers send without a key) is answered first.
+  if (deps.corsOrigins) await app.register(cors, { origins: deps.corsOrigins });
+  // Twilio's webhooks and RFC 8058 one-click unsubscribes are form-encoded.
+  await app.register(formBody);
+
+  await app.register(healthRoutes, { pool, client });
+  if (deps.public) {
+    await app.register(trackingRoutes, { pool, relay, linkSecret: deps.public.linkSecret, now: deps.public.now });
+    if (deps.public.twilio) await app.register(twilioRoutes, { pool, client, relay, publicUrl: deps.public.publicUrl, ...deps.public.twilio, now: deps.public.now });
+  }
+  await app.register(
+    async (v1) => {
+      await v1.register(auth, { pool, rateLimitPerMinute: deps.rateLimitPerMinute });
+      await v1.register(keyRoutes, { pool });
+      await v1.register(eventRoutes, { relay });
+      await v1.register(leadRoutes, { pool, client, start: deps.start });
+      await v1.register(inAppRoutes, { pool, relay, stream: deps.inAppStream });
+      await v1.register(funnelRoutes, { pool });
+      await v1.register(handoffRoutes, { pool, client, settleMs: deps.handoffSettleMs });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,42 @@
+// What callers (the API's routes, its relay, the CSV importer) use to reach a lead's workflow: the
+// first event or the lead's creation starts it, later ones signal the running one.
+import type { Client } from '@temporalio/client';
+import type { LeadEvent } from '../core/model/events';
+import type { Lead } from '../core/model/lead';
+import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal, type LeadWorkflowOptions } from '../workflows/contract';
+import type { leadWorkflow } from '../workflows/lead';
+
+export interface LeadStartOptions {
+  taskQueue?: string;
+  options?: LeadWorkflowOptions;
+}
+
+/**
+ * Delivers one lead's events in order in one signal, starting the lead's workflow if this is the
+ * first word of the lead; returns the run.
+ */
+export async function sendLeadEvents(client: Client, leadId: string, events: LeadEvent[], start: LeadStartOptions = {}): Promise<string> {
+  const stray = events.find((event) => event.leadId !== leadId);
+  if (stray) throw new TypeError(`event ${stray.eventId} belongs to lead ${stray.leadId}, not ${leadId}`);
+  const handle = await client.workflow.signalWithStart<typeof leadWorkflow, [LeadEvent[]]>('leadWorkflow', {
+    workflowId: leadWorkflowId(leadId),
+    taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,
+    args: [{ lead: { id: leadId }, options: start.options }],
+    signal: eventsSignal,
+    signalArgs: [events],
+  });
+  return handle.signaledRunId;
+}
+
+/** Creates a lead's workflow with its profile, or updates the profile of the running one; returns the run. */
+export async function upsertLead(client: Client, lead: Lead, start: LeadStartOptions = {}): Promise<string> {
+  const { id, ...profile } = lead;
+  const handle = await client.workflow.signalWithStart<typeof leadWorkflow, [typeof profile]>('leadWorkflow', {
+    workflowId: leadWorkflowId(id),
+    taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,
+    args: [{ lead, options: start.options }],
+    signal: profileUpdatedSignal,
+    signalArgs: [profile],
+  });
+  return handle.signaledRunId;
+}

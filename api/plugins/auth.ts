@@ -1,0 +1,55 @@
+// API keys on every route of the scope it is registered in: `Authorization: Bearer <key>`, a route's
+// `config.scope` checked against the key's scopes, and a rate limit per key. No key is a 401, a key
+// without the scope a 403.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { findApiKey, type ApiKey } from '../../db/repositories/apiKeys';
+import { problem } from './errors';
+
+export const SCOPES = ['ingest', 'read', 'sales', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+export const scopeSchema = z.enum(SCOPES);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: ApiKey;
+  }
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+}
+
+/** Admin may do everything; other scopes only what they name. */
+function allows(key: ApiKey, scope: Scope): boolean {
+  return key.scopes.includes('admin') || key.scopes.includes(scope);
+}
+
+export interface AuthOptions {
+  pool: Pool;
+  /** Requests per minute per API key. */
+  rateLimitPerMinute?: number;
+}
+
+const auth: FastifyPluginAsync<AuthOptions> = async (app, { pool, rateLimitPerMinute }) => {
+  await app.register(rateLimit, {
+    max: rateLimitPerMinute ?? 6_000,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => request.apiKey?.id ?? request.ip,
+  });
+  // Authentication before rate limiting, so that limits count per key.
+  app.addHook('onRequest', async (request, reply) => {
+    const header = request.headers.authorization ?? '';
+    const secret = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!secret) return problem(reply, 401, 'missing API key', [{ path: 'authorization', message: 'send Authorization: Bearer <key>' }]);
+    const key = await findApiKey(pool, secret);
+    if (!key) return problem(reply, 401, 'unknown API key', [{ path: 'authorization', message: 'the key is unknown or revoked' }]);
+    const scope = request.routeOptions.config.scope;
+    if (scope && !allows(key, scope)) return problem(reply, 403, `this key lacks the ${scope} scope`, [{ path: 'authorization', message: `needs scope ${scope}` }]);
+    request.apiKey = key;
+  });
+};
+
+export default fp(auth, { name: 'auth' });

@@ -1,0 +1,120 @@
+// Leads: create or update (and start the lead's workflow), import a CSV, list with filters, read one
+// with its stage history, sends, open handoff and live state, and erase one.
+import type { Readable } from 'node:stream';
+import type { Client } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { leadSchema } from '../../core/model/lead';
+import { stageHistory } from '../../db/repositories/audit';
+import { openHandoffOfLead } from '../../db/repositories/handoffs';
+import { eraseLead, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
+import { recentSends } from '../../db/repositories/sends';
+import { leadWorkflowId, stateQuery } from '../../workflows/contract';
+import { columnMappingSchema, importLeadsCsv } from '../csvImport';
+import { upsertLead, type LeadStartOptions } from '../leadWorkflows';
+import { problem } from '../plugins/errors';
+import { handoffSummary } from './handoffs';
+
+export const leadParams = z.object({ id: z.string().min(1).max(200) });
+
+const importQuery = z.object({
+  mapping: z
+    .string()
+    .max(4000)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"email":"E-mail"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(columnMappingSchema)
+    .optional(),
+});
+
+const listQuery = z.object({
+  stage: z.string().max(50).optional(),
+  segment: z.string().max(200).optional(),
+  source: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(400).optional(),
+});
+
+export interface LeadRouteOptions {
+  pool: Pool;
+  client: Client;
+  /** Where new lead workflows start (the task queue of the lead workers). */
+  start?: LeadStartOptions;
+}
+
+export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, { pool, client, start }) => {
+  app.post('/leads', { config: { scope: 'ingest' }, schema: { body: leadSchema } }, async (request, reply) => {
+    const created = await saveLead(pool, request.body);
+    try {
+      await upsertLead(client, request.body, start);
+    } catch (err) {
+      return problem(reply, 503, 'the lead is saved but its workflow could not be reached; send it again', [{ path: 'temporal', message: (err as Error).message }]);
+    }
+    return reply.code(created ? 201 : 200).send({ id: request.body.id, created });
+  });
+
+  // A CSV upload is streamed to the importer, not buffered.
+  app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
+  app.post('/leads/import', { config: { scope: 'ingest' }, schema: { querystring: importQuery } }, async (request, reply) => {
+    if (!request.headers['content-type']?.startsWith('text/csv')) {
+      return problem(reply, 415, 'send the file as text/csv', [{ path: 'content-type', message: `got ${request.headers['content-type'] ?? 'none'}` }]);
+    }
+    const result = await importLeadsCsv(request.body as Readable, { pool, client, start }, request.query.mapping);
+    app.metrics.leadsImported.inc({ outcome: 'imported' }, result.imported);
+    app.metrics.leadsImported.inc({ outcome: 'updated' }, result.updated);
+    app.metrics.leadsImported.inc({ outcome: 'failed' }, new Set(result.failed.map((failure) => failure.row)).size);
+    return result;
+  });
+
+  app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request) => {
+    const { stage, segment, source, limit, cursor } = request.query;
+    const afterId = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
+    const rows = await listLeads(pool, { stage, segment, source, afterId, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => ({ id: row.id, ...profileOf(row) })),
+      nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null,
+    };
+  });
+
+  app.delete('/leads/:id', { config: { scope: 'admin' }, schema: { params: leadParams } }, async (request, reply) => {
+    const { id } = request.params;
+    if (!(await eraseLead(pool, id))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+    // The workflow ends too; one that already ended (or never started) has nothing left to stop.
+    await client.workflow
+      .getHandle(leadWorkflowId(id))
+      .terminate('erased on request')
+      .catch(() => undefined);
+    return reply.code(200).send({ id, erased: true });
+  });
+
+  app.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
+    const { id } = request.params;
+    const row = await findLead(pool, id);
+    if (!row) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+    const [stages, sends, handoff, live] = await Promise.all([
+      stageHistory(pool, id),
+      recentSends(pool, id),
+      openHandoffOfLead(pool, id),
+      // The stored facts answer even when the lead's worker does not, within the deadline.
+      client.withDeadline(Date.now() + 3_000, () => client.workflow.getHandle(leadWorkflowId(id)).query(stateQuery)).catch(() => undefined),
+    ]);
+    return {
+      id,
+      profile: profileOf(row),
+      stageHistory: stages,
+      recentSends: sends,
+      openHandoff: handoff ? handoffSummary(handoff) : null,
+      // Live from the workflow: scores with breakdown, tier, sequence and step, next touch, consent.
+      state: live ?? null,
+    };
+  });
+};

@@ -1,0 +1,35 @@
+// The engine's PostgreSQL connections, and what a repository function takes as its database: the
+// pool, or one client inside a transaction.
+import { Pool, type PoolClient } from 'pg';
+
+export type Database = Pool | PoolClient;
+
+/** A pool whose idle connections the server closes (a restart, a failover) are replaced on the next query. */
+export function createPool(connectionString: string, onError: (err: Error) => void): Pool {
+  const pool = new Pool({ connectionString });
+  pool.on('error', onError);
+  return pool;
+}
+
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Whether the database answers a query: readiness. */
+export async function isReachable(db: Database): Promise<boolean> {
+  return db.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+}

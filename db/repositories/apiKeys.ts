@@ -1,0 +1,36 @@
+// API keys: random secrets shown once, stored as SHA-256 hashes, each with scopes. A key is looked
+// up by its hash on every request (an indexed read), so revoking one takes effect at once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../pool';
+
+export interface ApiKey<Scope extends string = string> {
+  id: string;
+  name: string;
+  scopes: Scope[];
+}
+
+function hashKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Creates a key and returns its secret, which is not stored and cannot be shown again. */
+export async function createApiKey<Scope extends string>(db: Database, name: string, scopes: Scope[]): Promise<{ key: ApiKey<Scope>; secret: string }> {
+  const id = `key_${randomBytes(6).toString('hex')}`;
+  const secret = `nk_${randomBytes(24).toString('base64url')}`;
+  await db.query('INSERT INTO api_keys (id, name, key_hash, scopes) VALUES ($1, $2, $3, $4)', [id, name, hashKey(secret), scopes]);
+  return { key: { id, name, scopes }, secret };
+}
+
+/** Makes sure `secret` is an admin key (NURTURE_API_KEY at start): idempotent across restarts. */
+export async function seedAdminKey(db: Database, secret: string): Promise<void> {
+  await db.query(
+    `INSERT INTO api_keys (id, name, key_hash, scopes) VALUES ($1, 'NURTURE_API_KEY', $2, '{admin}')
+     ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL, scopes = '{admin}'`,
+    [`key_seed_${hashKey(secret).slice(0, 12)}`, hashKey(secret)],
+  );
+}
+
+export async function findApiKey(db: Database, secret: string): Promise<ApiKey | undefined> {
+  const { rows } = await db.query<ApiKey>('SELECT id, name, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashKey(secret)]);
+  return rows[0];
+}

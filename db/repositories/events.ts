@@ -1,0 +1,63 @@
+// Behavioural events as stored: each once (its id is the deduplication key), in arrival order per
+// lead, pending until the ingestion relay has signalled them to the lead's workflow.
+import type { Pool } from 'pg';
+import type { LeadEvent } from '../../core/model/events';
+import { inTransaction, type Database } from '../pool';
+
+export interface StoredEvents {
+  accepted: number;
+  duplicates: number;
+  /** Leads with newly stored events, in order of first appearance. */
+  leadIds: string[];
+}
+
+/** Stores a batch in one statement; an event id seen before (in this batch or earlier) is a duplicate. */
+export async function storeEvents(db: Database, events: LeadEvent[]): Promise<StoredEvents> {
+  if (!events.length) return { accepted: 0, duplicates: 0, leadIds: [] };
+  const columns = 5;
+  const values = events.map((_, i) => `($${i * columns + 1}, $${i * columns + 2}, $${i * columns + 3}, $${i * columns + 4}, $${i * columns + 5})`);
+  const params = events.flatMap((e) => [e.eventId, e.leadId, e.type, e.occurredAt, JSON.stringify(e.properties ?? {})]);
+  const { rows } = await db.query<{ lead_id: string }>(
+    `INSERT INTO events (event_id, lead_id, type, occurred_at, properties) VALUES ${values.join(', ')}
+     ON CONFLICT (event_id) DO NOTHING RETURNING lead_id`,
+    params,
+  );
+  return { accepted: rows.length, duplicates: events.length - rows.length, leadIds: [...new Set(rows.map((row) => row.lead_id))] };
+}
+
+/** Leads with events still waiting for their workflow (left by an outage or a stop). */
+export async function leadsWithPendingEvents(db: Database, limit = 1000): Promise<string[]> {
+  const { rows } = await db.query<{ lead_id: string }>('SELECT DISTINCT lead_id FROM events WHERE delivered_at IS NULL LIMIT $1', [limit]);
+  return rows.map((row) => row.lead_id);
+}
+
+interface PendingRow {
+  event_id: string;
+  lead_id: string;
+  type: string;
+  occurred_at: Date;
+  properties: Record<string, unknown>;
+}
+
+/**
+ * Hands one lead's pending events, in order, to `deliver`, which marks what it delivered as it goes.
+ * A transaction-scoped advisory lock keeps two relays (two API processes, or a request and the
+ * sweep) from interleaving one lead's events: when another holds it, nothing is handed over. What
+ * was marked before a failure stays marked.
+ */
+export async function withPendingEvents(pool: Pool, leadId: string, deliver: (events: LeadEvent[], markDelivered: (eventIds: string[]) => Promise<void>) => Promise<void>): Promise<void> {
+  let failure: unknown;
+  await inTransaction(pool, async (tx) => {
+    const { rows: locked } = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('nurture-relay'), hashtext($1)) AS ok", [leadId]);
+    if (!locked[0]?.ok) return;
+    const { rows } = await tx.query<PendingRow>('SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = $1 AND delivered_at IS NULL ORDER BY seq', [leadId]);
+    const markDelivered = async (eventIds: string[]) => void (await tx.query('UPDATE events SET delivered_at = now() WHERE event_id = ANY($1)', [eventIds]));
+    // A failed delivery still commits the marks made before it.
+    await deliver(rows.map(eventOf), markDelivered).catch((err: unknown) => void (failure = err));
+  });
+  if (failure !== undefined) throw failure;
+}
+
+function eventOf(row: PendingRow): LeadEvent {
+  return { eventId: row.event_id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at.toISOString(), properties: row.properties } as LeadEvent;
+}

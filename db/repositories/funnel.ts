@@ -1,0 +1,113 @@
+// The funnel report: stage conversion by cohort of lead creation, time to handoff and the handoff
+// SLA, holdout against treated conversion (lift), and per-step engagement. Computed in PostgreSQL
+// from what the workers record (leads, stage_changes, handoffs, sends, events).
+import type { Database } from '../pool';
+
+export interface FunnelQuery {
+  from: string;
+  to: string;
+  cohort: 'week' | 'month';
+  by?: 'source' | 'sequence' | 'segment';
+}
+
+/** The funnel's stages in order; a lead that reached a later one counts as having passed the earlier ones. */
+const FUNNEL = ['lead', 'mql', 'sql', 'opportunity', 'customer'] as const;
+const GROUP_COLUMN = { source: 'l.source', sequence: 'l.sequence_id', segment: 'l.segment' } as const;
+
+const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
+
+export async function funnelReport(db: Database, query: FunnelQuery) {
+  // The group column comes from a closed enum, never from the request text.
+  const group = query.by ? GROUP_COLUMN[query.by] : "'all'";
+  const range = [query.from, query.to];
+  const cohortLeads = `
+    SELECT l.id, l.created_at, l.holdout, date_trunc('${query.cohort}', l.created_at) AS cohort, COALESCE(${group}, 'unknown') AS grp,
+           COALESCE((SELECT max(array_position(ARRAY['lead','mql','sql','opportunity','customer'], s.to_stage)) FROM stage_changes s WHERE s.lead_id = l.id), 1) AS reached
+    FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`;
+
+  const [cohorts, handoffs, holdout, steps] = await Promise.all([
+    db.query<{ cohort: Date; grp: string; leads: string; mql: string; sql: string; opportunity: string; customer: string }>(
+      `WITH c AS (${cohortLeads})
+       SELECT cohort, grp, count(*) AS leads,
+              count(*) FILTER (WHERE reached >= 2) AS mql, count(*) FILTER (WHERE reached >= 3) AS sql,
+              count(*) FILTER (WHERE reached >= 4) AS opportunity, count(*) FILTER (WHERE reached >= 5) AS customer
+       FROM c GROUP BY cohort, grp ORDER BY cohort, grp`,
+      range,
+    ),
+    db.query<{ handoffs: string; median_hours: number | null; answered: string; within_sla: string }>(
+      `WITH c AS (${cohortLeads}),
+       first AS (SELECT DISTINCT ON (h.lead_id) h.lead_id, h.opened_at FROM handoffs h JOIN c ON c.id = h.lead_id ORDER BY h.lead_id, h.opened_at)
+       SELECT (SELECT count(*) FROM handoffs h JOIN c ON c.id = h.lead_id) AS handoffs,
+              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first.opened_at - c.created_at) / 3600)
+                 FROM first JOIN c ON c.id = first.lead_id) AS median_hours,
+              (SELECT count(*) FROM handoffs h JOIN c ON c.id = h.lead_id WHERE h.status <> 'open') AS answered,
+              (SELECT count(*) FROM handoffs h JOIN c ON c.id = h.lead_id
+                 WHERE h.status IN ('accepted', 'rejected', 'meeting_booked') AND h.escalations = 0) AS within_sla`,
+      range,
+    ),
+    db.query<{ holdout: boolean; leads: string; converted: string }>(
+      `WITH c AS (${cohortLeads}) SELECT holdout, count(*) AS leads, count(*) FILTER (WHERE reached >= 3) AS converted FROM c GROUP BY holdout`,
+      range,
+    ),
+    db.query<{ sequence_id: string; step_id: string; sent: string; opened: string; clicked: string; replied: string }>(
+      `WITH c AS (${cohortLeads})
+       SELECT s.sequence_id, s.step_id, count(*) AS sent,
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = s.lead_id AND e.type = 'email_open' AND e.properties->>'sendId' = s.idempotency_key)) AS opened,
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = s.lead_id AND e.type = 'email_click' AND e.properties->>'sendId' = s.idempotency_key)) AS clicked,
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = s.lead_id AND e.type IN ('email_reply', 'sms_reply') AND e.properties->>'sendId' = s.idempotency_key)) AS replied
+       FROM sends s JOIN c ON c.id = s.lead_id WHERE s.status = 'sent'
+       GROUP BY s.sequence_id, s.step_id ORDER BY s.sequence_id, s.step_id`,
+      range,
+    ),
+  ]);
+
+  const arm = (isHoldout: boolean) => {
+    const row = holdout.rows.find((r) => r.holdout === isHoldout);
+    const leads = Number(row?.leads ?? 0);
+    const converted = Number(row?.converted ?? 0);
+    return { leads, converted, conversion: rate(converted, leads) };
+  };
+  const treated = arm(false);
+  const control = arm(true);
+  const h = handoffs.rows[0]!;
+  return {
+    from: query.from,
+    to: query.to,
+    cohort: query.cohort,
+    by: query.by ?? null,
+    stages: FUNNEL,
+    cohorts: cohorts.rows.map((row) => {
+      const counts = { lead: Number(row.leads), mql: Number(row.mql), sql: Number(row.sql), opportunity: Number(row.opportunity), customer: Number(row.customer) };
+      return {
+        cohort: row.cohort.toISOString(),
+        group: row.grp,
+        counts,
+        conversion: {
+          leadToMql: rate(counts.mql, counts.lead),
+          mqlToSql: rate(counts.sql, counts.mql),
+          sqlToOpportunity: rate(counts.opportunity, counts.sql),
+          opportunityToCustomer: rate(counts.customer, counts.opportunity),
+        },
+      };
+    }),
+    handoffs: {
+      total: Number(h.handoffs),
+      medianHoursToHandoff: h.median_hours === null ? null : Math.round(h.median_hours * 100) / 100,
+      slaHitRate: rate(Number(h.within_sla), Number(h.answered)),
+    },
+    holdout: {
+      treated,
+      holdout: control,
+      // Relative lift of treated over holdout conversion to SQL or beyond.
+      lift: treated.conversion !== null && control.conversion ? Math.round((treated.conversion / control.conversion - 1) * 1000) / 1000 : null,
+    },
+    steps: steps.rows.map((row) => ({
+      sequenceId: row.sequence_id,
+      stepId: row.step_id,
+      sent: Number(row.sent),
+      openRate: rate(Number(row.opened), Number(row.sent)),
+      clickRate: rate(Number(row.clicked), Number(row.sent)),
+      replyRate: rate(Number(row.replied), Number(row.sent)),
+    })),
+  };
+}

@@ -1,0 +1,110 @@
+// Leads as stored: the profile columns written from the lead schema, the snapshot the engine keeps
+// current (stage, tier, score, sequence), lists for the API, and erasure.
+import type { Lead } from '../../core/model/lead';
+import type { LeadSnapshot } from '../../core/protocol';
+import { inTransaction, type Database } from '../pool';
+import type { Pool } from 'pg';
+
+const PROFILE_COLUMNS: Record<string, keyof Lead> = {
+  email: 'email',
+  phone: 'phone',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  company: 'company',
+  title: 'title',
+  industry: 'industry',
+  company_size: 'companySize',
+  country: 'country',
+  timezone: 'timezone',
+  source: 'source',
+};
+
+export type LeadRow = Record<string, unknown> & { id: string };
+
+/** Creates or updates the lead's row with the fields given; true when it was created. */
+export async function saveLead(db: Database, lead: Lead): Promise<boolean> {
+  const columns = Object.entries(PROFILE_COLUMNS).filter(([, field]) => lead[field] !== undefined);
+  const names = columns.map(([column]) => column);
+  const values = columns.map(([, field]) => lead[field]);
+  const { rows } = await db.query<{ created: boolean }>(
+    `INSERT INTO leads (id, ${[...names, 'consent', 'attributes'].join(', ')})
+     VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}${names.length ? ', ' : ''}$${names.length + 2}, $${names.length + 3})
+     ON CONFLICT (id) DO UPDATE SET ${[...names.map((name) => `${name} = EXCLUDED.${name}`), 'consent = leads.consent || EXCLUDED.consent', 'attributes = leads.attributes || EXCLUDED.attributes', 'updated_at = now()'].join(', ')}
+     RETURNING (xmax = 0) AS created`,
+    [lead.id, ...values, JSON.stringify(lead.consent ?? {}), JSON.stringify(lead.attributes ?? {})],
+  );
+  return rows[0]!.created;
+}
+
+export async function upsertLeadSnapshot(db: Database, leadId: string, snapshot: LeadSnapshot): Promise<void> {
+  await db.query(
+    `INSERT INTO leads (id, stage, tier, total_score, sequence_id, holdout) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET stage = $2, tier = $3, total_score = $4, sequence_id = $5, holdout = $6, updated_at = now()`,
+    [leadId, snapshot.stage, snapshot.tier, snapshot.totalScore, snapshot.sequenceId ?? null, snapshot.holdout],
+  );
+}
+
+/** The lead's profile and snapshot as the API shows them. */
+export function profileOf(row: Record<string, unknown>): Record<string, unknown> {
+  const profile: Record<string, unknown> = {};
+  for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) profile[field] = row[column];
+  return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id };
+}
+
+export async function findLead(db: Database, id: string): Promise<LeadRow | undefined> {
+  const { rows } = await db.query<LeadRow>('SELECT * FROM leads WHERE id = $1 AND erased_at IS NULL', [id]);
+  return rows[0];
+}
+
+export interface LeadFilter {
+  stage?: string;
+  segment?: string;
+  source?: string;
+  /** Only leads whose id sorts after this one (keyset pagination: stable while leads are added). */
+  afterId?: string;
+  limit: number;
+}
+
+export async function listLeads(db: Database, filter: LeadFilter): Promise<LeadRow[]> {
+  const { rows } = await db.query<LeadRow>(
+    `SELECT * FROM leads WHERE erased_at IS NULL
+       AND ($1::text IS NULL OR stage = $1) AND ($2::text IS NULL OR segment = $2) AND ($3::text IS NULL OR source = $3)
+       AND ($4::text IS NULL OR id > $4)
+     ORDER BY id LIMIT $5`,
+    [filter.stage ?? null, filter.segment ?? null, filter.source ?? null, filter.afterId ?? null, filter.limit],
+  );
+  return rows;
+}
+
+/** Leads we have texted at the number, and leads whose profile has it. */
+export async function leadsWithPhone(db: Database, phone: string): Promise<string[]> {
+  const { rows } = await db.query<{ lead_id: string }>(
+    `SELECT lead_id FROM sends WHERE channel = 'sms' AND recipient = $1
+     UNION SELECT id FROM leads WHERE phone = $1
+     ORDER BY lead_id`,
+    [phone],
+  );
+  return rows.map((row) => row.lead_id);
+}
+
+/**
+ * Erasure (GDPR art. 17): the lead's personal data goes, in one transaction; the row stays with its
+ * stage and dates, so funnel counts stay right, and nothing left names the person. False when there
+ * is no such lead (or it was erased before).
+ */
+export async function eraseLead(pool: Pool, id: string): Promise<boolean> {
+  return inTransaction(pool, async (db) => {
+    const { rowCount } = await db.query(
+      `UPDATE leads SET ${Object.keys(PROFILE_COLUMNS).filter((column) => column !== 'source').map((column) => `${column} = NULL`).join(', ')},
+         consent = '{}', attributes = '{}', erased_at = now(), updated_at = now()
+       WHERE id = $1 AND erased_at IS NULL`,
+      [id],
+    );
+    if (!rowCount) return false;
+    await db.query("UPDATE events SET properties = '{}' WHERE lead_id = $1", [id]);
+    await db.query("UPDATE sends SET recipient = NULL, links = '[]' WHERE lead_id = $1", [id]);
+    await db.query('DELETE FROM in_app_messages WHERE lead_id = $1', [id]);
+    await db.query("UPDATE handoffs SET context = '{}', note = NULL WHERE lead_id = $1", [id]);
+    return true;
+  });
+}
