@@ -8,7 +8,7 @@ const project = (name, extra = {}) => ({
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   testEnvironment: 'node',
   transform,
-  setupFiles: ['<rootDir>/test/helpers/quiet-runtime.ts'],
+  setupFiles: ['<rootDir>/test/support/quietRuntime.ts'],
   ...extra,
 });
 
@@ -17,10 +17,10 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     project('unit'),
-    project('workflows', { globalSetup: '<rootDir>/test/workflows/global-setup.ts' }),
+    project('workflows', { globalSetup: '<rootDir>/test/support/workflowsSetup.ts' }),
     project('integration', {
-      globalSetup: '<rootDir>/test/integration/global-setup.ts',
-      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      globalSetup: '<rootDir>/test/support/integrationSetup.ts',
+      globalTeardown: '<rootDir>/test/support/integrationTeardown.ts',
     }),
     project('replay'),
   ],

@@ -1,11 +1,20 @@
-// The deployment's configuration: one zod schema over environment variables, with the defaults that
-// run the engine embedded. Pure: callers pass the environment in.
+// The deployment's configuration: one zod schema over every environment variable the engine reads,
+// parsed once per process, with the defaults that run it embedded; and the settings each part
+// derives from it (delivery, the API's public URL, the servers and secrets a part requires). Pure:
+// callers pass the environment in.
+import path from 'node:path';
 import { z } from 'zod';
 import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from '../core/model/sendWindow';
+import { LEGAL_SMS_WINDOW } from '../core/model/tuning';
+import type { DeliveryConfig } from '../workers/deliveryWorker';
 
-const optionalUrl = z.string().trim().min(1).optional();
-/** Texts to consumers are only lawful in these local hours (TCPA and most national rules). */
-const LEGAL_SMS_HOURS = parseSendWindow('08:00-21:00,mon-sun');
+/** Where `nurture start` and `nurture outbox` keep their data unless NURTURE_DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', '.data');
+
+/** A configuration value that failed validation, named so start-up can stop with one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** An origin as a browser sends it in `Origin:` (scheme, host, port; lower case, default port dropped). */
 function browserOrigin(text: string): string | undefined {
@@ -33,11 +42,30 @@ const corsOriginsSchema = z.string().transform((text, ctx): '*' | string[] => {
   return origins as string[];
 });
 
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const secret = z.string().trim().min(16, 'must be at least 16 characters');
+/** `address` or `Display Name <address>`; the address loosely (nurture@localhost is fine). */
+const FROM = /^\s*(?:"?([^"<]*?)"?\s*<([^\s@<>]+@[^\s@<>]+)>|([^\s@<>]+@[^\s@<>]+))\s*$/;
+const DEFAULT_FROM = 'Nurture <nurture@localhost>';
+
+/** `id=url` pairs, comma-separated: where each middle offer (`offer('…', 'pricing_guide', …)`) is downloaded. */
+const offersSchema = z.string().transform((text, ctx) => {
+  const offers: Record<string, string> = {};
+  for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [, id, url] = /^([a-z0-9_-]+)=(.+)$/i.exec(pair) ?? [];
+    if (!id || !url || !httpUrl.safeParse(url).success) {
+      ctx.addIssue({ code: 'custom', message: `must be id=https://… pairs separated by commas, not ${JSON.stringify(pair)}` });
+      return z.NEVER;
+    }
+    offers[id] = url;
+  }
+  return offers;
+});
+
 export const configSchema = z.object({
+  // --- servers ----------------------------------------------------------------------------------
   /** Connect to this PostgreSQL instead of starting the embedded one. */
-  DATABASE_URL: optionalUrl.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
-    message: 'must be a postgres:// URL',
-  }),
+  DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   /** Connect to this Temporal frontend (host:port) instead of starting the dev server. */
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -45,38 +73,64 @@ export const configSchema = z.object({
   NURTURE_DATA_DIR: z.string().trim().min(1).optional(),
   /** Port of the Temporal Web UI of the embedded dev server; a free one when unset. */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  /** The HTTP API's port. */
+
+  // --- the HTTP API -----------------------------------------------------------------------------
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   /** The address the HTTP API listens on; loopback when unset, 0.0.0.0 in a container. */
   HOST: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address to listen on, e.g. 0.0.0.0' }).optional(),
   /** Browser origins that may post events (POST /v1/events); no CORS headers at all when unset. */
   NURTURE_CORS_ORIGINS: corsOriginsSchema.optional(),
-  /** The public base URL of the API, used in message links and to check Twilio's signatures. */
-  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** The public base URL of the API: message links, Twilio's signatures; the API's own address when unset. */
+  PUBLIC_URL: httpUrl.optional(),
   /** An admin API key, seeded at start; `nurture start` makes and keeps a dev key when unset. */
-  NURTURE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  NURTURE_API_KEY: secret.optional(),
+  /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
+  NURTURE_LINK_SECRET: secret.optional(),
+
+  // --- when touches may go out ------------------------------------------------------------------
   /** When email may go out in the lead's local time, `HH:MM-HH:MM[,days]`; the model's default when unset. */
   NURTURE_EMAIL_WINDOW: z.string().pipe(sendWindowSchema).optional(),
   /** The same for SMS, which can never be wider than the legal 08:00–21:00. */
   NURTURE_SMS_WINDOW: z
     .string()
     .pipe(sendWindowSchema)
-    .refine((window) => windowWithin(window, LEGAL_SMS_HOURS), `must stay inside the legal ${formatSendWindow(LEGAL_SMS_HOURS)}`)
+    .refine((window) => windowWithin(window, parseSendWindow(LEGAL_SMS_WINDOW)), `must stay inside the legal ${LEGAL_SMS_WINDOW}`)
     .optional(),
-  /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
-  NURTURE_LINK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+
+  // --- delivery: a channel whose variables are absent is not served -----------------------------
+  /** The SMTP relay (nodemailer, pooled connections); email is served when set. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  EMAIL_FROM: z.string().regex(FROM, 'must be an address or "Name <address>"').optional(),
+  /** The mailto: of List-Unsubscribe; unsubscribe@ the From domain when unset. */
+  EMAIL_UNSUBSCRIBE_MAILBOX: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an email address').optional(),
+  /** The sender's company and postal address in every message's footer (anti-spam laws want the address). */
+  NURTURE_SENDER_COMPANY: z.string().trim().min(1).optional(),
+  NURTURE_SENDER_ADDRESS: z.string().trim().min(1).optional(),
+  NURTURE_OFFERS: offersSchema.optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID: AC and 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  /** An E.164 number or a Messaging Service SID (MG…). */
+  TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG…)').optional(),
+  /** Another Twilio-compatible API base (the local sink of `nurture start`); unset in production. */
+  TWILIO_API_URL: httpUrl.optional(),
+  TWILIO_STATUS_CALLBACK_URL: httpUrl.optional(),
+  /** The endpoint every webhook step's target posts to, and the secret it is signed with. */
+  NURTURE_WEBHOOK_URL: httpUrl.optional(),
+  NURTURE_WEBHOOK_SECRET: secret.optional(),
+
+  // --- operations -------------------------------------------------------------------------------
   /** The least severe log lines written (JSON lines on stdout). */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Where `nurture worker` serves its Prometheus metrics (the API serves its own at /metrics); 0 picks a free port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  /** A workflow bundle built ahead of time (`npm run build:workflows`); the lead worker bundles at start when unset. */
+  NURTURE_WORKFLOW_BUNDLE: z.string().trim().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
-/** A configuration value that failed validation, named so start-up can stop with one line. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** Variables whose values an error must not repeat: secrets, and URLs that may carry a password. */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET']);
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty variables mean unset, as in most twelve-factor tooling.
@@ -85,5 +139,92 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = issue.path.join('.');
-  throw new ConfigError(`${name}=${JSON.stringify(env[name])}: ${issue.message}`);
+  throw new ConfigError(`${SECRET_VARIABLES.has(name) ? name : `${name}=${JSON.stringify(env[name])}`}: ${issue.message}`);
+}
+
+/** The base URL recipients reach the API's public routes at: PUBLIC_URL, else the API's own address. */
+export function publicUrl(config: Config): string {
+  return config.PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
+}
+
+export function dataDirOf(config: Config): string {
+  return path.resolve(config.NURTURE_DATA_DIR ?? DEFAULT_DATA_DIR);
+}
+
+/** The deployment's send windows, as the model's cadence takes them. */
+export function configuredWindows(config: Config): { email?: string; sms?: string } {
+  return {
+    ...(config.NURTURE_EMAIL_WINDOW && { email: formatSendWindow(config.NURTURE_EMAIL_WINDOW) }),
+    ...(config.NURTURE_SMS_WINDOW && { sms: formatSendWindow(config.NURTURE_SMS_WINDOW) }),
+  };
+}
+
+/** The servers `nurture worker` and `nurture api` connect to, named when missing. */
+export function requiredServers(config: Config): { databaseUrl: string; temporalAddress: string } {
+  if (!config.DATABASE_URL) throw new ConfigError("DATABASE_URL is required: the engine's PostgreSQL");
+  if (!config.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is required: host:port of the Temporal frontend');
+  return { databaseUrl: config.DATABASE_URL, temporalAddress: config.TEMPORAL_ADDRESS };
+}
+
+export interface ApiSecrets {
+  apiKey: string;
+  linkSecret: string;
+}
+
+/** The secrets `nurture api` needs, named when missing. */
+export function requiredSecrets(config: Config): ApiSecrets {
+  if (!config.NURTURE_API_KEY) throw new ConfigError('NURTURE_API_KEY is required: the admin key the API seeds');
+  if (!config.NURTURE_LINK_SECRET) throw new ConfigError('NURTURE_LINK_SECRET is required: the secret message links are signed with');
+  return { apiKey: config.NURTURE_API_KEY, linkSecret: config.NURTURE_LINK_SECRET };
+}
+
+/**
+ * What the delivery workers serve, from the variables that configure each channel; a channel that
+ * is half configured stops start-up with a ConfigError naming what is missing.
+ */
+export function deliveryConfig(config: Config): DeliveryConfig {
+  const from = config.EMAIL_FROM ?? DEFAULT_FROM;
+  const [, displayName, bracketed, bare] = FROM.exec(from)!;
+  const fromAddress = (bracketed ?? bare)!;
+  const name = displayName?.trim() || fromAddress;
+  const sms = twilioConfig(config);
+
+  if ((config.SMTP_URL || sms) && !config.NURTURE_LINK_SECRET) {
+    throw new ConfigError('NURTURE_LINK_SECRET: must be set (at least 16 characters) to sign the unsubscribe and tracking links of email and SMS');
+  }
+  if (config.SMTP_URL && !config.NURTURE_SENDER_ADDRESS) {
+    throw new ConfigError("NURTURE_SENDER_ADDRESS: must be set when SMTP_URL is: every marketing email carries the sender's postal address");
+  }
+  if (Boolean(config.NURTURE_WEBHOOK_URL) !== Boolean(config.NURTURE_WEBHOOK_SECRET)) {
+    const [missing, given] = config.NURTURE_WEBHOOK_URL ? ['NURTURE_WEBHOOK_SECRET', 'NURTURE_WEBHOOK_URL'] : ['NURTURE_WEBHOOK_URL', 'NURTURE_WEBHOOK_SECRET'];
+    throw new ConfigError(`${missing}: must be set together with ${given}`);
+  }
+
+  return {
+    publicUrl: publicUrl(config),
+    sender: { name, company: config.NURTURE_SENDER_COMPANY ?? name, address: config.NURTURE_SENDER_ADDRESS ?? '' },
+    offers: config.NURTURE_OFFERS ?? {},
+    ...(config.NURTURE_LINK_SECRET ? { signingSecret: config.NURTURE_LINK_SECRET } : {}),
+    ...(config.SMTP_URL
+      ? { email: { smtpUrl: config.SMTP_URL, from: from.trim(), unsubscribeMailbox: config.EMAIL_UNSUBSCRIBE_MAILBOX ?? `unsubscribe@${fromAddress.split('@')[1]}` } }
+      : {}),
+    ...(sms ? { sms } : {}),
+    ...(config.NURTURE_WEBHOOK_URL && config.NURTURE_WEBHOOK_SECRET ? { webhook: { url: config.NURTURE_WEBHOOK_URL, secret: config.NURTURE_WEBHOOK_SECRET } } : {}),
+  };
+}
+
+/** Twilio is configured when any TWILIO_* variable is set; then the account, token and sender must be. */
+function twilioConfig(config: Config): DeliveryConfig['sms'] {
+  const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_API_URL, TWILIO_STATUS_CALLBACK_URL } = config;
+  if (![TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_API_URL, TWILIO_STATUS_CALLBACK_URL].some(Boolean)) return undefined;
+  if (!TWILIO_ACCOUNT_SID) throw new ConfigError('TWILIO_ACCOUNT_SID: must be set when another TWILIO_* variable is');
+  if (!TWILIO_AUTH_TOKEN) throw new ConfigError('TWILIO_AUTH_TOKEN: must be set when another TWILIO_* variable is');
+  if (!TWILIO_FROM) throw new ConfigError('TWILIO_FROM: must be set when another TWILIO_* variable is');
+  return {
+    accountSid: TWILIO_ACCOUNT_SID,
+    authToken: TWILIO_AUTH_TOKEN,
+    from: TWILIO_FROM,
+    ...(TWILIO_API_URL ? { apiUrl: TWILIO_API_URL } : {}),
+    ...(TWILIO_STATUS_CALLBACK_URL ? { statusCallbackUrl: TWILIO_STATUS_CALLBACK_URL } : {}),
+  };
 }

@@ -14,11 +14,11 @@ import { claimSend, markSend } from '../db/repositories/sends';
 import type { Touch } from '../core/protocol';
 import type { Lead } from '../core/model/lead';
 import { migrate } from '../db/migrate';
-import { startTestPostgres } from '../scripts/postgres';
+import { startTestPostgres } from '../devstack/postgres';
 import { loadTemplates, TemplateRenderer } from '../channels/templates';
 import { TEMPLATES_DIR } from '../sequences/library';
-import { touchesOf } from '../test/scenarios/channel-touches';
-import { startSmtpSink } from '../test/scenarios/smtp-sink';
+import { touchesOf } from '../test/support/channelTouches';
+import { startSmtpSink } from '../test/support/smtpSink';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 3_000);
 const LEDGER_SENDS = Number(process.env.BENCH_LEDGER_SENDS ?? 5_000);

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { dataDir } from '../scripts/paths';
+import { DEFAULT_DATA_DIR as dataDir } from '../app/config';
 
 const BENCHMARKS = ['core', 'workflows', 'channels', 'api'];
 const run = promisify(execFile);

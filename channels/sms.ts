@@ -4,8 +4,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import twilio, { type Twilio } from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
-import { z } from 'zod';
-import { ConfigError } from '../app/config';
 import type { Lead } from '../core/model/lead';
 import { nextOpenInstant, type SendWindow } from '../core/model/sendWindow';
 import type { TemplateRenderer } from './templates';
@@ -85,34 +83,6 @@ export interface TwilioConfig {
   /** Another Twilio-compatible API base (a local sink in tests); unset in production. */
   apiUrl?: string;
   statusCallbackUrl?: string;
-}
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-const twilioEnvSchema = z.object({
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID: AC and 32 hex digits'),
-  TWILIO_AUTH_TOKEN: z.string().min(1, 'must be set'),
-  TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG…)'),
-  TWILIO_API_URL: httpUrl.optional(),
-  TWILIO_STATUS_CALLBACK_URL: httpUrl.optional(),
-});
-
-/** The TWILIO_* variables; a bad one stops start-up with its name (values are not echoed: one is a secret). */
-export function parseTwilioEnv(env: Record<string, string | undefined>): TwilioConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('TWILIO_') && value));
-  const result = twilioEnvSchema.safeParse(present);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
-  }
-  const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, TWILIO_API_URL, TWILIO_STATUS_CALLBACK_URL } = result.data;
-  return {
-    accountSid: TWILIO_ACCOUNT_SID,
-    authToken: TWILIO_AUTH_TOKEN,
-    from: TWILIO_FROM,
-    ...(TWILIO_API_URL ? { apiUrl: TWILIO_API_URL } : {}),
-    ...(TWILIO_STATUS_CALLBACK_URL ? { statusCallbackUrl: TWILIO_STATUS_CALLBACK_URL } : {}),
-  };
 }
 
 /**

@@ -1,20 +1,19 @@
 // The `nurture` command.
+// Production processes (`nurture worker`, `nurture api`) never load devstack/: the commands that
+// need it import it when they run.
 import { Command } from 'commander';
-import { ConfigError, parseConfig } from '../app/config';
-import { MissingToolError } from '../scripts/tools';
-import { defaultModel } from '../core/model/tuning';
+import { ConfigError, dataDirOf, parseConfig } from '../app/config';
 import { lintProject } from '../app/lint';
-import { exportHistory } from './history';
+import { runApi, runWorker } from '../app/parts';
+import { defaultModel } from '../core/model/tuning';
+import { MissingToolError } from '../scripts/tools';
 import { createKey } from './apiClient';
 import { runDemo } from './demo';
+import { exportHistory } from './history';
 import { formatImport, runImport } from './import';
-import { printOutbox } from './outbox';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
-import { engineCatalog, requiredSecrets, runPart, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
-import { serveMetrics } from './telemetry';
-import { dataDirOf, start, waitForShutdownSignal } from './start';
 
 const program = new Command()
   .name('nurture')
@@ -24,38 +23,21 @@ const program = new Command()
 program
   .command('start')
   .description('run the engine: embedded PostgreSQL and Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS are set')
-  .action(() => start(parseConfig(process.env)));
+  .action(async () => {
+    const config = parseConfig(process.env);
+    const { start } = await import('../devstack/start.js');
+    await start(config);
+  });
 
 program
   .command('worker')
   .description('run the lead worker and the delivery workers of the configured channels against DATABASE_URL and TEMPORAL_ADDRESS (scale out with more of them)')
-  .action(() => {
-    const config = parseConfig(process.env);
-    return runPart(
-      config,
-      async (servers, telemetry) => {
-        const catalog = engineCatalog(config);
-        // First: a port already taken stops the command before any worker takes work.
-        const metrics = await serveMetrics(telemetry, config.HOST ?? '127.0.0.1', config.METRICS_PORT);
-        const lead = await startLeadWorker(servers, catalog);
-        const delivery = await startDeliveryWorkers(servers, catalog, process.env);
-        return {
-          name: `lead worker and delivery (${delivery.channels.join(', ') || 'no channel configured'})`,
-          stop: async () => void (await Promise.all([lead.stop(), delivery.stop(), metrics.stop()])),
-        };
-      },
-      waitForShutdownSignal,
-    );
-  });
+  .action(() => runWorker(parseConfig(process.env)));
 
 program
   .command('api')
   .description('run the HTTP API alone on PORT against DATABASE_URL and TEMPORAL_ADDRESS (needs NURTURE_API_KEY and NURTURE_LINK_SECRET)')
-  .action(() => {
-    const config = parseConfig(process.env);
-    const secrets = requiredSecrets(config);
-    return runPart(config, (servers, telemetry) => startApi(servers, config, secrets, telemetry), waitForShutdownSignal);
-  });
+  .action(() => runApi(parseConfig(process.env)));
 
 program
   .command('import')
@@ -96,7 +78,11 @@ program
   .command('outbox')
   .description("the latest emails and texts the local sinks of `nurture start` caught (newest first)")
   .option('--limit <n>', 'how many', (value: string) => Number(value), 20)
-  .action((options: { limit: number }) => printOutbox(dataDirOf(parseConfig(process.env)), { limit: options.limit }));
+  .action(async (options: { limit: number }) => {
+    const dataDir = dataDirOf(parseConfig(process.env));
+    const { printOutbox } = await import('../devstack/outbox.js');
+    await printOutbox(dataDir, { limit: options.limit });
+  });
 
 program
   .command('lint')

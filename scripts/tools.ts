@@ -7,7 +7,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
-import { projectRoot, toolsDir } from './paths';
+
+/** Provisioned tools are cached here, beside the checkout (gitignored). */
+const toolsDir = path.resolve(__dirname, '..', '.tools');
 
 const execFileAsync = promisify(execFile);
 
@@ -73,7 +75,7 @@ export async function resolveTestServer(log: Log = stderrLog): Promise<Ephemeral
           '-B',
           '-q',
           '-f',
-          path.join(projectRoot, 'scripts', 'temporal-test-server.pom.xml'),
+          path.join(__dirname, 'temporal-test-server.pom.xml'),
           `-Dtemporal.version=${TEST_SERVER_VERSION}`,
           'dependency:copy-dependencies',
           `-DoutputDirectory=${path.join(staging, 'lib')}`,

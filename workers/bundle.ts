@@ -1,6 +1,7 @@
-// How the lead and handoff workflows are bundled, in one place: the worker, the replayer, the tests
-// and the benchmarks all run the same bundle.
-import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+// How the lead and handoff workflows are bundled, in one place: the worker, the replayer, the tests,
+// the benchmarks and the build step (`npm run build:workflows`) all run the same bundle.
+import path from 'node:path';
+import { bundleWorkflowCode, type BundleOptions, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 /** The production workflows: the bundler's entry point the worker registers. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -34,4 +35,12 @@ export function bundleLeadWorkflows(options: Partial<BundleOptions> = {}): Promi
     logger: silentLogger,
     ...options,
   });
+}
+
+/**
+ * The bundle the lead worker runs: one built ahead of time (`npm run build:workflows`, as the
+ * production image does) when its path is given, else one bundled now, in about a second.
+ */
+export async function leadWorkflowBundle(prebuiltPath?: string): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  return prebuiltPath ? { codePath: path.resolve(prebuiltPath) } : bundleLeadWorkflows();
 }

@@ -4,14 +4,25 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import type { Pool } from 'pg';
 import type { MessageSettings } from '../channels/links';
-import { createTwilioClient } from '../channels/sms';
+import { createTwilioClient, type TwilioConfig } from '../channels/sms';
 import { createDeliveryActivities, type DeliveryDependencies } from '../activities/delivery';
 import { sendTaskQueue } from '../activities/types';
 import type { Catalog } from '../core/protocol';
 import { CHANNELS, type Channel } from '../core/model/events';
 import type { TemplateRenderer } from '../channels/templates';
 import { correlationActivityInterceptors } from './correlation';
-import type { DeliveryConfig } from './deliveryConfig';
+
+/** What the delivery workers serve (app/config derives it from the environment). */
+export interface DeliveryConfig {
+  publicUrl: string;
+  sender: { name: string; company: string; address: string };
+  offers: Record<string, string>;
+  /** Absent: no channel that renders a message (email, SMS, in-app) is served. */
+  signingSecret?: string;
+  email?: { smtpUrl: string; from: string; unsubscribeMailbox: string };
+  sms?: TwilioConfig;
+  webhook?: { url: string; secret: string };
+}
 
 export interface DeliveryWorkerDependencies {
   connection: NativeConnection;

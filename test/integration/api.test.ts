@@ -19,13 +19,13 @@ import { signToken, type LinkToken } from '../../channels/tokens';
 import type { LeadEvent } from '../../core/model/events';
 import { createKey } from '../../cli/apiClient';
 import { runImport } from '../../cli/import';
-import { getFreePort } from '../../scripts/net';
-import { startDevServer } from '../../scripts/temporal';
+import { getFreePort } from '../../app/net';
+import { startDevServer } from '../../devstack/temporal';
 import { leadWorkflowId } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { leadWorkerOptions } from '../../workers/leadWorker';
-import { useIntegrationServers } from './connect';
-import { anyHourCatalog, eventually, withWorkers } from '../workflows/harness';
+import { useIntegrationServers } from '../support/integrationServers';
+import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;

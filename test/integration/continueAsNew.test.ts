@@ -5,7 +5,7 @@ import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { defaultCatalog } from '../../sequences/library';
 import { eventSignal } from '../../workflows/contract';
-import { eventually, leadState, withWorkers } from '../workflows/harness';
+import { eventually, leadState, withWorkers } from '../support/harness';
 
 // 5,000 signals are a throughput test: they run on the real dev server, which takes them in
 // seconds, where the time-skipping test server needs minutes.

@@ -9,10 +9,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import type { Touch } from '../../core/protocol';
 import type { Lead } from '../../core/model/lead';
-import { deliverEmail } from '../scenarios/deliver-email';
-import { touchesOf } from '../scenarios/channel-touches';
-import { startSmtpSink, type SmtpSink } from '../scenarios/smtp-sink';
-import { eventually } from '../workflows/harness';
+import { deliverEmail } from '../support/workflows/deliverEmail';
+import { touchesOf } from '../support/channelTouches';
+import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
+import { eventually } from '../support/harness';
 
 // A namespace of its own: other files run fake delivery workers on the same send queues.
 const namespace = `crash-${randomUUID()}`;
@@ -36,7 +36,7 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace,
     taskQueue,
-    workflowsPath: require.resolve('../scenarios/deliver-email'),
+    workflowsPath: require.resolve('../support/workflows/deliverEmail'),
   });
   workflowWorkerRun = workflowWorker.run();
   pool = new Pool({ connectionString: process.env.DATABASE_URL });
@@ -62,7 +62,7 @@ interface WorkerProcess {
 const processes: ChildProcess[] = [];
 
 function startDeliveryWorker(): WorkerProcess {
-  const child = fork(require.resolve('../scenarios/delivery-worker-process'), [], {
+  const child = fork(require.resolve('../support/deliveryWorkerProcess'), [], {
     execArgv: ['--import', 'tsx'],
     env: {
       ...process.env,

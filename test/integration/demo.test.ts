@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_SOURCES, generateDemo } from '../../cli/demoData';
-import { outboxLines } from '../../cli/outbox';
-import { getFreePort } from '../../scripts/net';
-import { interrupt, ROOT, startEngine, type Engine } from './engineProcess';
+import { outboxLines } from '../../devstack/outbox';
+import { getFreePort } from '../../app/net';
+import { interrupt, ROOT, startEngine, type Engine } from '../support/engineProcess';
 
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const LEADS = 40;

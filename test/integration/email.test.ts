@@ -14,7 +14,7 @@ import { type Command, type Touch } from '../../core/protocol';
 import type { Lead } from '../../core/model/lead';
 import { loadTemplates, TemplateRenderer } from '../../channels/templates';
 import { TEMPLATES_DIR } from '../../sequences/library';
-import { anyHourCatalog } from '../workflows/harness';
+import { anyHourCatalog } from '../support/harness';
 
 const settings: EmailSettings = {
   from: 'Sam Lee <sam@relay.example>',

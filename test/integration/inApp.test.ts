@@ -5,7 +5,7 @@ import { InAppStream, listInAppMessages, type InAppUpdate } from '../../db/repos
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
-import { channelRenderer, touchesOf } from '../scenarios/channel-touches';
+import { channelRenderer, touchesOf } from '../support/channelTouches';
 
 let pool: Pool;
 /** The stream reads through a pool of its own, as an API process apart from the workers would. */

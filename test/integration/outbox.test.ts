@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { createTwilioClient } from '../../channels/sms';
-import type { Part } from '../../cli/engine';
-import { outboxLines, startLocalSinks, type LocalSinks } from '../../cli/outbox';
-import { listOutbox, outboxDir } from '../../scripts/outbox';
+import type { Part } from '../../app/parts';
+import { parseConfig } from '../../app/config';
+import { listOutbox, outboxDir, outboxLines } from '../../devstack/outbox';
+import { startLocalSinks, type LocalSinks } from '../../devstack/sinks';
 
 let dataDir: string;
 let sinks: LocalSinks;
@@ -15,7 +16,7 @@ const parts: Part[] = [];
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-outbox-'));
-  sinks = await startLocalSinks({}, dataDir, parts);
+  sinks = await startLocalSinks(parseConfig({}), dataDir, parts);
 });
 
 afterAll(async () => {
@@ -27,8 +28,8 @@ async function page(route: string) {
   return { status: response.status, text: await response.text() };
 }
 
-it('points the delivery variables at the local sinks only for what the environment leaves unset', async () => {
-  expect(sinks.env).toEqual({
+it('points the delivery settings at the local sinks only for what the environment leaves unset', async () => {
+  expect(sinks.config).toEqual({
     SMTP_URL: expect.stringMatching(/^smtp:\/\/127\.0\.0\.1:\d+$/),
     TWILIO_ACCOUNT_SID: expect.stringMatching(/^AC[0-9a-f]{32}$/),
     TWILIO_AUTH_TOKEN: expect.any(String),
@@ -36,12 +37,12 @@ it('points the delivery variables at the local sinks only for what the environme
     TWILIO_API_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
   });
   const configured: Part[] = [];
-  expect(await startLocalSinks({ SMTP_URL: 'smtp://mail.example:25', TWILIO_ACCOUNT_SID: 'AC1' }, dataDir, configured)).toEqual({ env: {}, local: [] });
+  expect(await startLocalSinks(parseConfig({ SMTP_URL: 'smtp://mail.example:25', TWILIO_FROM: '+15005550006' }), dataDir, configured)).toEqual({ config: {}, local: [] });
   expect(configured).toEqual([]);
 });
 
 it('keeps an email as its .eml and a summary, lists it, and shows its headers, HTML and text', async () => {
-  const transport = nodemailer.createTransport({ url: sinks.env.SMTP_URL });
+  const transport = nodemailer.createTransport({ url: sinks.config.SMTP_URL });
   await transport.sendMail({
     from: 'Nurture <nurture@localhost>',
     to: 'Ana <ana@northwind.example>',
@@ -76,8 +77,8 @@ it('keeps an email as its .eml and a summary, lists it, and shows its headers, H
 });
 
 it('keeps a text sent through the Twilio SDK', async () => {
-  const client = createTwilioClient({ accountSid: sinks.env.TWILIO_ACCOUNT_SID!, authToken: sinks.env.TWILIO_AUTH_TOKEN!, apiUrl: sinks.env.TWILIO_API_URL! });
-  const sent = await client.messages.create({ to: '+14155552100', from: sinks.env.TWILIO_FROM!, body: 'Your trial ends Friday. Reply STOP to opt out.' });
+  const client = createTwilioClient({ accountSid: sinks.config.TWILIO_ACCOUNT_SID!, authToken: sinks.config.TWILIO_AUTH_TOKEN!, apiUrl: sinks.config.TWILIO_API_URL! });
+  const sent = await client.messages.create({ to: '+14155552100', from: sinks.config.TWILIO_FROM!, body: 'Your trial ends Friday. Reply STOP to opt out.' });
 
   const [entry] = await listOutbox(outboxDir(dataDir), { limit: 1 });
   expect(entry).toMatchObject({ channel: 'sms', to: '+14155552100', messageId: sent.sid, text: 'Your trial ends Friday. Reply STOP to opt out.' });

@@ -46,7 +46,7 @@ describe('embedded PostgreSQL', () => {
     const privateFolder = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-private-'));
     await fs.chmod(privateFolder, 0o700);
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', require.resolve('../scenarios/private-postgres'), privateFolder]);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', require.resolve('../support/privatePostgres'), privateFolder]);
       expect(stdout.trim()).toBe('ok');
     } finally {
       await fs.rm(privateFolder, { recursive: true, force: true });

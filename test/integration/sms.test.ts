@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Pool } from 'pg';
 import twilio from 'twilio';
-import { createTwilioClient, parseTwilioEnv, type TwilioConfig } from '../../channels/sms';
+import { deliveryConfig, parseConfig } from '../../app/config';
+import { createTwilioClient, type TwilioConfig } from '../../channels/sms';
 import { createTwilioWebhooks, smsKeyword } from '../../channels/twilioWebhooks';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
-import { channelCatalog, channelRenderer, MORNING_IN_NEW_YORK, touchesOf } from '../scenarios/channel-touches';
-import { startTwilioServer, type TwilioServer } from '../../scripts/twilioServer';
+import { channelCatalog, channelRenderer, MORNING_IN_NEW_YORK, touchesOf } from '../support/channelTouches';
+import { startTwilioServer, type TwilioServer } from '../../devstack/twilioServer';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'twilio-test-auth-token';
@@ -26,13 +27,15 @@ const webhooks = () => createTwilioWebhooks({ pool, authToken: AUTH_TOKEN, helpT
 beforeAll(async () => {
   pool = new Pool({ connectionString: process.env.DATABASE_URL });
   twilioServer = await startTwilioServer({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
-  config = parseTwilioEnv({
+  const env = {
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     TWILIO_FROM: '+15005550006',
     TWILIO_API_URL: twilioServer.url,
     TWILIO_STATUS_CALLBACK_URL: STATUS_URL,
-  });
+    NURTURE_LINK_SECRET: 'link-secret-of-32-characters-abc',
+  };
+  config = deliveryConfig(parseConfig(env)).sms!;
   delivery = createDeliveryActivities({
     pool,
     renderer: channelRenderer,

@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { outboxLines } from '../../cli/outbox';
+import { outboxLines } from '../../devstack/outbox';
 import { isHoldout } from '../../core/model/hash';
-import { getFreePort } from '../../scripts/net';
+import { getFreePort } from '../../app/net';
 import { defaultCatalog } from '../../sequences/library';
-import { eventually } from '../workflows/harness';
-import { interrupt, ROOT, startEngine, type Engine } from './engineProcess';
+import { eventually } from '../support/harness';
+import { interrupt, ROOT, startEngine, type Engine } from '../support/engineProcess';
 
 async function call(engine: Engine, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${engine.api}${route}`, {

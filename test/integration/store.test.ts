@@ -8,8 +8,8 @@ import { createLeadActivities } from '../../activities/lead';
 import type { Lead } from '../../core/model/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
 import { leadWorkerOptions } from '../../workers/leadWorker';
-import { useIntegrationServers } from './connect';
-import { anyHourCatalog, eventually, leadState, withWorkers } from '../workflows/harness';
+import { useIntegrationServers } from '../support/integrationServers';
+import { anyHourCatalog, eventually, leadState, withWorkers } from '../support/harness';
 
 const catalog = anyHourCatalog();
 const servers = useIntegrationServers(catalog);

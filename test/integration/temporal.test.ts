@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { sleeper } from '../scenarios/sleeper';
+import { sleeper } from '../support/workflows/sleeper';
 
 let connection: Connection;
 let client: Client;
@@ -24,7 +24,7 @@ describe('Temporal dev server', () => {
       const worker = await Worker.create({
         connection: workerConnection,
         taskQueue,
-        workflowsPath: require.resolve('../scenarios/sleeper'),
+        workflowsPath: require.resolve('../support/workflows/sleeper'),
       });
       const elapsed = await worker.runUntil(client.workflow.execute(sleeper, { args: [0], taskQueue, workflowId }));
       expect(elapsed).toBeGreaterThanOrEqual(0);

@@ -6,7 +6,7 @@ import { signWebhook, verifyWebhookSignature } from '../../channels/webhook';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
-import { channelRenderer, touchesOf } from '../scenarios/channel-touches';
+import { channelRenderer, touchesOf } from '../support/channelTouches';
 
 const SECRET = 'crm-webhook-secret-0123456789';
 

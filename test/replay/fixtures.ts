@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { readHistoryPaths } from '../../cli/history';
-import { replayHistories, type ReplayOutcome } from '../../cli/replay';
+import { replayHistories, type ReplayOutcome } from '../../workers/replay';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { exportHistory, historyToJSON, readHistoryFile, readHistoryPaths } from '../../cli/history';
-import { bundleWorkflows, formatOutcome, replayHistories, runReplay, type ReplayOutcome } from '../../cli/replay';
 import { ConfigError } from '../../app/config';
+import { exportHistory, readHistoryFile, readHistoryPaths } from '../../cli/history';
+import { runReplay } from '../../cli/replay';
+import { historyToJSON } from '../../workers/history';
+import { bundleWorkflows, formatOutcome, replayHistories, type ReplayOutcome } from '../../workers/replay';
 import { FIXTURES, HISTORIES_DIR, firstCommandEventId, fixtureJson, replayFixtures } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -13,7 +13,7 @@ import {
 } from '../../core/model/cadence';
 import { cadenceSchema, defaultModel, mergeCadence, type CadenceModel } from '../../core/model/tuning';
 import { longTermNurture } from '../../sequences/library/longTerm';
-import { at, DAY_MS, HOUR_MS } from './driver';
+import { at, DAY_MS, HOUR_MS } from '../support/engineDriver';
 
 const model = defaultModel.cadence;
 const WEEK = 7 * DAY_MS;

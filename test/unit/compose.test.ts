@@ -6,9 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
-import { requiredSecrets, requiredServers } from '../../cli/engine';
-import { configSchema, parseConfig } from '../../app/config';
-import { deliveryConfigSchema, parseDeliveryConfig } from '../../workers/deliveryConfig';
+import { configSchema, deliveryConfig, parseConfig, requiredSecrets, requiredServers } from '../../app/config';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 
 const root = path.resolve(__dirname, '../..');
@@ -31,10 +29,10 @@ const document = parseDocument(read('docker-compose.yml'), { merge: true });
 const services = (document.toJS() as { services: Record<string, Service> }).services;
 const service = (name: string) => services[name] ?? missing(`service ${name}`);
 
-/** The variables each engine service's subcommand reads: `nurture api` the config, `nurture worker` the delivery config too. */
+/** The variables an engine service reads: one config for every `nurture` subcommand. */
 const readBy: Record<string, string[]> = {
   api: Object.keys(configSchema.shape),
-  worker: [...Object.keys(configSchema.shape), ...Object.keys(deliveryConfigSchema.shape)],
+  worker: Object.keys(configSchema.shape),
 };
 
 /** Compose's interpolation: `${NAME}`, `${NAME:-default}`, `${NAME:?error}` (empty counts as unset), `$$` for `$`. */
@@ -47,7 +45,7 @@ function interpolate(text: string, env: Record<string, string>): string {
   });
 }
 
-/** The settings compose requires, as the README's `.env` example gives them. */
+/** The settings compose requires, as docs/deployment.md's `.env` example gives them. */
 const dotEnv = {
   POSTGRES_PASSWORD: 'pg-secret-0123456789',
   NURTURE_API_KEY: 'nk_admin_0123456789abcdef',
@@ -128,7 +126,7 @@ describe('docker-compose.yml', () => {
 
     const worker = environmentOf('worker');
     expect(requiredServers(parseConfig(worker))).toEqual(requiredServers(api));
-    expect(parseDeliveryConfig(worker).email).toMatchObject({ smtpUrl: 'smtp://mailpit:1025' });
+    expect(deliveryConfig(parseConfig(worker)).email).toMatchObject({ smtpUrl: 'smtp://mailpit:1025' });
   });
 
   it('holds no secret, and refuses to start without each required setting', () => {

@@ -36,7 +36,7 @@ describe('the configuration', () => {
     ['PORT', 'eighty', 'PORT="eighty"'],
     ['PORT', '70000', 'PORT="70000"'],
     ['PUBLIC_URL', 'ftp://files.example.com', 'PUBLIC_URL="ftp://files.example.com": must be an http(s) URL'],
-    ['NURTURE_LINK_SECRET', 'short', 'NURTURE_LINK_SECRET="short": must be at least 16 characters'],
+    ['NURTURE_LINK_SECRET', 'short', 'NURTURE_LINK_SECRET: must be at least 16 characters'],
     ['TEMPORAL_ADDRESS', 'localhost', 'TEMPORAL_ADDRESS="localhost": must be host:port'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"silent"'],
     ['NURTURE_EMAIL_WINDOW', '9-5', 'NURTURE_EMAIL_WINDOW="9-5": "9-5" must look like HH:MM-HH:MM'],

@@ -1,4 +1,6 @@
-import { parseDeliveryConfig } from '../../workers/deliveryConfig';
+import { deliveryConfig, parseConfig } from '../../app/config';
+
+const parseDeliveryConfig = (env: Record<string, string | undefined>) => deliveryConfig(parseConfig(env));
 
 const SECRET = 'link-secret-of-32-characters-abc';
 const TWILIO = {
@@ -50,11 +52,11 @@ describe('delivery configuration', () => {
     ['email without a link secret', { SMTP_URL: EMAIL.SMTP_URL, NURTURE_SENDER_ADDRESS: 'x' }, /^NURTURE_LINK_SECRET: must be set/],
     ['SMS without a link secret', { ...TWILIO }, /^NURTURE_LINK_SECRET: must be set/],
     ['email without a postal address', { ...EMAIL, NURTURE_SENDER_ADDRESS: undefined }, /^NURTURE_SENDER_ADDRESS: must be set when SMTP_URL is/],
-    ['a From line without an address', { EMAIL_FROM: 'Sam Lee' }, /^EMAIL_FROM: must be an address or "Name <address>"/],
-    ['a PUBLIC_URL without a scheme', { PUBLIC_URL: 'nurture.relay.example' }, /^PUBLIC_URL: must be an http\(s\) URL/],
-    ['a Twilio sender that is no number', { ...TWILIO, NURTURE_LINK_SECRET: SECRET, TWILIO_FROM: '555-0100' }, /^TWILIO_FROM: must be an E\.164 number/],
+    ['a From line without an address', { EMAIL_FROM: 'Sam Lee' }, /^EMAIL_FROM="Sam Lee": must be an address or "Name <address>"/],
+    ['a PUBLIC_URL without a scheme', { PUBLIC_URL: 'nurture.relay.example' }, /^PUBLIC_URL="nurture.relay.example": must be an http\(s\) URL/],
+    ['a Twilio sender that is no number', { ...TWILIO, NURTURE_LINK_SECRET: SECRET, TWILIO_FROM: '555-0100' }, /^TWILIO_FROM="555-0100": must be an E\.164 number/],
     ['a webhook URL without its secret', { NURTURE_WEBHOOK_URL: 'https://crm.relay.example/hooks' }, /^NURTURE_WEBHOOK_SECRET: must be set together with NURTURE_WEBHOOK_URL/],
-    ['an offer without a URL', { NURTURE_OFFERS: 'pricing_guide' }, /^NURTURE_OFFERS: must be id=https:\/\/… pairs/],
+    ['an offer without a URL', { NURTURE_OFFERS: 'pricing_guide' }, /^NURTURE_OFFERS="pricing_guide": must be id=https:\/\/… pairs/],
   ])('stops at %s, naming the variable first', (_case, env, message) => {
     expect(() => parseDeliveryConfig(env)).toThrow(message);
   });

@@ -17,7 +17,7 @@ import {
   sendsOf,
   type TimedInput,
   type Trace,
-} from './driver';
+} from '../support/engineDriver';
 
 const catalog: Catalog = defaultCatalog({ holdoutPercent: 0 });
 // Monday 3 March 2025, 09:00 UTC: inside every default send window for a lead in UTC or Berlin.

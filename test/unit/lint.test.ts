@@ -9,7 +9,7 @@ import type { SequenceDefinition } from '../../core/model/sequence';
 import { branch, defineSequence, did, email, exit, inApp, offer, sms, wait, waitFor, type SequenceDraft } from '../../sequences/dsl';
 import { defaultCatalog } from '../../sequences/library';
 import { lintProject } from '../../app/lint';
-import { at, makeEvent, makeLead } from './driver';
+import { at, makeEvent, makeLead } from '../support/engineDriver';
 
 const emailTemplate = (id: string, variables: Partial<Record<'subject' | 'html' | 'text', string[]>> = {}): AnalysedTemplate => ({
   files: { subject: `${id}.subject.liquid`, html: `${id}.html.liquid`, text: `${id}.text.liquid` },

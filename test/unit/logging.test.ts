@@ -1,7 +1,7 @@
 // What the engine's log stream shows: the Temporal runtime's lines in it at the right level (the
 // SDK's progress only from debug on), and one readable line per record at a terminal.
 import pino from 'pino';
-import { prettyLine, RuntimeLogger } from '../../cli/logging';
+import { prettyLine, RuntimeLogger } from '../../app/logging';
 
 function capture(level: pino.LevelWithSilent) {
   const lines: string[] = [];

@@ -12,7 +12,7 @@ import type { LeadState } from '../../core/engine/state';
 import { buildCatalog } from '../../sequences/catalog';
 import { branch, defineSequence, did, email, handoff, inApp, offer, sms, wait, webhook } from '../../sequences/dsl';
 import { librarySequences } from '../../sequences/library';
-import { commandsOf, DAY_MS, drive, HOUR_MS, isoOf, makeEvent, makeLead, type DriveResult, type TimedInput, type Trace } from './driver';
+import { commandsOf, DAY_MS, drive, HOUR_MS, isoOf, makeEvent, makeLead, type DriveResult, type TimedInput, type Trace } from '../support/engineDriver';
 
 // The shipped library has no SMS step; this sequence, routed first for leads with a phone, makes
 // sure SMS, in-app, webhook, offer, branch and handoff steps all appear in the random runs.

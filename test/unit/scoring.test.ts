@@ -5,7 +5,7 @@ import { buildModel, defaultModel } from '../../core/model/tuning';
 import { addIntent, computeScores, dampClick, fitScore, type ClickState, type IntentState } from '../../core/model/scoring';
 import { initialState } from '../../core/engine/state';
 import { defaultCatalog } from '../../sequences/library';
-import { at, DAY_MS, HOUR_MS, makeEvent, makeLead, pageView } from './driver';
+import { at, DAY_MS, HOUR_MS, makeEvent, makeLead, pageView } from '../support/engineDriver';
 
 const scoring = defaultModel.scoring;
 const T0 = at('2025-03-03T09:00:00Z');

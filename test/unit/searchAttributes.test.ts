@@ -1,7 +1,7 @@
 import { createLead } from '../../core/engine';
 import { defaultCatalog } from '../../sequences/library';
 import { leadSearchAttributes, SCORE_STEP } from '../../workflows/searchAttributes';
-import { at, makeLead } from './driver';
+import { at, makeLead } from '../support/engineDriver';
 
 const { state } = createLead(makeLead({ id: 'lead-1', title: 'VP Finance' }), at('2025-03-03T09:00:00Z'), defaultCatalog({ holdoutPercent: 0 }));
 const scoreOf = (total: number, step?: number) => leadSearchAttributes(state, total, step).find((pair) => pair.key.name === 'NurtureScore')?.value;

@@ -1,6 +1,6 @@
 import { LEGAL_SMS_WINDOW } from '../../core/model/tuning';
 import { formatSendWindow, isInsideWindow, nextOpenInstant, parseSendWindow, sendWindowSchema, windowWithin } from '../../core/model/sendWindow';
-import { at } from './driver';
+import { at } from '../support/engineDriver';
 
 const MON_FRI = [1, 2, 3, 4, 5];
 const ALL_DAYS = [1, 2, 3, 4, 5, 6, 7];

@@ -6,7 +6,7 @@ import { runSimulate } from '../../cli/simulate';
 import { isHoldout } from '../../core/model/hash';
 import { simulate, type SimulationOptions } from '../../core/simulate';
 import { defaultCatalog } from '../../sequences/library';
-import { at, makeEvent, makeLead, pageView } from './driver';
+import { at, makeEvent, makeLead, pageView } from '../support/engineDriver';
 
 const START = at('2025-03-03T09:00:00Z'); // a Monday, 10:00 in Berlin
 const LEAD = { id: 'dana', email: 'dana@northwind.example', title: 'VP Finance', timezone: 'Europe/Berlin' };

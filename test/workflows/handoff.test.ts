@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Lead } from '../../core/model/lead';
 import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../../workflows/contract';
-import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers } from './harness';
+import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers } from '../support/harness';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;

@@ -3,7 +3,7 @@ import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { enrollUpdate, eventSignal, exitUpdate, leadWorkflowId } from '../../workflows/contract';
 import { sendLeadEvents, upsertLead } from '../../api/leadWorkflows';
-import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from './harness';
+import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from '../support/harness';
 
 const DAY = 24 * 60 * 60 * 1000;
 const env = useTimeSkippingServer();

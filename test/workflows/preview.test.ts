@@ -3,7 +3,7 @@ import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { simulate } from '../../core/simulate';
 import { eventSignal } from '../../workflows/contract';
-import { anyHourCatalog, leadState, useTimeSkippingServer, withWorkers } from './harness';
+import { anyHourCatalog, leadState, useTimeSkippingServer, withWorkers } from '../support/harness';
 
 const DAY = 24 * 60 * 60 * 1000;
 const env = useTimeSkippingServer();

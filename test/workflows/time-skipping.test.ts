@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { startTimeSkippingServer } from '../../scripts/temporal';
-import { sleeper } from '../scenarios/sleeper';
+import { startTimeSkippingServer } from '../../devstack/temporal';
+import { sleeper } from '../support/workflows/sleeper';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 let env: TestWorkflowEnvironment;
@@ -21,7 +21,7 @@ describe('time-skipping test server', () => {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
-      workflowsPath: require.resolve('../scenarios/sleeper'),
+      workflowsPath: require.resolve('../support/workflows/sleeper'),
     });
     const wallStart = Date.now();
     const workflowElapsed = await worker.runUntil(

@@ -1,16 +1,16 @@
 // A delivery worker in a process of its own, built by the production factory from the environment
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL and the delivery variables), so a test can
 // SIGKILL it in the middle of a send. SIGTERM shuts it down gracefully.
-import '../helpers/quiet-runtime';
+import './quietRuntime';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
+import { deliveryConfig, parseConfig } from '../../app/config';
 import { defaultCatalog, TEMPLATES_DIR } from '../../sequences/library';
 import { loadTemplates, TemplateRenderer } from '../../channels/templates';
-import { parseDeliveryConfig } from '../../workers/deliveryConfig';
 import { deliveryWorkerOptions } from '../../workers/deliveryWorker';
 
 async function main(): Promise<void> {
-  const config = parseDeliveryConfig(process.env);
+  const config = deliveryConfig(parseConfig(process.env));
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   const pool = new Pool({ connectionString: process.env.DATABASE_URL });
   const delivery = deliveryWorkerOptions({

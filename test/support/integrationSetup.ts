@@ -3,8 +3,8 @@
 // migrated. Test files find them through TEMPORAL_ADDRESS and DATABASE_URL.
 import { Pool } from 'pg';
 import { migrate } from '../../db/migrate';
-import { startTestPostgres, type Postgres } from '../../scripts/postgres';
-import { startDevServer, type DevServer } from '../../scripts/temporal';
+import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import { startDevServer, type DevServer } from '../../devstack/temporal';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 
 export interface IntegrationServers {

@@ -5,8 +5,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { getFreePort } from './net';
+import { getFreePort } from '../app/net';
+import { createDatabaseIfMissing, dropDatabase } from '../db/admin';
 
 export interface Postgres {
   url: string;
@@ -129,31 +129,6 @@ async function grantSearchPermission(targets: string[], log: (line: string) => v
     await fs.chmod(folder, stat.mode | 0o001);
     log(`embedded PostgreSQL: gave others search permission on ${folder}, so the postgres user can reach its files`);
   }
-}
-
-async function createDatabaseIfMissing(serverUrl: string, database: string): Promise<void> {
-  await withClient(serverUrl, async (client) => {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
-  });
-}
-
-async function dropDatabase(serverUrl: string, database: string): Promise<void> {
-  await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`));
-}
-
-async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 async function exists(file: string): Promise<boolean> {

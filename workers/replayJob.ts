@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 }
 
 if (!process.send) {
-  process.stderr.write('cli/replayJob.ts is started by `nurture replay --jobs <n>`, not by hand.\n');
+  process.stderr.write('workers/replayJob.ts is started by `nurture replay --jobs <n>`, not by hand.\n');
   process.exit(2);
 }
 main().then(

@@ -1,7 +1,7 @@
 // The local outbox of `nurture start`: every email and text the local sinks accept, kept as files
-// under the data folder so they outlive a restart. An email is its raw .eml plus a JSON summary; a
-// text is the summary alone. Summaries are the index: one is written last, so a listed email always
-// has its .eml.
+// under the data folder so they outlive a restart, and the lines `nurture outbox` prints of them.
+// An email is its raw .eml plus a JSON summary; a text is the summary alone. Summaries are the
+// index: one is written last, so a listed email always has its .eml.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -116,4 +116,23 @@ export async function readEntry(dir: string, id: string): Promise<OutboxEntry | 
     // Gone or unreadable: not in the outbox.
     return undefined;
   }
+}
+
+/** The lines `nurture outbox` prints: a heading, then one per message, newest first. */
+export async function outboxLines(dataDir: string, { limit }: { limit: number }): Promise<string[]> {
+  const dir = outboxDir(dataDir);
+  const entries = await listOutbox(dir, { limit });
+  if (!entries.length) return [`outbox: nothing received yet in ${dir}`];
+  return [
+    `outbox: the latest ${entries.length} in ${dir}, newest first`,
+    ...entries.map((entry) => {
+      const when = entry.receivedAt.replace('T', ' ').slice(0, 19);
+      const what = entry.channel === 'email' ? `${JSON.stringify(entry.subject ?? '')}  ${path.join(dir, `${entry.id}.eml`)}` : JSON.stringify(entry.text);
+      return `${when}  ${entry.channel.padEnd(5)}  ${entry.to}  ${what}`;
+    }),
+  ];
+}
+
+export async function printOutbox(dataDir: string, { limit = 20 }: { limit?: number } = {}): Promise<void> {
+  console.log((await outboxLines(dataDir, { limit })).join('\n'));
 }

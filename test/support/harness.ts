@@ -7,7 +7,7 @@ import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivit
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/protocol';
 import { CHANNELS } from '../../core/model/events';
-import { startTimeSkippingServer } from '../../scripts/temporal';
+import { startTimeSkippingServer } from '../../devstack/temporal';
 import { bundleLeadWorkflows } from '../../workers/bundle';
 import { defaultCatalog } from '../../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';

@@ -2,7 +2,7 @@
 // need the whole engine (its own embedded servers, free ports, a fresh data folder).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { eventually } from '../workflows/harness';
+import { eventually } from './harness';
 
 export const ROOT = path.resolve(__dirname, '../..');
 

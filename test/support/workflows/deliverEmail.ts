@@ -2,7 +2,7 @@
 // as a duplicated command would. The start-to-close timeout is short, so the attempt of a killed
 // worker is retried within seconds.
 import { proxyActivities } from '@temporalio/workflow';
-import { sendTaskQueue, type DeliveryActivities, type DeliveryResult } from '../../activities/types';
+import { sendTaskQueue, type DeliveryActivities, type DeliveryResult } from '../../../activities/types';
 
 const ATTEMPT_TIMEOUT_MS = 5_000;
 

@@ -1,6 +1,6 @@
 // Touches on SMS, in-app and webhook exactly as the lead workflow gets them: the engine runs small
 // sequences of those steps, so delivery tests start from real send commands, not hand-made ones.
-import { createLead, step } from '../../core/engine';
+import { createLead, step } from '../../core/engine/index';
 import { type Command, type Touch } from '../../core/protocol';
 import type { Lead } from '../../core/model/lead';
 import { buildModel } from '../../core/model/tuning';

@@ -4,8 +4,8 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import { getFreePort } from './net';
-import { explainStartFailure, resolveTemporalCli, resolveTestServer } from './tools';
+import { getFreePort } from '../app/net';
+import { explainStartFailure, resolveTemporalCli, resolveTestServer } from '../scripts/tools';
 
 export interface DevServerOptions {
   /** SQLite file to persist to; in memory when absent. */

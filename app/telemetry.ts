@@ -1,4 +1,4 @@
-// What an engine process reports: its logs (cli/logging) and its Prometheus metrics. The Temporal
+// What an engine process reports: its logs (app/logging) and its Prometheus metrics. The Temporal
 // runtime is installed here, once per process, before anything connects: it writes its logs into the
 // engine's logger and exports the SDK's metrics on a loopback port, which /metrics reads at each
 // scrape, so a process has one log stream and one metrics endpoint.
@@ -6,9 +6,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, register } from 'prom-client';
-import type { Config } from '../app/config';
-import { getFreePort } from '../scripts/net';
-import type { Part } from './engine';
+import type { Config } from './config';
+import { getFreePort } from './net';
+import type { Part } from './parts';
 import { createLogger, RuntimeLogger, type Logger } from './logging';
 
 export interface Telemetry {
@@ -70,4 +70,12 @@ export async function serveMetrics(telemetry: Telemetry, host: string, port: num
   const url = `http://${host}:${(server.address() as AddressInfo).port}/metrics`;
   telemetry.logger.info({ url }, 'serving Prometheus metrics');
   return { name: 'metrics', stop: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * For tools that print results of their own on stdout (the benchmarks): the runtime's warnings and
+ * errors go to stderr. The engine's processes install their telemetry instead.
+ */
+export function installQuietRuntime(): void {
+  Runtime.install({ logger: new RuntimeLogger(createLogger('warn', process.stderr)), shutdownSignals: [] });
 }

@@ -1,3 +1,0 @@
-import { stopIntegrationServers } from './global-setup';
-
-export default stopIntegrationServers;

@@ -1,0 +1,3 @@
+import { stopIntegrationServers } from './integrationSetup';
+
+export default stopIntegrationServers;

@@ -1,0 +1,66 @@
+// Workflow histories as JSON, in the format of `temporal workflow show --output json` (proto3 JSON),
+// so a file from either tool works in both: what `nurture history export` writes and `nurture
+// replay` reads.
+import path from 'node:path';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import * as proto from '@temporalio/proto';
+import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+
+/** A history to replay, with the name it is reported under. */
+export interface NamedHistory {
+  /** The file it came from, or the workflow id (and run) on the server. */
+  label: string;
+  workflowId: string;
+  history: History;
+}
+
+// The SDK's historyToJSON/historyFromJSON (@temporalio/common/lib/proto-utils) convert with the
+// protojson of their own protobufjs copy; npm nests protobufjs 8 separately under each
+// @temporalio package (grpc-js holds the top level at 7), so their type check fails with "type
+// must be a Type". These are the same conversions, with the protojson of the protobufjs that
+// built @temporalio/proto's types.
+interface ProtoJson {
+  toJson(type: unknown, message: unknown): unknown;
+  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
+}
+const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [path.dirname(require.resolve('@temporalio/proto'))] })) as ProtoJson;
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+
+/** A history as the JSON text other Temporal tools write (proto3 JSON, enums as names, 2-space indent). */
+export function historyToJSON(history: History): string {
+  return JSON.stringify(protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)), null, 2);
+}
+
+/**
+ * A history from proto3 JSON. Enum values may be full names (`EVENT_TYPE_WORKFLOW_EXECUTION_STARTED`,
+ * as the Temporal CLI writes) or short ones (`WorkflowExecutionStarted`, as older tools and the Web UI did).
+ */
+export function historyFromJSON(json: unknown): History {
+  const events = (json as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) throw new TypeError('expected an object with an array of events');
+  const loaded = protojson.fromJson(historyType, { events: events.map((event) => fullEnumNames(event)) }, { ignoreUnknownFields: true });
+  if (!loaded) throw new TypeError('not a history');
+  return loaded as History;
+}
+
+/** The enum fields that short-form exports abbreviate, by the prefix of their full names. */
+const ENUM_PREFIXES: Record<string, string> = {
+  eventType: 'EVENT_TYPE',
+  kind: 'TASK_QUEUE_KIND',
+  parentClosePolicy: 'PARENT_CLOSE_POLICY',
+  workflowIdReusePolicy: 'WORKFLOW_ID_REUSE_POLICY',
+  initiator: 'CONTINUE_AS_NEW_INITIATOR',
+  retryState: 'RETRY_STATE',
+};
+
+function fullEnumNames(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => fullEnumNames(item));
+  if (value && typeof value === 'object') {
+    // Payload contents are data, not enums: leave them as they are.
+    if (key === 'payloads' || key === 'fields' || key === 'indexedFields' || key === 'header') return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fullEnumNames(v, k)]));
+  }
+  const prefix = ENUM_PREFIXES[key];
+  if (typeof value !== 'string' || !prefix || value.startsWith(prefix) || !/^[A-Z][A-Za-z]*$/.test(value)) return value;
+  return `${prefix}_${value.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase()}`;
+}
