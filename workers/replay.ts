@@ -68,7 +68,7 @@ function outcomeOf(named: Pick<NamedHistory, 'label' | 'workflowId'> & { history
     label: named.label,
     ok: false,
     kind: error instanceof DeterminismViolationError ? 'nondeterminism' : 'failure',
-    eventId: eventIdOf(message) ?? (named.history && patchMarkerEventId(named.history, message)),
+    eventId: eventIdOf(message) ?? (named.history && markerEventId(named.history, message)),
     message,
   };
 }
@@ -180,15 +180,20 @@ export function eventIdOf(message: string): number | undefined {
 }
 
 /**
- * The marker event of a patch the code no longer asks about: the core names the change
- * (`patch marker encountered for change <id>`) but not the event, so it is looked up.
+ * The marker event the core names without its id: a patch the code no longer asks about
+ * (`patch marker encountered for change <id>`), or a local activity it no longer runs
+ * (`Missing associated machine for LocalActivity(<seq>)`). Both are looked up by their marker data.
  */
-function patchMarkerEventId(history: History, message: string): number | undefined {
+function markerEventId(history: History, message: string): number | undefined {
   const change = /patch marker encountered for change (\S+?),/.exec(message)?.[1];
-  if (change === undefined) return undefined;
+  const localActivity = /Missing associated machine for LocalActivity\((\d+)\)/.exec(message)?.[1];
+  if (change === undefined && localActivity === undefined) return undefined;
   const marker = history.events?.find((event) => {
-    const patch = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-    return patch && JSON.parse(Buffer.from(patch).toString('utf8')).id === change;
+    const details = event.markerRecordedEventAttributes?.details;
+    const patch = details?.['patch-data']?.payloads?.[0]?.data;
+    if (change !== undefined) return patch !== undefined && patch !== null && JSON.parse(Buffer.from(patch).toString('utf8')).id === change;
+    const data = event.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? details?.data?.payloads?.[0]?.data : undefined;
+    return data !== undefined && data !== null && JSON.parse(Buffer.from(data).toString('utf8')).seq === Number(localActivity);
   });
   return marker?.eventId == null ? undefined : Number(marker.eventId);
 }

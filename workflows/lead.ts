@@ -1,32 +1,29 @@
 // The lead workflow: one long-lived run per lead, a thin durable shell around the engine. It waits
 // for inputs or its next wake-up, folds them through core/engine, and carries out the commands
-// through activities. No decision is made here.
+// through activities; it continues as new before its history grows long. No decision is made here.
+import { WorkflowExecutionAlreadyStartedError, type SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   allHandlersFinished,
   ApplicationFailure,
-  CancellationScope,
   condition,
   continueAsNew,
   log,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityInterfaceFor,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { DeliveryActivities, DeliveryResult, LeadActivities } from '../activities/types';
+import type { z } from 'zod';
+import type { DeliveryActivities, LeadActivities } from '../activities/types';
 import { sendTaskQueue } from '../activities/types';
-import { createLead, scoresOf, step, type EngineOutput } from '../core/engine';
-import { type Catalog, type Command, type EngineInput, type Reply } from '../core/protocol';
-import { iso } from '../core/model/duration';
-import type { Channel, LeadEvent } from '../core/model/events';
-import type { Lead } from '../core/model/lead';
+import { createLead, snapshotOf, step, totalScoreOf, type EngineOutput } from '../core/engine';
 import type { LeadState } from '../core/engine/state';
+import { CHANNELS, type Channel } from '../core/model/events';
+import { isDecision, wakeAtOf, type Catalog, type EngineInput, type HandoffRequest, type Reply, type Touch } from '../core/protocol';
 import {
   consentChangedSignal,
   enrollSchema,
@@ -41,37 +38,31 @@ import {
   resumeSignal,
   schemas,
   stateQuery,
-  type LeadView,
   type LeadWorkflowInput,
 } from './contract';
 import { salesHandoffWorkflow } from './handoff';
-import { leadSearchAttributes, SCORE_STEP } from './searchAttributes';
+import { changedSearchAttributes, leadSearchAttributes } from './searchAttributes';
+import { leadView } from './view';
+import { WakeTimer } from './wakeTimer';
 
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
 /** Leave room for the signals that arrive while the last task of a run is in flight. */
 const HISTORY_HEADROOM = 0.8;
 
-const STORE_RETRY = { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 };
-/** How runs recorded before LOCAL_STORE reach the store: one activity task per call. */
-const remoteStore = proxyActivities<LeadActivities>({ startToCloseTimeout: '30s', retry: STORE_RETRY });
 /**
  * Loading the catalog and writing decisions are short, idempotent database calls: as local
  * activities they run inside the workflow task that asks for them, instead of costing a round trip
  * through the server and another workflow task each (bench/workflows).
  */
-const localStore = proxyLocalActivities<LeadActivities>({ startToCloseTimeout: '30s', localRetryThreshold: '10s', retry: STORE_RETRY });
-const LOCAL_STORE = 'store-as-local-activities';
-/**
- * Every command is a history event and a write on the server, so an activation issues as few as it
- * can: the search attributes once, after all of its inputs, rather than after each (a batch of
- * events wrote one per event), with the score in steps of SCORE_STEP rather than to the point; and
- * the wake-up timer only when the wake-up time moves, rather than cancelled and started again on
- * every input.
- */
-const LEAN_ACTIVATIONS = 'lean-activations';
+const store = proxyLocalActivities<LeadActivities>({
+  startToCloseTimeout: '30s',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+});
 
+/** Sends run on one task queue per channel, where each provider's rate limit is set. */
 const deliveryByChannel = Object.fromEntries(
-  (['email', 'sms', 'in_app', 'webhook'] as const).map((channel) => [
+  CHANNELS.map((channel) => [
     channel,
     proxyActivities<DeliveryActivities>({
       taskQueue: sendTaskQueue(channel),
@@ -79,14 +70,7 @@ const deliveryByChannel = Object.fromEntries(
       retry: { initialInterval: '5s', maximumInterval: '10m', backoffCoefficient: 2, maximumAttempts: 20 },
     }),
   ]),
-) as unknown as Record<Channel, DeliveryActivities>;
-
-/** The timer that wakes the lead at `at`, kept across activations while the wake-up time stays. */
-interface WakeTimer {
-  at: number;
-  fired: boolean;
-  scope: CancellationScope;
-}
+) as Record<Channel, ActivityInterfaceFor<DeliveryActivities>>;
 
 interface InboxItem {
   input: EngineInput;
@@ -95,156 +79,156 @@ interface InboxItem {
 }
 
 export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
-  const inbox: InboxItem[] = (input.carried?.inbox ?? []).map((carried) => ({ input: carried }));
-  let state: LeadState | undefined = input.carried?.state;
-  let catalog: Catalog | undefined;
-  let wakeAt = input.carried?.wakeAt;
-  /** The search attribute values last written, to write only changes. */
-  let upserted: string | undefined;
-  let wakeTimer: WakeTimer | undefined;
-  const maxHistory = (input.options?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS) * HISTORY_HEADROOM;
+  await new Lead(input).run();
+}
 
-  // Handlers first, so that a signal delivered with the start is not missed.
-  const accept = <T>(name: keyof typeof schemas, toInput: (payload: T) => EngineInput) => (payload: T) => {
-    const parsed = schemas[name].safeParse(payload);
-    // A malformed payload must not fail the lead's workflow: it is logged and dropped.
-    if (!parsed.success) log.warn(`dropped malformed ${name} signal`, { issues: parsed.error.issues });
-    else inbox.push({ input: toInput(parsed.data as T) });
-  };
-  const acceptEvent = accept<LeadEvent>('event', (event) => ({ kind: 'event', event }));
-  setHandler(eventSignal, acceptEvent);
-  setHandler(eventsSignal, (events) => {
-    if (Array.isArray(events)) for (const event of events) acceptEvent(event);
-    else log.warn('dropped an events signal that carries no list');
-  });
-  setHandler(profileUpdatedSignal, accept('profileUpdated', (profile) => ({ kind: 'profile', profile })));
-  setHandler(consentChangedSignal, accept('consentChanged', (change) => ({ kind: 'consent', ...change })));
-  setHandler(handoffOutcomeSignal, accept('handoffOutcome', (outcome) => ({ kind: 'handoffOutcome', ...outcome })));
-  setHandler(pauseSignal, () => void inbox.push({ input: { kind: 'pause' } }));
-  setHandler(resumeSignal, () => void inbox.push({ input: { kind: 'resume' } }));
-  const request = (input: EngineInput) =>
-    new Promise<Reply>((resolve) => {
-      inbox.push({ input, reply: resolve });
-    });
-  setHandler(enrollUpdate, ({ sequenceId }) => request({ kind: 'enroll', sequenceId }), { validator: (args) => void enrollSchema.parse(args) });
-  setHandler(exitUpdate, ({ reason }) => request({ kind: 'exit', reason }), { validator: (args) => void exitSchema.parse(args) });
-  setHandler(stateQuery, () => {
-    if (!state || !catalog) throw ApplicationFailure.nonRetryable('the lead is still starting');
-    return viewOf(state, catalog, wakeAt);
-  });
+/** One run of a lead: its state, its inbox of inputs, and one method per message it takes. */
+class Lead {
+  private state?: LeadState;
+  private catalog?: Catalog;
+  private readonly inbox: InboxItem[];
+  private wakeAt?: number;
+  private readonly wakeTimer = new WakeTimer();
+  /** The search attributes last written, to write only what changes. */
+  private written?: SearchAttributeUpdatePair[];
+  private readonly maxHistory: number;
 
-  const store = patched(LOCAL_STORE) ? localStore : remoteStore;
-  const lean = patched(LEAN_ACTIVATIONS);
-  catalog = await store.loadCatalog({ versions: state?.sequence ? [state.sequence.version] : [] });
-  if (!state) {
-    const created = createLead(input.lead, Date.now(), catalog, input.sequenceId);
-    state = created.state;
-    wakeAt = await carryOut(created);
-    publishSearchAttributes(state);
+  constructor(private readonly input: LeadWorkflowInput) {
+    this.state = input.carried?.state;
+    this.wakeAt = input.carried?.wakeAt;
+    this.inbox = (input.carried?.inbox ?? []).map((carried) => ({ input: carried }));
+    this.maxHistory = (input.options?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS) * HISTORY_HEADROOM;
+    // Handlers first, so that a signal delivered with the start is not missed.
+    setHandler(eventSignal, (event) => this.accept('event', event, (valid) => ({ kind: 'event', event: valid })));
+    setHandler(eventsSignal, (events) => this.acceptEvents(events));
+    setHandler(profileUpdatedSignal, (profile) => this.accept('profileUpdated', profile, (valid) => ({ kind: 'profile', profile: valid })));
+    setHandler(consentChangedSignal, (change) => this.accept('consentChanged', change, (valid) => ({ kind: 'consent', ...valid })));
+    setHandler(handoffOutcomeSignal, (outcome) => this.accept('handoffOutcome', outcome, (valid) => ({ kind: 'handoffOutcome', ...valid })));
+    setHandler(pauseSignal, () => void this.inbox.push({ input: { kind: 'pause' } }));
+    setHandler(resumeSignal, () => void this.inbox.push({ input: { kind: 'resume' } }));
+    setHandler(enrollUpdate, ({ sequenceId }) => this.request({ kind: 'enroll', sequenceId }), { validator: (args) => void enrollSchema.parse(args) });
+    setHandler(exitUpdate, ({ reason }) => this.request({ kind: 'exit', reason }), { validator: (args) => void exitSchema.parse(args) });
+    setHandler(stateQuery, () => this.view());
   }
 
-  const awaitingReply = () => inbox.some((item) => item.reply);
-  for (;;) {
-    const mustRenew = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
-    if (mustRenew && !awaitingReply()) {
-      // An update waits in the inbox for its answer; without one, what is queued is carried over.
-      await condition(() => allHandlersFinished() || awaitingReply());
-      if (!awaitingReply()) {
-        const carried = { state, inbox: inbox.map((item) => item.input), wakeAt };
-        await continueAsNew<typeof leadWorkflow>({ lead: { id: state.leadId }, options: input.options, carried });
-      }
+  async run(): Promise<void> {
+    const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));
+    if (!this.state) {
+      const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId);
+      this.state = created.state;
+      this.wakeAt = await this.carryOut(created);
+      this.publishSearchAttributes();
     }
-    if (!mustRenew && lean) {
-      const due = wakeAt !== undefined && wakeAt <= Date.now();
-      keepWakeTimer(due ? undefined : wakeAt);
-      if (!due) await condition(() => inbox.length > 0 || wakeTimer?.fired === true);
-    } else if (!mustRenew) {
-      const timeout = wakeAt === undefined ? undefined : Math.max(0, wakeAt - Date.now());
-      if (timeout === undefined) await condition(() => inbox.length > 0);
-      else await condition(() => inbox.length > 0, timeout);
+    for (;;) {
+      if (this.mustRenew()) await this.continueAsNewUnlessAnswering();
+      else await this.nextInputOrWakeUp();
+      await this.fold(this.takeInputs());
+      this.publishSearchAttributes();
     }
+  }
 
+  // --- messages ---------------------------------------------------------------------------------
+
+  /** A signal's payload, checked: a malformed one must not fail the lead's workflow, so it is logged and dropped. */
+  private accept<K extends keyof typeof schemas>(name: K, payload: unknown, toInput: (valid: z.output<(typeof schemas)[K]>) => EngineInput): void {
+    const parsed = schemas[name].safeParse(payload);
+    if (!parsed.success) log.warn(`dropped malformed ${name} signal`, { issues: parsed.error.issues });
+    else this.inbox.push({ input: toInput(parsed.data as z.output<(typeof schemas)[K]>) });
+  }
+
+  private acceptEvents(events: unknown): void {
+    if (!Array.isArray(events)) return void log.warn('dropped an events signal that carries no list');
+    for (const event of events) this.accept('event', event, (valid) => ({ kind: 'event', event: valid }));
+  }
+
+  /** An update: answered once its input has been folded in. */
+  private request(input: EngineInput): Promise<Reply> {
+    return new Promise((resolve) => void this.inbox.push({ input, reply: resolve }));
+  }
+
+  private view() {
+    if (!this.state || !this.catalog) throw ApplicationFailure.nonRetryable('the lead is still starting');
+    return leadView(this.state, this.catalog, this.wakeAt, Date.now());
+  }
+
+  // --- the loop ---------------------------------------------------------------------------------
+
+  private mustRenew(): boolean {
+    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= this.maxHistory;
+  }
+
+  private awaitingReply(): boolean {
+    return this.inbox.some((item) => item.reply);
+  }
+
+  /** Continues as new once every handler is done, carrying the state and what is queued; an update waiting for its answer is folded in first. */
+  private async continueAsNewUnlessAnswering(): Promise<void> {
+    if (this.awaitingReply()) return;
+    await condition(() => allHandlersFinished() || this.awaitingReply());
+    if (this.awaitingReply()) return;
+    const carried = { state: this.state!, inbox: this.inbox.map((item) => item.input), wakeAt: this.wakeAt };
+    await continueAsNew<typeof leadWorkflow>({ lead: { id: this.state!.leadId }, options: this.input.options, carried });
+  }
+
+  private async nextInputOrWakeUp(): Promise<void> {
+    const due = this.wakeAt !== undefined && this.wakeAt <= Date.now();
+    this.wakeTimer.set(due ? undefined : this.wakeAt);
+    if (!due) await condition(() => this.inbox.length > 0 || this.wakeTimer.fired);
+  }
+
+  /** What arrived, with the wake-up first when it is due: what is due runs before what arrived at the same instant, as in `nurture simulate`. */
+  private takeInputs(): InboxItem[] {
+    const inputs = this.inbox.splice(0);
+    if (this.wakeAt !== undefined && Date.now() >= this.wakeAt) inputs.unshift({ input: { kind: 'wake' } });
+    return inputs;
+  }
+
+  private async fold(inputs: InboxItem[]): Promise<void> {
     const now = Date.now();
-    const batch = inbox.splice(0);
-    // What is due runs before what arrived at the same instant, as in `nurture simulate`.
-    if (wakeAt !== undefined && now >= wakeAt) batch.unshift({ input: { kind: 'wake' } });
-    for (const item of batch) {
-      const output = step(state, item.input, now, catalog);
-      state = output.state;
-      wakeAt = await carryOut(output);
+    for (const item of inputs) {
+      const output = step(this.state!, item.input, now, this.catalog!);
+      this.state = output.state;
+      this.wakeAt = await this.carryOut(output);
       item.reply?.(output.reply ?? { accepted: true });
     }
-    publishSearchAttributes(state);
   }
+
+  // --- commands ---------------------------------------------------------------------------------
 
   /** Carries out the engine's commands in order and returns the next wake-up. */
-  async function carryOut(output: EngineOutput): Promise<number | undefined> {
-    const { commands } = output;
-    const decisions = commands.filter((c) => c.type !== 'send' && c.type !== 'startHandoff' && c.type !== 'wakeAt');
+  private async carryOut(output: EngineOutput): Promise<number | undefined> {
+    const decisions = output.commands.filter(isDecision);
     const current = output.state;
-    if (decisions.length) {
-      await store.recordDecisions({
-        leadId: current.leadId,
-        decisions,
-        snapshot: { stage: current.stage, tier: current.cadence.tier, totalScore: scoresOf(current, Date.now(), catalog!.model).total, sequenceId: current.sequence?.id, holdout: current.holdout },
-      });
+    if (decisions.length) await store.recordDecisions({ leadId: current.leadId, decisions, snapshot: snapshotOf(current, Date.now(), this.catalog!.model) });
+    for (const command of output.commands) {
+      if (command.type === 'send') await this.deliver(command.touch, current);
+      else if (command.type === 'startHandoff') await this.openHandoff(command.handoff);
     }
-    for (const command of commands) {
-      if (command.type === 'send') await deliver(command.touch, current);
-      else if (command.type === 'startHandoff') await openHandoff(command.handoff);
-    }
-    if (!lean) publishSearchAttributes(current);
-    return commands.find((c): c is Extract<Command, { type: 'wakeAt' }> => c.type === 'wakeAt')?.at;
+    return wakeAtOf(output.commands);
   }
 
-  /** Starts a timer for `at` unless the running one is for `at` already, cancelling one for another time. */
-  function keepWakeTimer(at: number | undefined): void {
-    if (wakeTimer && wakeTimer.at === at && !wakeTimer.fired) return;
-    wakeTimer?.scope.cancel();
-    wakeTimer = undefined;
-    if (at === undefined) return;
-    const timer: WakeTimer = { at, fired: false, scope: new CancellationScope() };
-    timer.scope.run(() => sleep(at - Date.now())).then(
-      () => void (timer.fired = true),
-      () => undefined, // cancelled: the wake-up moved
-    );
-    wakeTimer = timer;
-  }
-
-  function publishSearchAttributes(current: LeadState): void {
-    const attributes = leadSearchAttributes(current, scoresOf(current, Date.now(), catalog!.model).total, lean ? SCORE_STEP : undefined);
-    // Only on change: an upsert is a history event, and most inputs change none of them.
-    const fingerprint = JSON.stringify(attributes.map((pair) => pair.value));
-    if (fingerprint !== upserted) {
-      upsertSearchAttributes(attributes);
-      upserted = fingerprint;
-    }
-  }
-
-  async function deliver(touch: Extract<Command, { type: 'send' }>['touch'], current: LeadState): Promise<void> {
-    let result: DeliveryResult;
+  private async deliver(touch: Touch, current: LeadState): Promise<void> {
     try {
-      result = await deliveryByChannel[touch.channel].deliverTouch({
+      const result = await deliveryByChannel[touch.channel].deliverTouch({
         workflowId: workflowInfo().workflowId,
         touch,
         lead: { id: current.leadId, ...current.profile },
         context: { lastDownload: current.recent.downloads.at(-1), lastPage: current.recent.pages.at(-1) },
       });
+      // A permanent failure is news for the engine: it closes the channel with the reason.
+      if (result.status === 'failed') this.inbox.push({ input: { kind: 'sendFailed', channel: touch.channel, reason: result.reason, detail: result.detail } });
     } catch (err) {
       // Out of retries, or refused for good (no such channel here): the lead lives on without it.
       log.error('touch not delivered', { idempotencyKey: touch.idempotencyKey, error: (err as Error).message });
-      return;
     }
-    // A permanent failure is news for the engine: it closes the channel with the reason.
-    if (result.status === 'failed') inbox.push({ input: { kind: 'sendFailed', channel: touch.channel, reason: result.reason, detail: result.detail } });
   }
 
-  async function openHandoff(handoff: Extract<Command, { type: 'startHandoff' }>['handoff']): Promise<void> {
+  private async openHandoff(handoff: HandoffRequest): Promise<void> {
     try {
       // ABANDON: every continue-as-new closes this run, and the handoff must outlive it.
       await startChild(salesHandoffWorkflow, {
         workflowId: handoff.id,
-        args: [handoff, input.options?.handoff ?? {}],
+        args: [handoff, this.input.options?.handoff ?? {}],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
     } catch (err) {
@@ -252,29 +236,12 @@ export async function leadWorkflow(input: LeadWorkflowInput): Promise<void> {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
-}
 
-function viewOf(state: LeadState, catalog: Catalog, wakeAt: number | undefined): LeadView {
-  const position = state.sequence;
-  const definition = position ? catalog.versions[position.version] : undefined;
-  return {
-    leadId: state.leadId,
-    stage: state.stage,
-    scores: scoresOf(state, Date.now(), catalog.model),
-    tier: state.cadence.tier,
-    multiplier: state.cadence.multiplier,
-    ...(position
-      ? { sequence: { id: position.id, version: position.version, step: definition?.steps[position.stepIndex]?.id, stepIndex: position.stepIndex, enrolledAt: iso(position.enrolledAt) } }
-      : {}),
-    ...(wakeAt !== undefined && position ? { nextTouchAt: iso(wakeAt) } : {}),
-    consent: state.consent,
-    consentReasons: state.consentReasons,
-    optedDown: state.optedDown,
-    holdout: state.holdout,
-    paused: state.paused,
-    ...(state.handoffs.open ? { openHandoff: { id: state.handoffs.open.id, openedAt: iso(state.handoffs.open.openedAt) } } : {}),
-    ...(state.recontactAt !== undefined ? { recontactAt: iso(state.recontactAt) } : {}),
-    counters: state.counters,
-    history: state.history.map((h) => ({ ...h, at: iso(h.at) })),
-  };
+  /** Once per activation, after all of its inputs: only the attributes that changed. */
+  private publishSearchAttributes(): void {
+    const next = leadSearchAttributes(this.state!, totalScoreOf(this.state!, Date.now(), this.catalog!.model));
+    const changed = changedSearchAttributes(this.written, next);
+    if (changed.length) upsertSearchAttributes(changed);
+    this.written = next;
+  }
 }

@@ -4,9 +4,9 @@
 // then exit rules are checked, then qualification, then the sequence runs forward.
 import type { LeadEvent } from '../model/events';
 import type { Lead } from '../model/lead';
-import { computeScores, type Scores } from '../model/scoring';
+import { computeScores, scoreTotals, type Scores } from '../model/scoring';
 import type { Model } from '../model/tuning';
-import type { Catalog, Command, EngineInput, Reply } from '../protocol';
+import type { Catalog, Command, EngineInput, LeadSnapshot, Reply } from '../protocol';
 import { closeFailedChannel, setConsent } from './consent';
 import { recordEvent } from './intake';
 import { closeHandoff, qualify, recontactIfDue } from './qualification';
@@ -50,6 +50,16 @@ export function steps(state: LeadState, inputs: EngineInput[], now: number, cata
 /** The scores of a lead at `now`, with their breakdown. */
 export function scoresOf(state: LeadState, now: number, model: Model): Scores {
   return computeScores(scoreInputs(state), now, model.scoring);
+}
+
+/** The total score alone, without the breakdown. */
+export function totalScoreOf(state: LeadState, now: number, model: Model): number {
+  return scoreTotals(scoreInputs(state), now, model.scoring).total;
+}
+
+/** The lead as lists and funnels read it at `now`. */
+export function snapshotOf(state: LeadState, now: number, model: Model): LeadSnapshot {
+  return { stage: state.stage, tier: state.cadence.tier, totalScore: totalScoreOf(state, now, model), sequenceId: state.sequence?.id, holdout: state.holdout };
 }
 
 function apply(run: Run, input: EngineInput): void {

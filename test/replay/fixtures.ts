@@ -8,8 +8,12 @@ import { replayHistories, type ReplayOutcome } from '../../workers/replay';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
-/** The fixture of each scenario, by file name, with the workflow that recorded it (the folder may hold more). */
-const SCENARIOS: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+/**
+ * Every recorded history, by file name, with the workflow that recorded it. These are the baseline
+ * (workflows/patches.ts); a behaviour change of workflow code adds its own recordings beside them,
+ * as `<scenario>.<patch id>.json`, and these stay, since leads started before it may still run.
+ */
+export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
   'quiet-lead.json': 'leadWorkflow',
   're-engaged-lead.json': 'leadWorkflow',
   'unsubscribe.json': 'leadWorkflow',
@@ -21,21 +25,6 @@ const SCENARIOS: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
   'continue-as-new.json': 'leadWorkflow',
   /** The last run, started from the state the runs before it carried over. */
   'continue-as-new.last-run.json': 'leadWorkflow',
-};
-
-/**
- * Earlier workflow code whose recordings stay, as `<scenario>.<era>.json`: leads started then may
- * still be running, so every change must keep replaying them (workflows/lead.ts):
- * - `before-local-store`: the store's activities ran as ordinary activities (LOCAL_STORE);
- * - `before-lean-activations`: search attributes were written after each input, and the wake-up
- *   timer started again on every input (LEAN_ACTIVATIONS).
- */
-const RETIRED_ERAS = ['before-local-store', 'before-lean-activations'];
-
-/** Every recorded history, current and retired, by file name. */
-export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
-  ...SCENARIOS,
-  ...Object.fromEntries(RETIRED_ERAS.flatMap((era) => Object.entries(SCENARIOS).map(([file, type]) => [file.replace(/\.json$/, `.${era}.json`), type]))),
 };
 
 export interface HistoryEventJson {

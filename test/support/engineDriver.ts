@@ -2,7 +2,7 @@
 // that runs a timeline through core/simulate.ts's own clock (runTimeline), keeping every step's
 // input, state before and output.
 import type { Catalog, Command, EngineInput, HandoffOutcome, Touch } from '../../core/protocol';
-import type { EngineOutput } from '../../core/engine/index';
+import type { EngineOutput } from '../../core/engine';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/model/duration';
 import { leadEventSchema, type LeadEvent } from '../../core/model/events';
 import { runTimeline } from '../../core/simulate';

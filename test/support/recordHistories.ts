@@ -19,7 +19,7 @@ import { acceptSignal, eventSignal, eventsSignal, rejectSignal } from '../../wor
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { startTimeSkippingServer } from '../../devstack/temporal';
 
-const HISTORIES_DIR = path.resolve(__dirname, '../test/replay/histories');
+const HISTORIES_DIR = path.resolve(__dirname, '../replay/histories');
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 

@@ -1,0 +1,21 @@
+// Every behaviour change of workflow code since the baseline, as the SDK keeps its own flags: a
+// change to what a workflow does (the commands it issues, their order, their inputs) would make
+// running leads non-deterministic, so it is made under `patched('<id>')` with the id registered
+// here, and recorded in new replay fixtures beside the old ones. An id is never reused, and a
+// change is never made under an existing id. `test/unit/patches.test.ts` checks that the ids the
+// workflow code asks for and the ids registered here are the same.
+//
+// The baseline: the histories recorded on 2026-12-04 (test/replay/histories), before the first
+// release; the pre-release patches (`store-as-local-activities`, `lean-activations`) and their
+// fixture eras were retired then.
+
+export interface Patch {
+  /** What `patched()` is asked for; kebab-case. */
+  id: string;
+  /** What changed and why, in one line. */
+  why: string;
+  /** The date the change was made (YYYY-MM-DD). */
+  since: string;
+}
+
+export const PATCHES: readonly Patch[] = [];
