@@ -26,7 +26,7 @@ import { leadRoutes } from './routes/leads';
 import { trackingRoutes } from './routes/tracking';
 import { twilioRoutes } from './routes/twilio';
 
-export interface PublicSettings {
+interface PublicSettings {
   /** The secret the delivery workers sign message links with (NURTURE_LINK_SECRET). */
   linkSecret: string;
   /** The base URL Twilio calls (PUBLIC_URL): its webhook signatures cover the full URL. */

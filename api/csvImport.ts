@@ -9,7 +9,7 @@ import { leadSchema, type Lead } from '../core/model/lead';
 import { upsertLead, type LeadStartOptions } from './leadWorkflows';
 import { saveLead } from '../db/repositories/leads';
 
-export interface ImportFailure {
+interface ImportFailure {
   /** The line of the file, counting the header as line 1, as a spreadsheet shows it. */
   row: number;
   field: string;

@@ -22,13 +22,8 @@ import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, type DeliveryConfig } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
 import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, requiredServers, type ApiSecrets, type Config } from './config';
+import type { Part } from './part';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
-
-export interface Part {
-  name: string;
-  /** Stops taking work, finishes what is under way, and releases its connections. */
-  stop(): Promise<void>;
-}
 
 export interface Servers {
   /** host:port of the Temporal frontend. */

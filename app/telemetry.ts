@@ -8,7 +8,7 @@ import { Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, register } from 'prom-client';
 import type { Config } from './config';
 import { getFreePort } from './net';
-import type { Part } from './parts';
+import type { Part } from './part';
 import { createLogger, RuntimeLogger, type Logger } from './logging';
 
 export interface Telemetry {

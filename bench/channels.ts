@@ -16,9 +16,9 @@ import type { Lead } from '../core/model/lead';
 import { migrate } from '../db/migrate';
 import { startTestPostgres } from '../devstack/postgres';
 import { loadTemplates, TemplateRenderer } from '../channels/templates';
-import { TEMPLATES_DIR } from '../sequences/library';
-import { touchesOf } from '../test/support/channelTouches';
-import { startSmtpSink } from '../test/support/smtpSink';
+import { createLead } from '../core/engine';
+import { startSmtpServer } from '../devstack/smtpSink';
+import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 3_000);
 const LEDGER_SENDS = Number(process.env.BENCH_LEDGER_SENDS ?? 5_000);
@@ -32,11 +32,17 @@ interface Send {
   touch: Touch;
 }
 
-/** `count` welcome emails of the fast track, each to a lead of its own (so each is a new ledger row). */
+const catalog = defaultCatalog({ holdoutPercent: 0 });
+/** A Monday afternoon in UTC: inside the default email window, so the first touch goes out at once. */
+const MONDAY_AFTERNOON = Date.parse('2026-03-02T15:00:00Z');
+
+/** `count` welcome emails of the fast track as the engine sends them, each to a lead of its own (so each is a new ledger row). */
 function sends(count: number, run: string): Send[] {
   return Array.from({ length: count }, (_, i) => {
     const lead: Lead = { id: `bench-${run}-${i}`, email: `lead-${i}@northwind.example`, firstName: 'Ada', lastName: 'Byrne' };
-    return { lead, touch: touchesOf(lead, 'fast-track', 1)[0]! };
+    const first = createLead(lead, MONDAY_AFTERNOON, catalog, 'fast-track').commands.find((command) => command.type === 'send');
+    if (!first) throw new Error('the fast track sent no welcome email');
+    return { lead, touch: first.touch };
   });
 }
 
@@ -64,7 +70,8 @@ async function main(): Promise<void> {
   log('starting PostgreSQL and the SMTP server');
   const postgres = await startTestPostgres();
   const pool = new Pool({ connectionString: postgres.url });
-  const sink = await startSmtpSink();
+  let received = 0;
+  const sink = await startSmtpServer({ onMessage: () => void received++ });
   const transport = nodemailer.createTransport({ url: sink.url, pool: true });
   try {
     await migrate(pool);
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
     await measure(warmup, CONCURRENCY, deliver);
     log(`sending ${EMAILS} emails, ${CONCURRENCY} in flight`);
     const email = await measure(emails, CONCURRENCY, deliver);
-    if (sink.received.length !== EMAILS + WARMUP) throw new Error(`the SMTP server received ${sink.received.length} emails, not ${EMAILS + WARMUP}`);
+    if (received !== EMAILS + WARMUP) throw new Error(`the SMTP server received ${received} emails, not ${EMAILS + WARMUP}`);
 
     // The same touch shape under new keys: the ledger does not care what the touch says.
     const template = emails[0]!;

@@ -1,9 +1,14 @@
 // The part of a send that differs by channel. deliverTouch wraps every channel in the same ledger
 // claim, consent check, quiet-hours check and mark, so no channel carries its own copy of them.
-import type { SendFailure } from '../core/protocol';
-import type { DeliveryActivities } from '../activities/types';
+import type { Lead } from '../core/model/lead';
+import type { SendFailure, Touch } from '../core/protocol';
 
-export type DeliveryRequest = Parameters<DeliveryActivities['deliverTouch']>[0];
+/** The touch to send, to whom, and what its template may say about the lead's recent activity. */
+interface DeliveryRequest {
+  touch: Touch;
+  lead: Lead;
+  context?: Record<string, unknown>;
+}
 
 /** A failure that retrying cannot fix; the engine turns its reason into a consent or quality change. */
 export interface PermanentFailure {

@@ -17,13 +17,13 @@ export interface EmailSettings extends MessageSettings {
   unsubscribeMailbox: string;
 }
 
-export interface ComposedEmail {
+interface ComposedEmail {
   message: SendMailOptions;
   /** The URLs the click redirects of this email may lead to, by index. */
   links: string[];
 }
 
-export function composeEmail(touch: Touch, lead: Lead, context: Record<string, unknown>, renderer: TemplateRenderer, settings: EmailSettings): ComposedEmail {
+function composeEmail(touch: Touch, lead: Lead, context: Record<string, unknown>, renderer: TemplateRenderer, settings: EmailSettings): ComposedEmail {
   const link = (kind: LinkToken['kind'], extra: Partial<LinkToken> = {}) => touchToken(touch, settings, kind, extra);
   const base = publicBase(settings);
   const variables = renderVariables(touch, lead, context, settings);
@@ -64,7 +64,7 @@ export function composeEmail(touch: Touch, lead: Lead, context: Record<string, u
  * Whether an SMTP failure is permanent, and what it says about the lead: a refused recipient is an
  * invalid address, any other 5xx a hard bounce. Undefined means transient (4xx, network): retry.
  */
-export function permanentEmailFailure(err: unknown): 'invalid_address' | 'hard_bounce' | undefined {
+function permanentEmailFailure(err: unknown): 'invalid_address' | 'hard_bounce' | undefined {
   const { responseCode, command } = err as { responseCode?: number; command?: string };
   if (!responseCode || responseCode < 500) return undefined;
   return command === 'RCPT TO' ? 'invalid_address' : 'hard_bounce';

@@ -5,10 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Liquid } from 'liquidjs';
 
-export const TEMPLATE_PARTS = ['subject', 'html', 'text', 'title'] as const;
+const TEMPLATE_PARTS = ['subject', 'html', 'text', 'title'] as const;
 export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
-/** The parts each kind of message needs. */
-export const REQUIRED_PARTS = { email: ['subject', 'html', 'text'], sms: ['text'], in_app: ['title', 'text'] } as const;
 
 export type TemplateSet = Record<string, Partial<Record<TemplatePart, string>>>;
 
@@ -32,9 +30,6 @@ export interface RenderVariables {
   links: { unsubscribe: string; optDown: string; offer?: string };
   sender: { name: string; company: string; address: string };
 }
-
-/** The variables a template may use, and the lead fields under `lead`. */
-export const TEMPLATE_ROOTS = ['lead', 'context', 'links', 'sender', 'subject', 'content'] as const;
 
 export class TemplateRenderer {
   /** HTML output is escaped; the layout inserts the rendered body with `{{ content | raw }}`. */

@@ -37,7 +37,7 @@ export type StatusCallbackAnswer =
   | { status: 200; body: ''; delivery?: SmsDeliveryEvent };
 
 /** A status callback as the lead's timeline shows it. */
-export interface SmsDeliveryEvent {
+interface SmsDeliveryEvent {
   leadId: string;
   /** The send's idempotency key. */
   sendId: string;

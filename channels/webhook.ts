@@ -5,9 +5,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryChannel, PermanentFailure } from './channel';
 
-export const SIGNATURE_HEADER = 'Nurture-Signature';
+const SIGNATURE_HEADER = 'Nurture-Signature';
 /** The send's idempotency key: the same on every retry, so a receiver can drop repeats. */
-export const IDEMPOTENCY_HEADER = 'Nurture-Idempotency-Key';
+const IDEMPOTENCY_HEADER = 'Nurture-Idempotency-Key';
 const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 
 const webhookSettingsSchema = z.object({

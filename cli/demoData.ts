@@ -6,21 +6,21 @@ import type { LeadEvent } from '../core/model/events';
 import type { Lead } from '../core/model/lead';
 
 export const DEMO_SOURCES = ['webinar', 'content', 'paid_search'] as const;
-export type DemoSource = (typeof DEMO_SOURCES)[number];
+type DemoSource = (typeof DEMO_SOURCES)[number];
 
 /** The rounds of the timeline, in order: how the lead arrived, browsing, pricing, demo requests. */
 export const WAVES = ['arrival', 'engagement', 'intent', 'demo'] as const;
 export type Wave = (typeof WAVES)[number];
 
 /** What a lead does after arriving: nothing more, a little reading, pricing (intent), or asks for a demo. */
-export type Behaviour = 'quiet' | 'browsing' | 'intent' | 'demo';
+type Behaviour = 'quiet' | 'browsing' | 'intent' | 'demo';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An event without its time: it is stamped when it is sent. */
-export type PlannedEvent = DistributiveOmit<LeadEvent, 'occurredAt'>;
+type PlannedEvent = DistributiveOmit<LeadEvent, 'occurredAt'>;
 
 /** How well the lead matches the default ideal customer profile. */
-export type FitTier = 'high' | 'mid' | 'low';
+type FitTier = 'high' | 'mid' | 'low';
 
 export interface DemoLead {
   lead: Lead & { source: DemoSource };

@@ -29,7 +29,7 @@ export interface SimulationResult {
 }
 
 /** An input due at an instant; a function is resolved against the state at that instant (or skipped). */
-export interface TimedInput {
+interface TimedInput {
   at: number;
   input: EngineInput | ((state: LeadState) => EngineInput | undefined);
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { z } from 'zod';
 
-export const outboxEntrySchema = z.object({
+const outboxEntrySchema = z.object({
   id: z.string(),
   channel: z.enum(['email', 'sms']),
   /** When the sink accepted it (ISO). */

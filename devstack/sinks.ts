@@ -1,7 +1,7 @@
 // The sinks of `nurture start` that fill the local outbox in place of an SMTP relay and Twilio.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../app/config';
-import type { Part } from '../app/parts';
+import type { Part } from '../app/part';
 import { outboxDir, saveEmail, saveText } from './outbox';
 import { startOutboxPage } from './outboxPage';
 import { startSmtpServer } from './smtpSink';

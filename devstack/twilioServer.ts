@@ -17,7 +17,7 @@ export interface ReceivedMessage {
 }
 
 /** A Twilio error answer, e.g. `{ status: 400, code: 21211, message: "Invalid 'To' Phone Number" }`. */
-export interface TwilioError {
+interface TwilioError {
   status: number;
   code: number;
   message: string;

@@ -14,8 +14,8 @@ const toolsDir = path.resolve(__dirname, '..', '.tools');
 const execFileAsync = promisify(execFile);
 
 /** Later tags carry a `replace` directive that `go install` refuses. */
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-export const TEST_SERVER_VERSION = '1.38.0';
+const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEST_SERVER_VERSION = '1.38.0';
 
 /** A tool could not be found or built; the message is one line naming the fix. */
 export class MissingToolError extends Error {

@@ -13,7 +13,7 @@ export interface CatalogSource {
   longTermSequence: string;
 }
 
-export function sequenceVersion(definition: SequenceDefinition): string {
+function sequenceVersion(definition: SequenceDefinition): string {
   return `${definition.id}@${createHash('sha256').update(canonicalJson(definition)).digest('hex').slice(0, 12)}`;
 }
 
@@ -33,7 +33,7 @@ export function buildCatalog(source: CatalogSource): Catalog {
 }
 
 /** JSON with object keys sorted, so equal definitions hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value)

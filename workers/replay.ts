@@ -40,7 +40,25 @@ export function replayHistories(
   histories: Iterable<NamedHistory> | AsyncIterable<NamedHistory>,
   { jobs = 1 }: ReplayOptions = {},
 ): AsyncGenerator<ReplayOutcome> {
+  warnOnceIfUnpatched();
   return jobs > 1 ? replayInJobs(bundle, histories, jobs) : replayHere(bundle, histories);
+}
+
+/**
+ * Why replays run slower, when they do: `npm ci` applies a patch to @temporalio/worker (patches/)
+ * that leaves the stack-trace hook and the per-call watchdog out of replays; on an SDK version it no
+ * longer fits, the install goes on without it and replays run unpatched. Undefined when it is applied.
+ */
+export function unpatchedReplayWarning(vmShared: object = require('@temporalio/worker/lib/workflow/vm-shared')): string | undefined {
+  if (typeof (vmShared as { workflowRunOptions?: unknown }).workflowRunOptions === 'function') return undefined;
+  return 'the patch to @temporalio/worker in patches/ is not applied (another SDK version?): replays run without it, about 2.4x slower';
+}
+
+let warned = false;
+function warnOnceIfUnpatched(): void {
+  const warning = warned ? undefined : unpatchedReplayWarning();
+  warned = true;
+  if (warning) process.emitWarning(warning, 'ReplayWarning');
 }
 
 /** Replays in this process, one history after the other. */
@@ -173,7 +191,7 @@ async function* replayInJobs(
 }
 
 /** The event id in an SDK non-determinism message, e.g. `... HistoryEvent(id: 5, ...)` or `event 5`. */
-export function eventIdOf(message: string): number | undefined {
+function eventIdOf(message: string): number | undefined {
   const match = /\bid: (\d+)|\bevent(?: id)?[ :#]+(\d+)/i.exec(message);
   const found = match?.[1] ?? match?.[2];
   return found === undefined ? undefined : Number(found);

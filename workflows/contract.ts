@@ -33,8 +33,8 @@ export interface LeadWorkflowInput {
   carried?: { state: LeadState; inbox: EngineInput[]; wakeAt?: number };
 }
 
-export const consentChangeSchema = z.object({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean(), source: z.string().min(1).max(100) });
-export const handoffOutcomeSchema = z.object({
+const consentChangeSchema = z.object({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean(), source: z.string().min(1).max(100) });
+const handoffOutcomeSchema = z.object({
   handoffId: z.string().min(1),
   outcome: z.enum(HANDOFF_OUTCOMES),
   reasonCode: z.enum(RECYCLE_REASONS).optional(),

@@ -5,10 +5,10 @@
 import { defineSearchAttributeKey, type SearchAttributeUpdatePair } from '@temporalio/common';
 import type { LeadState } from '../core/engine/state';
 
-export const stageAttribute = defineSearchAttributeKey('NurtureStage', 'KEYWORD');
-export const tierAttribute = defineSearchAttributeKey('NurtureTier', 'KEYWORD');
-export const scoreAttribute = defineSearchAttributeKey('NurtureScore', 'DOUBLE');
-export const sequenceAttribute = defineSearchAttributeKey('NurtureSequence', 'KEYWORD');
+const stageAttribute = defineSearchAttributeKey('NurtureStage', 'KEYWORD');
+const tierAttribute = defineSearchAttributeKey('NurtureTier', 'KEYWORD');
+const scoreAttribute = defineSearchAttributeKey('NurtureScore', 'DOUBLE');
+const sequenceAttribute = defineSearchAttributeKey('NurtureSequence', 'KEYWORD');
 
 export const LEAD_SEARCH_ATTRIBUTES = [stageAttribute, tierAttribute, scoreAttribute, sequenceAttribute];
 

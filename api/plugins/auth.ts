@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { findApiKey, type ApiKey } from '../../db/repositories/apiKeys';
 import { problem } from './errors';
 
-export const SCOPES = ['ingest', 'read', 'sales', 'admin'] as const;
+const SCOPES = ['ingest', 'read', 'sales', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 export const scopeSchema = z.enum(SCOPES);
 
@@ -27,7 +27,7 @@ function allows(key: ApiKey, scope: Scope): boolean {
   return key.scopes.includes('admin') || key.scopes.includes(scope);
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   pool: Pool;
   /** Requests per minute per API key. */
   rateLimitPerMinute?: number;

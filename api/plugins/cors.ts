@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { REQUEST_ID_HEADER } from './correlation';
 
-export interface CorsOptions {
+interface CorsOptions {
   /** Browser origins that may post events (`*`: any). */
   origins: '*' | string[];
 }

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-export interface ApiMetrics {
+interface ApiMetrics {
   events: Counter<'outcome'>;
   handoffActions: Counter<'action'>;
   leadsImported: Counter<'outcome'>;
@@ -18,7 +18,7 @@ declare module 'fastify' {
   }
 }
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /** The rest of the process's Prometheus metrics (the workers' and the Temporal SDK's), served after the API's own. */
   processMetrics?: () => Promise<string>;
 }

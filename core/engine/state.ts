@@ -9,7 +9,7 @@ import type { Download, PageVisit, PathStep } from '../protocol';
 import type { ClickState, IntentState } from '../model/scoring';
 import type { Stage } from '../model/stages';
 
-export interface SequencePosition {
+interface SequencePosition {
   id: string;
   version: string;
   stepIndex: number;
@@ -19,7 +19,7 @@ export interface SequencePosition {
   dueAt?: number;
 }
 
-export interface OpenHandoff {
+interface OpenHandoff {
   id: string;
   openedAt: number;
 }

@@ -19,7 +19,7 @@ export interface CadenceState {
 export const initialCadence: CadenceState = { tier: 'active', multiplier: 1, unanswered: 0 };
 
 /** Channels that reach the lead, and so count against caps. */
-export const CAPPED_CHANNELS = ['email', 'sms', 'in_app'] as const;
+const CAPPED_CHANNELS = ['email', 'sms', 'in_app'] as const;
 export type CappedChannel = (typeof CAPPED_CHANNELS)[number];
 /** Recent send times per capped channel, newest last; only as many as a cap can look at. */
 export type SendLog = Record<CappedChannel, number[]>;

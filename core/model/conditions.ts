@@ -7,7 +7,7 @@ import { durationMs, durationSchema } from './duration';
 import { EVENT_TYPES } from './events';
 import { STAGES, TIERS, type Stage, type Tier } from './stages';
 
-export const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source'] as const;
+const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 /** `page_view` matches every page view; `page_view:pricing` only pricing pages. */

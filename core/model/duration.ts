@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazySchema';
 
-export const MINUTE_MS = 60_000;
+const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 

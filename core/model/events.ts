@@ -20,8 +20,8 @@ export type Channel = (typeof CHANNELS)[number];
 export const CONSENT_CHANNELS = ['email', 'sms', 'in_app'] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 
-export const pageCategorySchema = lazySchema(() => z.enum(PAGE_CATEGORIES));
-export const contentKindSchema = lazySchema(() => z.enum(CONTENT_KINDS));
+const pageCategorySchema = lazySchema(() => z.enum(PAGE_CATEGORIES));
+const contentKindSchema = lazySchema(() => z.enum(CONTENT_KINDS));
 
 // Extra properties (UTM tags, campaign ids) are kept, not stripped: they belong to the customer.
 const props = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);

@@ -6,7 +6,7 @@ import { isValidTimeZone } from './timezone';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 
-export const consentSchema = lazySchema(() =>
+const consentSchema = lazySchema(() =>
   z.object({
     email: z.boolean().optional(),
     sms: z.boolean().optional(),
@@ -45,7 +45,6 @@ export const leadSchema = lazySchema(() =>
 );
 
 export type Lead = z.infer<typeof leadSchema>;
-export type Consent = z.infer<typeof consentSchema>;
 
 /** A profile change: any fields but the id; the fields given replace the stored ones. */
 export const profileUpdateSchema = lazySchema(() => leadSchema.omit({ id: true }).partial());

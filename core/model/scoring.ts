@@ -58,7 +58,7 @@ export function addIntent(intent: IntentState, rule: string, points: number, at:
 }
 
 /** Every part as it stands at `now`. */
-export function intentPartsAt(intent: IntentState, now: number, model: ScoringModel): Record<string, number> {
+function intentPartsAt(intent: IntentState, now: number, model: ScoringModel): Record<string, number> {
   const factor = Math.pow(0.5, (now - intent.base) / durationMs(model.halfLife));
   const parts: Record<string, number> = {};
   for (const rule in intent.parts) parts[rule] = intent.parts[rule]! * factor;

@@ -14,7 +14,7 @@ const templateId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_/-]{0,127}$/, 'must be a template path such as ops/welcome');
 
-export const stepSchema = lazySchema(() =>
+const stepSchema = lazySchema(() =>
   z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('email'), id: stepId, template: templateId }),
     z.strictObject({ kind: z.literal('sms'), id: stepId, template: templateId }),
@@ -35,10 +35,9 @@ export const stepSchema = lazySchema(() =>
 );
 
 export type Step = z.output<typeof stepSchema>;
-export type StepKind = Step['kind'];
 export type TouchStep = Extract<Step, { kind: 'email' | 'sms' | 'inApp' | 'webhook' | 'offer' }>;
 
-export const TOUCH_KINDS = ['email', 'sms', 'inApp', 'webhook', 'offer'] as const;
+const TOUCH_KINDS = ['email', 'sms', 'inApp', 'webhook', 'offer'] as const;
 export function isTouchStep(step: Step): step is TouchStep {
   return (TOUCH_KINDS as readonly string[]).includes(step.kind);
 }
@@ -61,12 +60,6 @@ export const sequenceSchema = lazySchema(() =>
 
 export type SequenceDefinition = z.output<typeof sequenceSchema>;
 export type SequenceInput = z.input<typeof sequenceSchema>;
-
-/** A definition together with its version: the content hash that running leads pin. */
-export interface VersionedSequence {
-  version: string;
-  definition: SequenceDefinition;
-}
 
 export function stepIndex(definition: SequenceDefinition, id: string): number {
   return definition.steps.findIndex((step) => step.id === id);

@@ -11,7 +11,7 @@ const points = z.number().min(-1000).max(1000);
 export const RECYCLE_REASONS = ['bad_timing', 'missing_feature', 'no_budget', 'not_icp', 'no_response', 'other'] as const;
 export type RecycleReason = (typeof RECYCLE_REASONS)[number];
 
-export const scoringSchema = lazySchema(() =>
+const scoringSchema = lazySchema(() =>
   z.object({
     icp: z
       .object({
@@ -90,7 +90,7 @@ export const scoringSchema = lazySchema(() =>
   }),
 );
 
-export const qualificationSchema = lazySchema(() =>
+const qualificationSchema = lazySchema(() =>
   z.object({
     /** MQL = fits the ideal customer AND shows interest: all three must hold. */
     mql: z.object({ fit: points.default(20), intent: points.default(10), total: points.default(40) }).prefault({}),
@@ -149,7 +149,6 @@ const cadenceObject = z.object({
 
 /** Part of a cadence, given by a deployment or a sequence: caps and windows merge one by one. */
 export const cadenceOverrideSchema = lazySchema(() => cadenceObject.partial());
-export type CadenceOverride = z.input<typeof cadenceOverrideSchema>;
 type ParsedCadenceOverride = z.output<typeof cadenceOverrideSchema>;
 
 export interface CadenceModel extends Omit<Required<ParsedCadenceOverride>, 'caps' | 'windows'> {
@@ -192,7 +191,7 @@ export const cadenceSchema = lazySchema(() =>
   cadenceOverrideSchema.transform((given) => mergeCadence(DEFAULT_CADENCE, given)),
 );
 
-export const modelSchema = lazySchema(() =>
+const modelSchema = lazySchema(() =>
   z.object({
     scoring: scoringSchema.prefault({}),
     qualification: qualificationSchema.prefault({}),
@@ -205,7 +204,6 @@ export const modelSchema = lazySchema(() =>
 );
 
 export type ScoringModel = z.output<typeof scoringSchema>;
-export type QualificationModel = z.output<typeof qualificationSchema>;
 export type Model = z.output<typeof modelSchema>;
 export type ModelInput = z.input<typeof modelSchema>;
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { createTwilioClient } from '../../channels/sms';
-import type { Part } from '../../app/parts';
+import type { Part } from '../../app/part';
 import { parseConfig } from '../../app/config';
 import { listOutbox, outboxDir, outboxLines } from '../../devstack/outbox';
 import { startLocalSinks, type LocalSinks } from '../../devstack/sinks';

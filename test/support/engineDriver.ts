@@ -3,14 +3,14 @@
 // input, state before and output.
 import type { Catalog, Command, EngineInput, HandoffOutcome, Touch } from '../../core/protocol';
 import type { EngineOutput } from '../../core/engine';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/model/duration';
+import { DAY_MS, HOUR_MS } from '../../core/model/duration';
 import { leadEventSchema, type LeadEvent } from '../../core/model/events';
 import { runTimeline } from '../../core/simulate';
 import { leadSchema, type Lead } from '../../core/model/lead';
 import type { RecycleReason } from '../../core/model/tuning';
 import type { LeadState } from '../../core/engine/state';
 
-export { DAY_MS, HOUR_MS, MINUTE_MS };
+export { DAY_MS, HOUR_MS };
 
 /** Epoch ms of an ISO instant. */
 export const at = (isoText: string): number => {
@@ -37,13 +37,13 @@ export const pageView = (category: string, when: number, eventId?: string) =>
 export const download = (kind: string, when: number, eventId?: string) => makeEvent('content_download', when, { assetId: `asset-${kind}`, kind }, eventId);
 
 /** A pseudo-input resolved when it is processed: closes whatever handoff is open then. */
-export interface CloseOpenHandoff {
+interface CloseOpenHandoff {
   kind: 'closeOpenHandoff';
   outcome: HandoffOutcome;
   reasonCode?: RecycleReason;
 }
 
-export type DriverInput = EngineInput | CloseOpenHandoff;
+type DriverInput = EngineInput | CloseOpenHandoff;
 
 export interface TimedInput {
   at: number;

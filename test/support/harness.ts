@@ -17,12 +17,12 @@ import { leadWorkflow } from '../../workflows/lead';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleLeadWorkflows();
   return bundle;
 }
 
-export interface Recorder {
+interface Recorder {
   touches: Touch[];
   decisions: Command[];
   handoffCalls: { name: string; args: unknown }[];

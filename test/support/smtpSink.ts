@@ -3,7 +3,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { startSmtpServer } from '../../devstack/smtpSink';
 
-export interface SmtpSinkHooks {
+interface SmtpSinkHooks {
   /** The client sent MAIL FROM: a send has begun, nothing of it is accepted yet. */
   onMailFrom?: () => Promise<void> | void;
   /** The whole message is stored in `received`; the client has not yet heard the 250 that accepts it. */

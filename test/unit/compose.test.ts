@@ -71,6 +71,15 @@ const dockerfile = read('Dockerfile');
 /** A Dockerfile instruction in its JSON (exec) form. */
 const instruction = (name: string): string[] => JSON.parse(new RegExp(`^${name} (.+)$`, 'm').exec(dockerfile)?.[1] ?? missing(`${name} in the Dockerfile`));
 
+describe('the Dockerfile', () => {
+  it('installs without devDependencies and runs a workflow bundle built at build time', () => {
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:workflows$/m);
+    expect(dockerfile).toMatch(/^ENV NURTURE_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle\.js$/m);
+    expect(Object.keys(configSchema.shape)).toContain('NURTURE_WORKFLOW_BUNDLE');
+  });
+});
+
 describe('docker-compose.yml', () => {
   it('is well-formed YAML holding the whole stack', () => {
     expect(document.errors).toEqual([]);
@@ -151,9 +160,11 @@ describe('docker-compose.yml', () => {
 });
 
 describe('the image', () => {
-  it('holds every source folder the type-check covers, tests and benchmarks aside', () => {
+  it('holds every source folder the type-check covers but the dev stack, tests and benchmarks, which it leaves out', () => {
     const included = read('.dockerignore').split('\n').filter((line) => line.startsWith('!')).map((line) => line.slice(1));
-    const sources = (JSON.parse(read('tsconfig.json')) as { include: string[] }).include.filter((folder) => !['test', 'bench'].includes(folder));
-    expect(included).toEqual(expect.arrayContaining([...sources, 'package.json', 'package-lock.json']));
+    const notShipped = ['devstack', 'test', 'bench'];
+    const sources = (JSON.parse(read('tsconfig.json')) as { include: string[] }).include.filter((folder) => !notShipped.includes(folder));
+    expect(included).toEqual(expect.arrayContaining([...sources, 'package.json', 'package-lock.json', 'patches']));
+    expect(included.filter((folder) => notShipped.includes(folder))).toEqual([]);
   });
 });

@@ -1,0 +1,47 @@
+// The sequence DSL's condition builders, as a marketer writes them: each builds the condition data
+// the engine evaluates, and they combine.
+import { evaluate, type ConditionContext } from '../../core/model/conditions';
+import { all, any, did, fieldAtLeast, fieldContains, fieldIs, not, scoreAtLeast, scoreBelow, stageIs, tierIs } from '../../sequences/dsl';
+import { at, DAY_MS } from '../support/engineDriver';
+
+const now = at('2025-03-10T09:00:00Z');
+const lead: ConditionContext = {
+  now,
+  aggregates: { 'page_view:pricing': { count: 2, lastAt: now - 2 * DAY_MS }, email_open: { count: 5, lastAt: now - DAY_MS } },
+  scores: { fit: 35, intent: 22, total: 57 },
+  stage: 'mql',
+  tier: 'cooling',
+  profile: { title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' },
+  enrolledAt: now - 3 * DAY_MS,
+  stepEnteredAt: now - 12 * 60 * 60 * 1000,
+};
+const holds = (condition: Parameters<typeof evaluate>[0]) => evaluate(condition, lead);
+
+describe('the sequence DSL', () => {
+  it('builds score conditions: at least, and below', () => {
+    expect([holds(scoreAtLeast('total', 57)), holds(scoreAtLeast('fit', 36)), holds(scoreBelow('intent', 23)), holds(scoreBelow('intent', 22))]).toEqual([true, false, true, false]);
+  });
+
+  it('builds stage and tier conditions that match any of the names given', () => {
+    expect([holds(stageIs('lead', 'mql')), holds(stageIs('sql')), holds(tierIs('cooling')), holds(tierIs('active', 'dormant'))]).toEqual([true, false, true, false]);
+  });
+
+  it('builds profile conditions: one of, whole words, at least', () => {
+    expect([holds(fieldIs('country', 'de', 'at')), holds(fieldContains('title', 'vp')), holds(fieldContains('title', 'v')), holds(fieldAtLeast('companySize', 300)), holds(fieldAtLeast('companySize', 301))]).toEqual([
+      true,
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('combines conditions with all, any and not', () => {
+    const pricingThisWeek = did('page_view:pricing', { within: '7d' });
+    expect(holds(all(pricingThisWeek, scoreAtLeast('total', 50)))).toBe(true);
+    expect(holds(all(pricingThisWeek, scoreAtLeast('total', 60)))).toBe(false);
+    expect(holds(any(did('demo_request'), pricingThisWeek))).toBe(true);
+    expect(holds(not(did('page_view:pricing', { since: 'step' })))).toBe(true);
+    expect(holds(not(did('email_open', { atLeast: 5 })))).toBe(false);
+  });
+});
