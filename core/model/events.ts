@@ -14,6 +14,7 @@ export const CONTENT_KINDS = [
   'roi_calculator',
   'sample',
 ] as const;
+export type ContentKind = (typeof CONTENT_KINDS)[number];
 export const CHANNELS = ['email', 'sms', 'in_app', 'webhook'] as const;
 export type Channel = (typeof CHANNELS)[number];
 /** Channels a lead can unsubscribe from; webhooks go to our own systems, not to the lead. */

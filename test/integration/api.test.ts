@@ -29,13 +29,10 @@ import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
-const servers = useIntegrationServers(catalog);
-let pool: Pool;
-let nativeConnection: NativeConnection;
-let client: Client;
+let pool: Pool, nativeConnection: NativeConnection, client: Client;
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
 
 beforeAll(async () => {
-  ({ pool, nativeConnection, client } = servers);
   await seedAdminKey(pool, adminKey);
 });
 

@@ -12,14 +12,8 @@ import { useIntegrationServers } from '../support/integrationServers';
 import { anyHourCatalog, eventually, leadState, withWorkers } from '../support/harness';
 
 const catalog = anyHourCatalog();
-const servers = useIntegrationServers(catalog);
-let pool: Pool;
-let nativeConnection: NativeConnection;
-let client: Client;
-
-beforeAll(async () => {
-  ({ pool, nativeConnection, client } = servers);
-});
+let pool: Pool, nativeConnection: NativeConnection, client: Client;
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
 
 /** The lead queue runs production's worker options: real workflows, real PostgreSQL activities. */
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>

@@ -12,8 +12,11 @@ export interface IntegrationConnections {
   nativeConnection: NativeConnection;
 }
 
-/** Connects in beforeAll and closes in afterAll; the returned object is filled in before the first test. */
-export function useIntegrationServers(catalog: Catalog): IntegrationConnections {
+/**
+ * Connects in beforeAll and closes in afterAll; the returned object is filled in before the first
+ * test, and `connected` hears of it then too.
+ */
+export function useIntegrationServers(catalog: Catalog, connected?: (connections: IntegrationConnections) => void): IntegrationConnections {
   const connections = {} as IntegrationConnections;
   let connection: Connection | undefined;
   beforeAll(async () => {
@@ -22,6 +25,7 @@ export function useIntegrationServers(catalog: Catalog): IntegrationConnections 
     connections.nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
     connections.client = new Client({ connection });
     await publishVersions(connections.pool, catalog.versions);
+    connected?.(connections);
   });
   afterAll(async () => {
     await connections.nativeConnection?.close();
