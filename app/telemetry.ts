@@ -17,7 +17,7 @@ export interface Telemetry {
   metrics(): Promise<string>;
 }
 
-/** The core's info lines are progress (cli/logging), shown from debug on: not worth forwarding below that. */
+/** The core's info lines are progress (app/logging), shown from debug on: not worth forwarding below that. */
 const CORE_LOG_LEVEL = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR', silent: 'ERROR' } as const;
 
 export async function installTelemetry(level: Config['LOG_LEVEL']): Promise<Telemetry> {

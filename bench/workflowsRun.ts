@@ -74,7 +74,7 @@ const START_ROUNDS = Math.max(1, envInt('BENCH_START_ROUNDS', 4));
 const IDLE_MAIN_THREAD = process.env.BENCH_IDLE_MAIN_THREAD === '1';
 /**
  * Diagnostic: bundle the lead workflow with one of @js-joda/timezone's range-limited tz data sets (e.g.
- * `10-year-range`) instead of the full one core/timezone.ts imports, to see what the full data set
+ * `10-year-range`) instead of the full one core/model/timezone.ts imports, to see what the full data set
  * costs each workflow. Unset (the default) measures the workflows exactly as they are.
  */
 const TZDB = process.env.BENCH_TZDB || undefined;
@@ -662,7 +662,7 @@ async function main() {
       concurrency: CONCURRENCY,
       idleWorkerMaxCachedWorkflows: CACHE,
       idleWorkflowsOnMainThread: IDLE_MAIN_THREAD,
-      tzdb: TZDB ?? 'as imported by core/timezone.ts (full)',
+      tzdb: TZDB ?? 'as imported by core/model/timezone.ts (full)',
       warmup: WARMUP,
       budgetSeconds: BUDGET,
       cpus: os.cpus().length,

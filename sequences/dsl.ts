@@ -1,5 +1,5 @@
 // The marketer-facing DSL: typed builders for sequences, steps and conditions. What they build is
-// plain data (validated by core/sequence.ts), so a sequence can be hashed, linted and previewed.
+// plain data (validated by core/model/sequence.ts), so a sequence can be hashed, linted and previewed.
 import type { Condition, ProfileField } from '../core/model/conditions';
 import type { Stage, Tier } from '../core/model/stages';
 import { sequenceSchema, type SequenceDefinition, type SequenceInput, type Step } from '../core/model/sequence';

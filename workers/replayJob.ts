@@ -1,4 +1,4 @@
-// A replay job of `nurture replay --jobs <n>` (cli/replay.ts starts it): takes the workflow bundle,
+// A replay job of `nurture replay --jobs <n>` (workers/replay.ts starts it): takes the workflow bundle,
 // then histories, from its parent, replays them one after the other as `nurture replay` does in one
 // process, and sends back each outcome. Its input ends when the parent disconnects; then it exits.
 import { on } from 'node:events';

@@ -6,7 +6,7 @@
 //   npm run record-histories -- --overwrite   # records every fixture again
 //
 // A committed history stands for the runs already in production: re-record one only on purpose,
-// never to make a replay failure go away (guard the change with patched() instead).
+// never to make a replay failure go away (guard the change with a new patch id: workflows/patches.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -194,7 +194,7 @@ describe('gaps', () => {
   });
 
   // The long-term pool runs with `maxMultiplier: 1` ("monthly, until interest returns"), and a
-  // multiplier is bounded by maxMultiplier ("…up to this multiplier", core/model.ts). A lead that
+  // multiplier is bounded by maxMultiplier ("…up to this multiplier", core/model/tuning.ts). A lead that
   // arrives there stretched by an earlier sequence must still get 30-day gaps, not 30 × 3.375.
   it("never stretches a gap beyond the sequence's maxMultiplier (the long-term pool stays monthly)", () => {
     const longTerm = mergeCadence(model, longTermNurture.cadence);

@@ -97,7 +97,7 @@ describe('lead time zones must be IANA zone names', () => {
     expect(pathsOf({ id: 'x', timezone: zone })).toEqual(['timezone']);
   });
 
-  // Local time must not depend on the machine: core/timezone.ts promises that a replay on another
+  // Local time must not depend on the machine: core/model/timezone.ts promises that a replay on another
   // host computes the same instants. 'SYSTEM' is the host's own zone, so it can never be a lead's zone.
   it("rejects 'SYSTEM', which would make send windows depend on the host's zone", () => {
     expect(pathsOf({ id: 'x', timezone: 'SYSTEM' })).toEqual(['timezone']);

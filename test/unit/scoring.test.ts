@@ -221,7 +221,7 @@ describe('bot damping of email clicks', () => {
     expect(after.clicks.botSuspected).toBe(true);
   });
 
-  // A click this soon after delivery is "a link scanner, not a person" (core/model.ts), and the
+  // A click this soon after delivery is "a link scanner, not a person" (core/model/tuning.ts), and the
   // domain rule is that bot-like behaviour is discounted, not rewarded: it must not earn intent
   // points nor re-accelerate the cadence as if the lead had answered.
   it('does not reward a link-scanner click with intent points or re-acceleration', () => {
