@@ -86,6 +86,8 @@ export const configSchema = z.object({
   NURTURE_API_KEY: secret.optional(),
   /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
   NURTURE_LINK_SECRET: secret.optional(),
+  /** The API that `nurture import`, `demo` and `keys` talk to; the local engine on PORT when unset. */
+  NURTURE_API_URL: httpUrl.optional(),
 
   // --- when touches may go out ------------------------------------------------------------------
   /** When email may go out in the lead's local time, `HH:MM-HH:MM[,days]`; the model's default when unset. */

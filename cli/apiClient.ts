@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_DATA_DIR } from '../app/config';
+import { dataDirOf, parseConfig } from '../app/config';
 import { InputError } from './inputs';
 
 export interface ApiTarget {
@@ -14,8 +14,9 @@ export interface ApiTarget {
 }
 
 export function resolveApiTarget(options: ApiTarget, env: Record<string, string | undefined>): { api: string; key: string } {
-  const api = (options.api ?? env.NURTURE_API_URL ?? `http://127.0.0.1:${env.PORT || 3000}`).replace(/\/$/, '');
-  const key = options.key ?? env.NURTURE_API_KEY ?? localDevKey(env.NURTURE_DATA_DIR || DEFAULT_DATA_DIR);
+  const config = parseConfig(env);
+  const api = (options.api ?? config.NURTURE_API_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/$/, '');
+  const key = options.key ?? config.NURTURE_API_KEY ?? localDevKey(dataDirOf(config));
   if (!key) throw new InputError('no API key: pass --key, or set NURTURE_API_KEY');
   return { api, key };
 }
