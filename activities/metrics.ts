@@ -6,6 +6,7 @@ import { asyncLocalStorage } from '@temporalio/activity';
 import type { LogMetadata } from '@temporalio/common';
 import { Counter, Histogram } from 'prom-client';
 import type { Channel } from '../core/model/events';
+import type { HandoffOutcome } from '../core/protocol';
 
 const sends = new Counter({
   name: 'nurture_sends_total',
@@ -25,7 +26,7 @@ const speedToLead = new Histogram({
 });
 
 export type SendOutcome = 'sent' | 'duplicate' | 'suppressed' | 'failed' | 'deferred' | 'error';
-export type HandoffEvent = 'opened' | 'escalated' | 'accepted' | 'rejected' | 'meeting_booked' | 'no_response';
+type HandoffEvent = 'opened' | 'escalated' | HandoffOutcome;
 
 export function countSend(channel: Channel, outcome: SendOutcome, details: LogMetadata): void {
   sends.inc({ channel, outcome });

@@ -3,7 +3,7 @@
 // workflow ids built from business keys.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { HANDOFF_OUTCOMES, type EngineInput, type Reply } from '../core/protocol';
+import { HANDOFF_OUTCOMES, type EngineInput, type HandoffStatus, type Reply } from '../core/protocol';
 import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/model/events';
 import { profileUpdateSchema, type Lead, type ProfileUpdate } from '../core/model/lead';
 import type { LeadState } from '../core/engine/state';
@@ -99,7 +99,7 @@ export const meetingBookedSignal = defineSignal<[z.infer<typeof acceptSchema>]>(
 export interface HandoffTaskView {
   id: string;
   leadId: string;
-  status: 'open' | 'accepted' | 'rejected' | 'meeting_booked' | 'no_response';
+  status: HandoffStatus;
   owner?: string;
   escalations: number;
   slaDueAt: string;

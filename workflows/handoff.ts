@@ -24,8 +24,9 @@ const tasks = proxyActivities<HandoffActivities>({
   retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
 });
 
+/** A rep's answer: any outcome but the one the SLA gives. */
 interface Decision {
-  status: 'accepted' | 'rejected' | 'meeting_booked';
+  status: Exclude<HandoffOutcome, 'no_response'>;
   reasonCode?: RecycleReason;
   note?: string;
   by?: string;
