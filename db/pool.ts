@@ -13,16 +13,23 @@ export function createPool(connectionString: string, onError: (err: Error) => vo
 
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection the server ends while the client is checked out (a restart, Ctrl-C reaching the
+  // embedded PostgreSQL) is announced as an 'error' event, which would crash the process unheard;
+  // the transaction's next query fails with it instead, and the client is not reused.
+  let lost: Error | undefined;
+  const onError = (err: Error) => void (lost = err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK');
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => void (lost ??= rollbackErr));
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
 

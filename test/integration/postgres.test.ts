@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
+import { inTransaction } from '../../db/pool';
 
 let pool: Pool;
 
@@ -16,6 +17,24 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL', () => {
+  it('fails a transaction whose connection the server ends while it waits, without crashing the process', async () => {
+    // As when Ctrl-C reaches the embedded PostgreSQL while the relay holds a transaction open for a signal.
+    const held = new Pool({ connectionString: process.env.DATABASE_URL });
+    try {
+      const transaction = inTransaction(held, async (tx) => {
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx.query('SELECT 1');
+      });
+      await expect(transaction).rejects.toThrow(/terminat|Connection terminated|not queryable/i);
+      // The broken connection is not handed out again.
+      expect((await held.query<{ ok: number }>('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await held.end();
+    }
+  });
+
   it('is a real PostgreSQL server with the core tables migrated', async () => {
     const { rows } = await pool.query<{ version: string }>('SELECT version()');
     expect(rows[0]?.version).toMatch(/^PostgreSQL \d+/);
