@@ -55,7 +55,7 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     const handoff = await eventually(async () => (await call(engine, 'GET', '/v1/handoffs?status=open&limit=200')).body.items.find((item: { leadId: string }) => item.leadId === leadId));
     expect(await call(engine, 'POST', `/v1/handoffs/${handoff.id}/accept`, { by: 'robin' })).toMatchObject({ status: 200, body: { status: 'accepted' } });
   } finally {
-    expect(await interrupt(engine)).toBe(0);
+    expect(await interrupt(engine)).toMatchObject({ code: 0 });
   }
   expect(engine.output()).toMatch(/stopped in \d+\.\d s/);
 
@@ -66,7 +66,7 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     const handoffs = await call(engine, 'GET', '/v1/handoffs?status=accepted&limit=200');
     expect(handoffs.body.items).toEqual([expect.objectContaining({ leadId, status: 'accepted' })]);
   } finally {
-    expect(await interrupt(engine)).toBe(0);
+    expect(await interrupt(engine)).toMatchObject({ code: 0 });
   }
 }, 240_000);
 
@@ -89,7 +89,7 @@ it('sends a new lead\'s first email into the local outbox, with List-Unsubscribe
     expect(message).toContain('<th>List-Unsubscribe-Post</th><td>List-Unsubscribe=One-Click</td>');
     expect((await outboxLines(dataDir, { limit: 5 })).join('\n')).toContain(`email  Ana <ana@northwind.example>  "${subject}"`);
   } finally {
-    expect(await interrupt(engine)).toBe(0);
+    expect(await interrupt(engine)).toMatchObject({ code: 0 });
   }
 }, 120_000);
 
@@ -136,6 +136,6 @@ it("logs each request and the workflow work it causes under the caller's X-Reque
     expect(metrics).toMatch(/^temporal_workflow_task_execution_latency_bucket\{/m);
     expect(metrics).toMatch(/^temporal_activity_execution_latency_count\{.*activity_type="deliverTouch".*\} [1-9]/m);
   } finally {
-    expect(await interrupt(engine)).toBe(0);
+    expect(await interrupt(engine)).toMatchObject({ code: 0 });
   }
 }, 120_000);

@@ -32,9 +32,9 @@ export async function startEngine(dataDir: string, port: number, settings: Recor
   return { child, output: () => output, api: banner[1]!, key: banner[2]!, ...(outbox ? { outbox } : {}) };
 }
 
-/** Ctrl-C to the whole process group; resolves with the exit code once the engine is gone. */
-export function interrupt(engine: Engine): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => engine.child.once('exit', (code) => resolve(code)));
+/** Ctrl-C to the whole process group; resolves once the engine is gone, with its exit code and what it printed. */
+export function interrupt(engine: Engine): Promise<{ code: number | null; output: string }> {
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) => engine.child.once('exit', (code) => resolve({ code, output: engine.output() })));
   process.kill(-engine.child.pid!, 'SIGINT');
   return exited;
 }
