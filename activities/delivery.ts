@@ -1,6 +1,6 @@
 // deliverTouch: turns a send command into a message, exactly once, on any channel. The ledger row
 // is claimed before the provider call and marked after, consent is checked against the
-// suppressions right before the call (an unsubscribe that races a send wins), quiet hours are
+// consent facts right before the call (an unsubscribe that races a send wins), quiet hours are
 // enforced again at send time, and permanent failures come back to the engine.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
@@ -14,7 +14,7 @@ import { inAppChannel, type InAppSettings } from '../channels/inApp';
 import { smsChannel, type SmsSettings } from '../channels/sms';
 import { webhookChannel, type WebhookSettings } from '../channels/webhook';
 import { claimSend, markSend } from '../db/repositories/sends';
-import { isSuppressed } from '../db/repositories/suppressions';
+import { mayContact } from '../db/repositories/consent';
 import { countSend, type SendOutcome } from './metrics';
 import type { DeliveryActivities, DeliveryResult } from './types';
 
@@ -57,7 +57,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
       const claim = await claimSend(pool, workflowId, touch, { links: sendable?.links, recipient: sendable?.recipient });
       if (!claim.mayDeliver) return claim.status === 'sent' ? { status: 'duplicate' } : earlierFailure(claim.status, claim.error);
 
-      if (needsConsent(touch.channel) && (await isSuppressed(pool, touch.leadId, touch.channel, sendable?.recipient))) {
+      if (needsConsent(touch.channel) && !(await mayContact(pool, touch.leadId, touch.channel, sendable?.recipient))) {
         await markSend(pool, touch.idempotencyKey, 'suppressed', { error: 'suppressed' });
         return { status: 'failed', reason: 'suppressed' };
       }

@@ -6,6 +6,7 @@ import { parse } from 'csv-parse';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { leadSchema, type Lead } from '../core/model/lead';
+import { consentOfProfile, takeConsent } from './consent';
 import { upsertLead, type LeadStartOptions } from './leadWorkflows';
 import { saveLead } from '../db/repositories/leads';
 
@@ -38,6 +39,18 @@ const BATCH = 50;
 const SCALAR_FIELDS = Object.keys(leadSchema.shape).filter((field) => field !== 'consent' && field !== 'attributes') as (keyof Lead)[];
 
 const normalise = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Columns that give consent (`Email consent`, `consent_sms`, …), by their normalised names. */
+const CONSENT_COLUMNS: Record<string, 'email' | 'sms' | 'inApp'> = {
+  emailconsent: 'email',
+  consentemail: 'email',
+  smsconsent: 'sms',
+  consentsms: 'sms',
+  inappconsent: 'inApp',
+  consentinapp: 'inApp',
+};
+const YES = /^(yes|y|true|1|opt-?in)$/i;
+const NO = /^(no|n|false|0|opt-?out)$/i;
 
 export async function importLeadsCsv(input: Readable, deps: ImportDependencies, mapping: ColumnMapping = {}, onRow?: (row: number) => void): Promise<ImportResult> {
   const result: ImportResult = { imported: 0, updated: 0, failed: [] };
@@ -94,19 +107,27 @@ function mapColumns(columns: string[], mapping: ColumnMapping): Map<string, keyo
 function toLead(record: Record<string, string>, fieldOfColumn: Map<string, keyof Lead>): Record<string, unknown> {
   const lead: Record<string, unknown> = {};
   const attributes: Record<string, string> = {};
+  const consent: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(record)) {
     if (value === '') continue;
+    const consentChannel = CONSENT_COLUMNS[normalise(column)];
+    if (consentChannel) {
+      // Anything but yes or no is left as written, for the schema to name.
+      consent[consentChannel] = YES.test(value) ? true : NO.test(value) ? false : value;
+      continue;
+    }
     const field = fieldOfColumn.get(column);
     if (field === 'companySize') lead[field] = /^\d+$/.test(value) ? Number(value) : value;
     else if (field) lead[field] = value;
     else attributes[column] = value;
   }
-  return Object.keys(attributes).length ? { ...lead, attributes } : lead;
+  return { ...lead, ...(Object.keys(attributes).length ? { attributes } : {}), ...(Object.keys(consent).length ? { consent } : {}) };
 }
 
 async function importOne({ row, lead }: { row: number; lead: Lead }, deps: ImportDependencies, result: ImportResult): Promise<void> {
   const created = await saveLead(deps.pool, lead);
   try {
+    await takeConsent(deps.pool, deps.client, consentOfProfile(lead, 'csv_import', { row }, Date.now()));
     await upsertLead(deps.client, lead, deps.start);
   } catch (err) {
     result.failed.push({ row, field: 'workflow', message: `saved, but its workflow could not be started: ${(err as Error).message}` });

@@ -7,10 +7,9 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { LeadEvent } from '../core/model/events';
 import { inTransaction } from '../db/pool';
-import { recordActivityForLeads } from '../db/repositories/audit';
 import { leadsWithPhone } from '../db/repositories/leads';
 import { recordDeliveryStatus } from '../db/repositories/sends';
-import { liftAddress, liftChannelOfLeads, suppressAddress, suppressChannelOfLeads } from '../db/repositories/suppressions';
+import { liftAddress, recordConsent, suppressAddress } from '../db/repositories/consent';
 
 export interface TwilioWebhookRequest {
   /** The full public URL Twilio called, with its query string: the signature covers it. */
@@ -23,7 +22,7 @@ export interface TwilioWebhookRequest {
 
 /** What the lead workflow should be told: the caller signals each one to `lead-<leadId>`. */
 export type LeadSignal =
-  | { leadId: string; signal: 'consentChanged'; change: { channel: 'sms'; granted: boolean; source: string } }
+  | { leadId: string; signal: 'consentChanged'; change: { channel: 'sms'; granted: boolean; source: string; at: number } }
   | { leadId: string; signal: 'event'; event: Extract<LeadEvent, { type: 'sms_reply' }> };
 
 export type TwilioWebhookAnswer =
@@ -100,7 +99,7 @@ export function createTwilioWebhooks({ pool, authToken, helpText, now = Date.now
       const reply = new twilio.twiml.MessagingResponse();
       let signals: LeadSignal[] = [];
       if (keyword === 'stop' || keyword === 'start') {
-        signals = await changeConsent(pool, From, MessageSid, keyword === 'start');
+        signals = await changeConsent(pool, From, MessageSid, keyword === 'start', now());
       } else if (keyword === 'help') {
         // A question about the messages, not interest in the product: no reply event.
         reply.message(helpText);
@@ -138,22 +137,17 @@ export function createTwilioWebhooks({ pool, authToken, helpText, now = Date.now
 }
 
 /**
- * STOP suppresses the number itself (leads that appear later included) and every lead with it;
- * START lifts both. One transaction, with a consent row per lead keyed by the message, so a
- * webhook Twilio retries is recorded once.
+ * STOP suppresses the number itself (leads that appear later included) and refuses SMS for every
+ * lead with it; START lifts both. One transaction; the consent facts carry the message as evidence
+ * and are keyed by their instant, so a webhook Twilio retries is recorded once.
  */
-function changeConsent(pool: Pool, phone: string, messageSid: string, granted: boolean): Promise<LeadSignal[]> {
+function changeConsent(pool: Pool, phone: string, messageSid: string, granted: boolean, at: number): Promise<LeadSignal[]> {
   const source = granted ? 'sms_start' : 'sms_stop';
   return inTransaction(pool, async (tx) => {
     const leadIds = await leadsWithPhone(tx, phone);
-    if (granted) {
-      await liftAddress(tx, 'sms', phone);
-      await liftChannelOfLeads(tx, leadIds, 'sms');
-    } else {
-      await suppressAddress(tx, 'sms', phone, 'unsubscribe', source);
-      await suppressChannelOfLeads(tx, leadIds, 'sms', 'unsubscribe', source);
-    }
-    await recordActivityForLeads(tx, leadIds, 'smsConsent', { channel: 'sms', granted, source, messageSid }, `sms:${messageSid}`);
-    return leadIds.map((leadId): LeadSignal => ({ leadId, signal: 'consentChanged', change: { channel: 'sms', granted, source } }));
+    if (granted) await liftAddress(tx, 'sms', phone);
+    else await suppressAddress(tx, 'sms', phone, 'unsubscribe', source);
+    await recordConsent(tx, leadIds.map((leadId) => ({ leadId, channel: 'sms' as const, granted, source, evidence: { messageSid }, at, key: `sms:${messageSid}` })));
+    return leadIds.map((leadId): LeadSignal => ({ leadId, signal: 'consentChanged', change: { channel: 'sms', granted, source, at } }));
   });
 }

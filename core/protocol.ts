@@ -38,7 +38,8 @@ export type EngineInput =
   | { kind: 'event'; event: LeadEvent }
   | { kind: 'wake' }
   | { kind: 'profile'; profile: ProfileUpdate }
-  | { kind: 'consent'; channel: ConsentChannel; granted: boolean; source: string }
+  /** Consent given or refused; `at` is when (epoch ms), the engine's now when absent. */
+  | { kind: 'consent'; channel: ConsentChannel; granted: boolean; source: string; at?: number }
   | { kind: 'handoffOutcome'; handoffId: string; outcome: HandoffOutcome; reasonCode?: RecycleReason; note?: string }
   | { kind: 'sendFailed'; channel: Channel; reason: SendFailure; detail?: string }
   | { kind: 'enroll'; sequenceId: string }
@@ -103,7 +104,10 @@ export type Command =
   | { type: 'exitSequence'; sequenceId: string; version: string; reason: string; at: number }
   | { type: 'touchDeferred'; sequenceId: string; stepId: string; channel: Channel; until: number; reasons: string[]; at: number }
   | { type: 'touchSkipped'; sequenceId: string; stepId: string; channel: Channel; reason: string; at: number }
-  | { type: 'consentChanged'; channel: ConsentChannel; granted: boolean; reason: string; at: number }
+  /** A planned touch called off before it was due (its channel was closed). */
+  | { type: 'touchCanceled'; sequenceId: string; stepId: string; channel: Channel; reason: string; at: number }
+  /** `recorded`: the fact came in through a door that stored it already (the API, a webhook). */
+  | { type: 'consentChanged'; channel: ConsentChannel; granted: boolean; reason: string; at: number; recorded?: true }
   | { type: 'wakeAt'; at: number };
 
 /** The commands the lead workflow records as decisions, as opposed to carrying them out. */
@@ -119,6 +123,21 @@ export function wakeAtOf(commands: Command[]): number | undefined {
 }
 
 export type Reply = { accepted: true } | { accepted: false; reason: string };
+
+/**
+ * The behaviour changes of the engine a lead runs with. A lead workflow turns each on through its
+ * patch (workflows/patches.ts), so a history recorded before a change replays without it; a new
+ * lead, and `nurture simulate`, run with all of them.
+ */
+export interface EngineRules {
+  /**
+   * Consent as facts with a time (the latest stands, a refusal wins a tie), email consent by the
+   * model's policy before any fact, and a revoked channel's planned touch cancelled at once.
+   */
+  consentFacts: boolean;
+}
+
+export const LATEST_RULES: EngineRules = { consentFacts: true };
 
 /** The lead as lists and funnels read it, written with every batch of decisions. */
 export interface LeadSnapshot {

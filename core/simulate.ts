@@ -139,6 +139,9 @@ function collect(output: EngineOutput, result: SimulationResult): void {
       case 'touchSkipped':
         result.notes.push({ at: iso(command.at), step: `${command.sequenceId}/${command.stepId}`, note: `skipped: ${command.reason}` });
         break;
+      case 'touchCanceled':
+        result.notes.push({ at: iso(command.at), step: `${command.sequenceId}/${command.stepId}`, note: `canceled: ${command.reason}` });
+        break;
     }
   }
 }

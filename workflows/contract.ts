@@ -33,7 +33,13 @@ export interface LeadWorkflowInput {
   carried?: { state: LeadState; inbox: EngineInput[]; wakeAt?: number };
 }
 
-const consentChangeSchema = z.object({ channel: z.enum(CONSENT_CHANNELS), granted: z.boolean(), source: z.string().min(1).max(100) });
+const consentChangeSchema = z.object({
+  channel: z.enum(CONSENT_CHANNELS),
+  granted: z.boolean(),
+  source: z.string().min(1).max(100),
+  /** When it was given or refused (epoch ms); when the lead hears of it, if absent. */
+  at: z.number().int().positive().optional(),
+});
 const handoffOutcomeSchema = z.object({
   handoffId: z.string().min(1),
   outcome: z.enum(HANDOFF_OUTCOMES),

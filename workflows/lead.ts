@@ -14,6 +14,7 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
+  patched,
   workflowInfo,
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
@@ -23,7 +24,7 @@ import { sendTaskQueue } from '../activities/types';
 import { createLead, snapshotOf, step, totalScoreOf, type EngineOutput } from '../core/engine';
 import type { LeadState } from '../core/engine/state';
 import { CHANNELS, type Channel } from '../core/model/events';
-import { isDecision, wakeAtOf, type Catalog, type EngineInput, type HandoffRequest, type Reply, type Touch } from '../core/protocol';
+import { isDecision, wakeAtOf, type Catalog, type EngineInput, type EngineRules, type HandoffRequest, type Reply, type Touch } from '../core/protocol';
 import {
   consentChangedSignal,
   enrollSchema,
@@ -91,6 +92,8 @@ class Lead {
   private readonly wakeTimer = new WakeTimer();
   /** The search attributes last written, to write only what changes. */
   private written?: SearchAttributeUpdatePair[];
+  /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
+  private rules: EngineRules = { consentFacts: false };
   private readonly maxHistory: number;
 
   constructor(private readonly input: LeadWorkflowInput) {
@@ -112,9 +115,10 @@ class Lead {
   }
 
   async run(): Promise<void> {
+    this.rules = { consentFacts: patched('consent-facts') };
     const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));
     if (!this.state) {
-      const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId);
+      const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId, this.rules);
       this.state = created.state;
       this.wakeAt = await this.carryOut(created);
       this.publishSearchAttributes();
@@ -186,7 +190,7 @@ class Lead {
   private async fold(inputs: InboxItem[]): Promise<void> {
     const now = Date.now();
     for (const item of inputs) {
-      const output = step(this.state!, item.input, now, this.catalog!);
+      const output = step(this.state!, item.input, now, this.catalog!, this.rules);
       this.state = output.state;
       this.wakeAt = await this.carryOut(output);
       item.reply?.(output.reply ?? { accepted: true });

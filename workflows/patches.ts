@@ -18,4 +18,10 @@ export interface Patch {
   since: string;
 }
 
-export const PATCHES: readonly Patch[] = [];
+export const PATCHES: readonly Patch[] = [
+  {
+    id: 'consent-facts',
+    why: 'consent as facts with a time (the latest stands, a refusal wins a tie), email consent by policy, a revoked channel cancels its planned touch',
+    since: '2026-12-04',
+  },
+];

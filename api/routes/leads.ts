@@ -5,12 +5,15 @@ import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { CONSENT_CHANNELS } from '../../core/model/events';
 import { leadSchema } from '../../core/model/lead';
+import { consentHistory } from '../../db/repositories/consent';
 import { stageHistory } from '../../db/repositories/audit';
 import { openHandoffOfLead } from '../../db/repositories/handoffs';
 import { eraseLead, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
 import { recentSends } from '../../db/repositories/sends';
 import { leadWorkflowId, stateQuery } from '../../workflows/contract';
+import { consentOfProfile, takeConsent } from '../consent';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
 import { upsertLead, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
@@ -34,6 +37,19 @@ const importQuery = z.object({
     .optional(),
 });
 
+const consentBody = z.object({
+  channel: z.enum(CONSENT_CHANNELS),
+  granted: z.boolean(),
+  /** Who gave or refused it: a CRM, a preference page, a form. */
+  source: z.string().trim().regex(/^[a-z0-9][a-z0-9_:.-]{0,63}$/, 'must be a short lower-case name, e.g. crm or preference_page').default('api'),
+  evidence: z.record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+  /** When the person gave or refused it; now when absent. Never in the future. */
+  at: z.iso
+    .datetime({ offset: true })
+    .refine((at) => Date.parse(at) <= Date.now() + 60_000, 'must not be in the future')
+    .optional(),
+});
+
 const listQuery = z.object({
   stage: z.string().max(50).optional(),
   segment: z.string().max(200).optional(),
@@ -52,7 +68,10 @@ export interface LeadRouteOptions {
 export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, { pool, client, start }) => {
   app.post('/leads', { config: { scope: 'ingest' }, schema: { body: leadSchema } }, async (request, reply) => {
     const created = await saveLead(pool, request.body);
+    const consent = consentOfProfile(request.body, 'api', { key: request.apiKey?.name, requestId: request.id }, Date.now());
     try {
+      // Consent first: a send already under way meets it at its check; a new lead is created with it.
+      await takeConsent(pool, client, consent);
       await upsertLead(client, request.body, start);
     } catch (err) {
       return problem(reply, 503, 'the lead is saved but its workflow could not be reached; send it again', [{ path: 'temporal', message: (err as Error).message }]);
@@ -71,6 +90,16 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     app.metrics.leadsImported.inc({ outcome: 'updated' }, result.updated);
     app.metrics.leadsImported.inc({ outcome: 'failed' }, new Set(result.failed.map((failure) => failure.row)).size);
     return result;
+  });
+
+  // A CRM sync, a preference page: one consent fact, which stands if it is the latest.
+  app.post('/leads/:id/consent', { config: { scope: 'ingest' }, schema: { params: leadParams, body: consentBody } }, async (request, reply) => {
+    const { id } = request.params;
+    if (!(await findLead(pool, id))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+    const { channel, granted, source, evidence, at } = request.body;
+    const fact = { leadId: id, channel, granted, source, evidence: { ...evidence, key: request.apiKey?.name }, at: at === undefined ? Date.now() : Date.parse(at) };
+    await takeConsent(pool, client, [fact]);
+    return reply.code(201).send({ id, consent: await consentHistory(pool, id) });
   });
 
   app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request) => {
@@ -100,8 +129,9 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     const { id } = request.params;
     const row = await findLead(pool, id);
     if (!row) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
-    const [stages, sends, handoff, live] = await Promise.all([
+    const [stages, consent, sends, handoff, live] = await Promise.all([
       stageHistory(pool, id),
+      consentHistory(pool, id),
       recentSends(pool, id),
       openHandoffOfLead(pool, id),
       // The stored facts answer even when the lead's worker does not, within the deadline.
@@ -111,6 +141,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
       id,
       profile: profileOf(row),
       stageHistory: stages,
+      // Every consent fact, oldest first, with its source and time; the latest on a channel stands.
+      consent,
       recentSends: sends,
       openHandoff: handoff ? handoffSummary(handoff) : null,
       // Live from the workflow: scores with breakdown, tier, sequence and step, next touch, consent.

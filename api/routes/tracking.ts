@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { verifyToken, type LinkToken, type TokenKind } from '../../channels/tokens';
 import { recordedLinks } from '../../db/repositories/sends';
-import { suppressChannel } from '../../db/repositories/suppressions';
+import { recordConsent } from '../../db/repositories/consent';
 import type { EventRelay } from '../relay';
 
 export interface TrackingRouteOptions {
@@ -67,9 +67,10 @@ export const trackingRoutes: FastifyPluginAsyncZod<TrackingRouteOptions> = async
     const token = tokenOf(request.params.token, ['unsubscribe', 'optDown'], reply);
     if (!token) return reply;
     if (token.kind === 'unsubscribe') {
-      // Suppressed before answering, so a send already on its way is stopped by the check before its provider call.
-      await suppressChannel(pool, token.leadId, token.channel, 'unsubscribe', 'link');
-      await relay.accept([{ eventId: `unsubscribe:${token.send}`, leadId: token.leadId, type: 'unsubscribe', occurredAt: at(), properties: { channel: token.channel as 'email' } }]);
+      // Recorded before answering, so a send already on its way is stopped by the check before its provider call.
+      const when = now();
+      await recordConsent(pool, [{ leadId: token.leadId, channel: token.channel as 'email', granted: false, source: 'link', evidence: { send: token.send }, at: when }]);
+      await relay.accept([{ eventId: `unsubscribe:${token.send}`, leadId: token.leadId, type: 'unsubscribe', occurredAt: new Date(when).toISOString(), properties: { channel: token.channel as 'email' } }]);
     } else {
       await relay.accept([{ eventId: `opt-down:${token.send}`, leadId: token.leadId, type: 'opt_down', occurredAt: at(), properties: {} }]);
     }

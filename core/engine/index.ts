@@ -6,7 +6,7 @@ import type { LeadEvent } from '../model/events';
 import type { Lead } from '../model/lead';
 import { computeScores, scoreTotals, type Scores } from '../model/scoring';
 import type { Model } from '../model/tuning';
-import type { Catalog, Command, EngineInput, LeadSnapshot, Reply } from '../protocol';
+import { LATEST_RULES, type Catalog, type Command, type EngineInput, type EngineRules, type LeadSnapshot, type Reply } from '../protocol';
 import { closeFailedChannel, setConsent } from './consent';
 import { recordEvent } from './intake';
 import { closeHandoff, qualify, recontactIfDue } from './qualification';
@@ -25,15 +25,15 @@ export interface EngineOutput {
  * A new lead: its initial state, enrolled in `sequenceId` or else by the routing rules, with its
  * first touch if one is due at once.
  */
-export function createLead(lead: Lead, now: number, catalog: Catalog, sequenceId?: string): EngineOutput {
-  const run = new Run(initialState(lead, now, catalog.model), now, catalog);
+export function createLead(lead: Lead, now: number, catalog: Catalog, sequenceId?: string, rules: EngineRules = LATEST_RULES): EngineOutput {
+  const run = new Run(initialState(lead, now, catalog.model, rules), now, catalog, rules);
   run.enroll(sequenceId ?? run.route(), sequenceId ? 'enrolled on request' : 'routing');
   apply(run, { kind: 'wake' });
   return finish(run);
 }
 
-export function step(state: LeadState, input: EngineInput, now: number, catalog: Catalog): EngineOutput {
-  return steps(state, [input], now, catalog);
+export function step(state: LeadState, input: EngineInput, now: number, catalog: Catalog, rules: EngineRules = LATEST_RULES): EngineOutput {
+  return steps(state, [input], now, catalog, rules);
 }
 
 /**
@@ -41,8 +41,8 @@ export function step(state: LeadState, input: EngineInput, now: number, catalog:
  * result as calling step() for each, with one copy of the state instead of one per input.
  * The reply is the last one any input gave.
  */
-export function steps(state: LeadState, inputs: EngineInput[], now: number, catalog: Catalog): EngineOutput {
-  const run = new Run(state, now, catalog);
+export function steps(state: LeadState, inputs: EngineInput[], now: number, catalog: Catalog, rules: EngineRules = LATEST_RULES): EngineOutput {
+  const run = new Run(state, now, catalog, rules);
   for (const input of inputs) apply(run, input);
   return finish(run);
 }
@@ -77,7 +77,7 @@ function apply(run: Run, input: EngineInput): void {
       run.state.profile = { ...run.state.profile, ...input.profile };
       break;
     case 'consent':
-      setConsent(run, input.channel, input.granted, input.source);
+      setConsent(run, input.channel, input.granted, input.source, input.at, true);
       break;
     case 'handoffOutcome':
       closeHandoff(run, input.handoffId, input.outcome, input.reasonCode);

@@ -45,17 +45,17 @@ export function recordEvent(run: Run, event: LeadEvent): boolean {
   switch (event.type) {
     case 'unsubscribe':
       if (event.properties.channel === 'all') {
-        for (const channel of ['email', 'sms', 'in_app'] as const) setConsent(run, channel, false, 'unsubscribe');
+        for (const channel of ['email', 'sms', 'in_app'] as const) setConsent(run, channel, false, 'unsubscribe', at);
         run.changeStage('unsubscribed', 'unsubscribed from all channels');
       } else {
-        setConsent(run, event.properties.channel, false, 'unsubscribe');
+        setConsent(run, event.properties.channel, false, 'unsubscribe', at);
       }
       break;
     case 'opt_down':
       s.optedDown = true;
       break;
     case 'email_bounce':
-      if (event.properties.hard) setConsent(run, 'email', false, 'hard_bounce');
+      if (event.properties.hard) setConsent(run, 'email', false, 'hard_bounce', at);
       break;
     case 'email_reply':
       run.exitSequence('goal: replied');

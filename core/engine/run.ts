@@ -8,7 +8,7 @@ import { computeScores, scoreTotals, type ScoreInputs, type Scores, type ScoreTo
 import { stepIndex, type SequenceDefinition, type Step } from '../model/sequence';
 import type { Stage } from '../model/stages';
 import type { Model } from '../model/tuning';
-import type { Catalog, Command, Reply } from '../protocol';
+import type { Catalog, Command, EngineRules, Reply } from '../protocol';
 import { cloneState, LIMITS, pushBounded, type LeadState } from './state';
 
 /** Silence is measured from the last intent signal, or from the lead's creation when there was none. */
@@ -40,6 +40,7 @@ export class Run {
     state: LeadState,
     readonly now: number,
     readonly catalog: Catalog,
+    readonly rules: EngineRules,
   ) {
     this.state = cloneState(state);
     this.model = catalog.model;
@@ -123,6 +124,15 @@ export class Run {
     const dueAt = chained ? this.now + gapMs(durationMs(this.model.cadence.sequenceGap), s.cadence, s.optedDown, this.model.cadence) : undefined;
     s.sequence = { id: sequenceId, version, stepIndex: 0, enrolledAt: this.now, stepEnteredAt: this.now, ...(dueAt ? { dueAt } : {}) };
     this.commands.push({ type: 'enterSequence', sequenceId, version, reason, at: this.now });
+  }
+
+  /** Moves the sequence to step `index`, entered now; true, for chaining. */
+  goToStep(index: number): true {
+    const position = this.state.sequence!;
+    position.stepIndex = index;
+    position.stepEnteredAt = this.now;
+    position.dueAt = undefined;
+    return true;
   }
 
   exitSequence(reason: string): void {

@@ -75,40 +75,32 @@ function runStep(run: Run, current: Step, definition: SequenceDefinition): boole
   const position = s.sequence!;
   if (isTouchStep(current)) {
     if (position.dueAt !== undefined && run.now < position.dueAt) return false;
-    return runTouch(run, current, definition) && goTo(run, position.stepIndex + 1);
+    return runTouch(run, current, definition) && run.goToStep(position.stepIndex + 1);
   }
   switch (current.kind) {
     case 'wait':
       position.dueAt ??= position.stepEnteredAt + gapMs(durationMs(current.duration), s.cadence, s.optedDown, mergeCadence(run.model.cadence, definition.cadence));
       if (run.now < position.dueAt) return false;
-      return goTo(run, position.stepIndex + 1);
+      return run.goToStep(position.stepIndex + 1);
     case 'waitFor': {
-      if (evaluate(current.until, run.conditionContext())) return goTo(run, position.stepIndex + 1);
+      if (evaluate(current.until, run.conditionContext())) return run.goToStep(position.stepIndex + 1);
       position.dueAt = position.stepEnteredAt + durationMs(current.timeout);
       if (run.now < position.dueAt) return false;
-      return goTo(run, current.onTimeout ? stepIndex(definition, current.onTimeout) : position.stepIndex + 1);
+      return run.goToStep(current.onTimeout ? stepIndex(definition, current.onTimeout) : position.stepIndex + 1);
     }
     case 'branch': {
       const target = evaluate(current.if, run.conditionContext()) ? current.then : current.else;
-      return goTo(run, target ? stepIndex(definition, target) : position.stepIndex + 1);
+      return run.goToStep(target ? stepIndex(definition, target) : position.stepIndex + 1);
     }
     case 'handoff':
       if (!s.handoffs.open && s.stage !== 'disqualified') startHandoff(run, `sequence ${definition.id} step ${current.id}`);
-      return goTo(run, position.stepIndex + 1);
+      return run.goToStep(position.stepIndex + 1);
     case 'exit':
       // Leaving early is finishing without the rest: the lead goes on to the long-term pool.
       run.exitSequence(`exit step ${current.id}: ${current.reason}`);
       if (definition.id !== run.catalog.longTermSequence) run.enroll(run.catalog.longTermSequence, `after ${definition.id}`, true);
       return false;
   }
-}
-
-function goTo(run: Run, index: number): true {
-  const position = run.state.sequence!;
-  position.stepIndex = index;
-  position.stepEnteredAt = run.now;
-  position.dueAt = undefined;
-  return true;
 }
 
 function completeSequence(run: Run, definition: SequenceDefinition): void {

@@ -5,7 +5,8 @@ import type { ConsentChannel, LeadEvent } from '../model/events';
 import { isHoldout } from '../model/hash';
 import type { Lead } from '../model/lead';
 import type { Model } from '../model/tuning';
-import type { Download, PageVisit, PathStep } from '../protocol';
+import { emailConsentByPolicy } from '../model/consent';
+import type { Download, EngineRules, PageVisit, PathStep } from '../protocol';
 import type { ClickState, IntentState } from '../model/scoring';
 import type { Stage } from '../model/stages';
 
@@ -31,6 +32,8 @@ export interface LeadState {
   consent: Record<ConsentChannel, boolean>;
   /** Why a channel was closed: unsubscribe, hard_bounce, invalid_address, … */
   consentReasons: Partial<Record<ConsentChannel, string>>;
+  /** When the consent fact that stands on a channel was given; absent while the policy decides. */
+  consentAt?: Partial<Record<ConsentChannel, number>>;
   optedDown: boolean;
   holdout: boolean;
   stage: Stage;
@@ -63,15 +66,13 @@ export interface LeadState {
 
 export const LIMITS = { recentEventIds: 64, pages: 5, downloads: 5, path: 10, history: 5 } as const;
 
-export function initialState(lead: Lead, now: number, model: Model): LeadState {
+export function initialState(lead: Lead, now: number, model: Model, rules: EngineRules): LeadState {
   const { id, ...profile } = lead;
   return {
     leadId: id,
     profile,
     createdAt: now,
-    // B2B email and in-app run on legitimate interest unless refused; SMS needs an explicit opt-in.
-    consent: { email: lead.consent?.email ?? true, sms: lead.consent?.sms ?? false, in_app: lead.consent?.inApp ?? true },
-    consentReasons: {},
+    ...(rules.consentFacts ? initialConsent(lead, now, model) : legacyConsent(lead)),
     optedDown: false,
     holdout: isHoldout(id, model.holdoutPercent),
     stage: 'lead',
@@ -88,6 +89,28 @@ export function initialState(lead: Lead, now: number, model: Model): LeadState {
     paused: false,
     counters: { events: 0, duplicates: 0, touches: 0, deferred: 0, skipped: 0 },
   };
+}
+
+/**
+ * What the lead said when it arrived stands as facts of that instant; email without one follows the
+ * model's policy, SMS needs an opt-in, in-app messages are part of the product the lead uses.
+ */
+function initialConsent(lead: Lead, now: number, model: Model): Pick<LeadState, 'consent' | 'consentReasons' | 'consentAt'> {
+  const given = { email: lead.consent?.email, sms: lead.consent?.sms, in_app: lead.consent?.inApp };
+  const email = given.email ?? emailConsentByPolicy(lead.country, model.consentPolicy).granted;
+  const consent = { email, sms: given.sms ?? false, in_app: given.in_app ?? true };
+  const consentAt: LeadState['consentAt'] = {};
+  const consentReasons: LeadState['consentReasons'] = {};
+  for (const channel of ['email', 'sms', 'in_app'] as const) {
+    if (given[channel] !== undefined) consentAt[channel] = now;
+    if (!consent[channel]) consentReasons[channel] = given[channel] === false ? 'refused' : channel === 'email' ? 'policy:opt_in' : 'not_given';
+  }
+  return { consent, consentReasons, consentAt };
+}
+
+/** How leads recorded before consent facts started (no policy, no times). */
+function legacyConsent(lead: Lead): Pick<LeadState, 'consent' | 'consentReasons'> {
+  return { consent: { email: lead.consent?.email ?? true, sms: lead.consent?.sms ?? false, in_app: lead.consent?.inApp ?? true }, consentReasons: {} };
 }
 
 /** Appends to a bounded list, dropping the oldest. */
@@ -110,6 +133,7 @@ export function cloneState(state: LeadState): LeadState {
     ...state,
     consent: { ...state.consent },
     consentReasons: { ...state.consentReasons },
+    ...(state.consentAt ? { consentAt: { ...state.consentAt } } : {}),
     aggregates: { ...state.aggregates },
     recent: { ...state.recent },
     cadence: { ...state.cadence },

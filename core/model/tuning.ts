@@ -200,6 +200,16 @@ const modelSchema = lazySchema(() =>
     holdoutPercent: z.number().min(0).max(100).default(10),
     /** Zone for leads that have none. */
     defaultTimezone: z.string().default('UTC'),
+    /**
+     * Email consent before the lead gave or refused any (SMS always needs an opt-in): B2B email on
+     * legitimate interest, unless the deployment or the lead's country asks for an opt-in first.
+     */
+    consentPolicy: z
+      .object({
+        email: z.enum(['legitimate_interest', 'opt_in']).default('legitimate_interest'),
+        emailOptInCountries: z.array(z.string().regex(/^[A-Z]{2}$/)).default([]),
+      })
+      .prefault({}),
   }),
 );
 

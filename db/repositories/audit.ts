@@ -40,13 +40,3 @@ export async function recordActivity(
     [idempotencyKey, leadId, kind, detail, new Date(at)],
   );
 }
-
-/** The same row for each of `leadIds`, keyed `<key>/<leadId>`, at the database's now. */
-export async function recordActivityForLeads(db: Database, leadIds: string[], kind: string, detail: Record<string, unknown>, key: string): Promise<void> {
-  await db.query(
-    `INSERT INTO lead_activity (idempotency_key, lead_id, kind, detail, at)
-     SELECT $2 || '/' || id, id, $3, $4, now() FROM unnest($1::text[]) AS id
-     ON CONFLICT (idempotency_key) DO NOTHING`,
-    [leadIds, key, kind, detail],
-  );
-}

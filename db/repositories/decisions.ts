@@ -1,11 +1,11 @@
 // What the engine decided for a lead, written in one transaction: the lead's current snapshot, its
-// stage changes, consent changes (as suppressions), and the audit rows of sequence moves, deferred
-// and skipped touches.
+// stage changes, consent changes (as consent facts), and the audit rows of sequence moves, deferred,
+// skipped and canceled touches.
 import type { Decision, LeadSnapshot } from '../../core/protocol';
 import type { Database } from '../pool';
 import { recordActivity, recordStageChange } from './audit';
 import { upsertLeadSnapshot } from './leads';
-import { liftChannelOfLeads, suppressChannel } from './suppressions';
+import { recordConsent } from './consent';
 
 /** Writes the decisions; returns the stage changes that were new (a retry finds them written). */
 export async function recordDecisions(db: Database, leadId: string, decisions: Decision[], snapshot: LeadSnapshot): Promise<Extract<Decision, { type: 'changeStage' }>[]> {
@@ -24,8 +24,8 @@ export async function recordDecisions(db: Database, leadId: string, decisions: D
 async function recordDecision(db: Database, leadId: string, decision: Exclude<Decision, { type: 'changeStage' }>): Promise<void> {
   switch (decision.type) {
     case 'consentChanged':
-      if (decision.granted) await liftChannelOfLeads(db, [leadId], decision.channel);
-      else await suppressChannel(db, leadId, decision.channel, decision.reason, 'engine');
+      // A fact that came in through the API or a webhook was recorded there; the engine's own (a bounce, a failed send) here.
+      if (!decision.recorded) await recordConsent(db, [{ leadId, channel: decision.channel, granted: decision.granted, source: decision.reason, evidence: { recordedBy: 'engine' }, at: decision.at }]);
       return recordActivity(db, leadId, decision.type, decision.at, { channel: decision.channel, granted: decision.granted, reason: decision.reason });
     case 'enterSequence':
     case 'exitSequence':
@@ -39,6 +39,7 @@ async function recordDecision(db: Database, leadId: string, decision: Exclude<De
         reasons: decision.reasons,
       });
     case 'touchSkipped':
+    case 'touchCanceled':
       return recordActivity(db, leadId, decision.type, decision.at, { sequenceId: decision.sequenceId, stepId: decision.stepId, channel: decision.channel, reason: decision.reason });
   }
 }

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import twilio from 'twilio';
 import { EventRelay } from '../../api/relay';
+import { consentHistory } from '../../db/repositories/consent';
 import { storeEvents } from '../../db/repositories/events';
 import type { Scope } from '../../api/plugins/auth';
 import { createApiKey, seedAdminKey } from '../../db/repositories/apiKeys';
@@ -376,10 +377,10 @@ describe('public links and webhooks', () => {
     await withPublicApi(async ({ url, leadId, send }) => {
       const unsubscribe = `${url}/u/${signToken({ kind: 'unsubscribe', send, leadId, channel: 'email' }, linkSecret)}`;
       expect((await fetch(unsubscribe)).status).toBe(200);
-      expect((await pool.query('SELECT 1 FROM suppressions WHERE lead_id = $1', [leadId])).rowCount).toBe(0);
+      expect(await consentHistory(pool, leadId)).toEqual([]);
       const posted = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
       expect(posted.status).toBe(200);
-      expect((await pool.query("SELECT channel FROM suppressions WHERE lead_id = $1 AND reason = 'unsubscribe'", [leadId])).rows).toEqual([{ channel: 'email' }]);
+      expect(await consentHistory(pool, leadId)).toEqual([expect.objectContaining({ channel: 'email', granted: false, source: 'link' })]);
       expect(await events(leadId)).toEqual([{ type: 'unsubscribe', properties: { channel: 'email' } }]);
     });
   });
@@ -397,11 +398,11 @@ describe('public links and webhooks', () => {
         });
       expect((await post()).status).toBe(403);
       expect((await post(twilio.getExpectedTwilioSignature('another-token', `${publicUrl}/webhooks/twilio/inbound`, params))).status).toBe(403);
-      expect((await pool.query('SELECT 1 FROM suppressions WHERE lead_id = $1', [leadId])).rowCount).toBe(0);
+      expect(await consentHistory(pool, leadId)).toEqual([]);
 
       const signed = await post(twilio.getExpectedTwilioSignature(authToken, `${publicUrl}/webhooks/twilio/inbound`, params));
       expect(signed.status).toBe(200);
-      expect((await pool.query("SELECT channel FROM suppressions WHERE lead_id = $1", [leadId])).rows).toEqual([{ channel: 'sms' }]);
+      expect(await consentHistory(pool, leadId)).toEqual([expect.objectContaining({ channel: 'sms', granted: false, source: 'sms_stop' })]);
     });
   });
 });

@@ -15,6 +15,7 @@ import type { Lead } from '../../core/model/lead';
 import { loadTemplates, TemplateRenderer } from '../../channels/templates';
 import { TEMPLATES_DIR } from '../../sequences/library';
 import { anyHourCatalog } from '../support/harness';
+import { recordConsent } from '../../db/repositories/consent';
 
 const settings: EmailSettings = {
   from: 'Sam Lee <sam@relay.example>',
@@ -129,7 +130,7 @@ describe('email delivery', () => {
 
   it('lets an unsubscribe that races the send win: a suppressed lead gets nothing', async () => {
     const lead = newLead('cy@northwind.example');
-    await pool.query("INSERT INTO suppressions (lead_id, channel, reason, source) VALUES ($1, 'email', 'unsubscribe', 'one-click')", [lead.id]);
+    await recordConsent(pool, [{ leadId: lead.id, channel: 'email', granted: false, source: 'one-click', at: Date.now() }]);
     const touch = firstTouch(lead);
     const before = received.length;
     expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead })).toEqual({ status: 'failed', reason: 'suppressed' });

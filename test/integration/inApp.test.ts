@@ -6,6 +6,7 @@ import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
 import { channelRenderer, touchesOf } from '../support/channelTouches';
+import { recordConsent } from '../../db/repositories/consent';
 
 let pool: Pool;
 /** The stream reads through a pool of its own, as an API process apart from the workers would. */
@@ -131,7 +132,7 @@ describe('in-app messages', () => {
 
   it('stores nothing for a lead who turned in-app messages off', async () => {
     const lead = newLead();
-    await pool.query("INSERT INTO suppressions (lead_id, channel, reason, source) VALUES ($1, 'in_app', 'unsubscribe', 'preferences')", [lead.id]);
+    await recordConsent(pool, [{ leadId: lead.id, channel: 'in_app', granted: false, source: 'preferences', at: Date.now() }]);
     expect(await deliverAll(lead, 1)).toEqual([{ status: 'failed', reason: 'suppressed' }]);
     expect(await listInAppMessages(pool, lead.id)).toEqual([]);
   });

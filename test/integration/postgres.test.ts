@@ -42,7 +42,7 @@ describe('PostgreSQL', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual(
-      expect.arrayContaining(['events', 'handoffs', 'leads', 'schema_migrations', 'sends', 'stage_changes', 'suppressions']),
+      expect.arrayContaining(['events', 'handoffs', 'leads', 'schema_migrations', 'sends', 'stage_changes', 'consent_records']),
     );
   });
 

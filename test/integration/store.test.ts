@@ -74,7 +74,7 @@ describe('the workflows writing to PostgreSQL', () => {
     await recordDecisions(request);
     const count = async (table: string) => Number((await pool.query(`SELECT count(*) FROM ${table} WHERE lead_id = $1`, [leadId])).rows[0].count);
     expect(await count('stage_changes')).toBe(1);
-    expect(await count('suppressions')).toBe(1);
+    expect(await count('consent_records')).toBe(1);
     expect(await count('lead_activity')).toBe(2);
   });
 

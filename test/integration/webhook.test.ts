@@ -7,6 +7,7 @@ import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
 import { channelRenderer, touchesOf } from '../support/channelTouches';
+import { recordConsent } from '../../db/repositories/consent';
 
 const SECRET = 'crm-webhook-secret-0123456789';
 
@@ -124,7 +125,7 @@ describe('webhook delivery', () => {
 
   it('posts for a lead who unsubscribed from everything: webhooks reach our systems, not the lead', async () => {
     const lead = newLead();
-    await pool.query("INSERT INTO suppressions (lead_id, channel, reason, source) VALUES ($1, 'all', 'unsubscribe', 'one-click')", [lead.id]);
+    await recordConsent(pool, (['email', 'sms', 'in_app'] as const).map((channel) => ({ leadId: lead.id, channel, granted: false, source: 'one-click', at: Date.now() })));
     expect(await delivery.deliverTouch(touchFor(lead))).toEqual({ status: 'sent' });
   });
 

@@ -5,15 +5,12 @@ import path from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { readHistoryPaths } from '../../cli/history';
 import { replayHistories, type ReplayOutcome } from '../../workers/replay';
+import { PATCHES } from '../../workflows/patches';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
-/**
- * Every recorded history, by file name, with the workflow that recorded it. These are the baseline
- * (workflows/patches.ts); a behaviour change of workflow code adds its own recordings beside them,
- * as `<scenario>.<patch id>.json`, and these stay, since leads started before it may still run.
- */
-export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+/** The scenarios' recordings of the baseline, by file name, with the workflow that recorded each. */
+const BASELINE: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
   'quiet-lead.json': 'leadWorkflow',
   're-engaged-lead.json': 'leadWorkflow',
   'unsubscribe.json': 'leadWorkflow',
@@ -25,6 +22,23 @@ export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> =
   'continue-as-new.json': 'leadWorkflow',
   /** The last run, started from the state the runs before it carried over. */
   'continue-as-new.last-run.json': 'leadWorkflow',
+};
+
+/** A scenario's recording in the era of a patch (`quiet-lead.consent-facts.json`), or the baseline's. */
+export function eraFile(file: string, era: string | undefined): string {
+  return era ? file.replace(/\.json$/, `.${era}.json`) : file;
+}
+
+/** The era new recordings belong to: the latest patch (workflows/patches.ts), or the baseline. */
+export const CURRENT_ERA = PATCHES.at(-1)?.id;
+
+/**
+ * Every recorded history, by file name: the baseline, and each patch's recordings beside it. All of
+ * them stay, since leads started in an earlier era may still be running.
+ */
+export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+  ...BASELINE,
+  ...Object.fromEntries(PATCHES.flatMap((patch) => Object.entries(BASELINE).map(([file, type]) => [eraFile(file, patch.id), type]))),
 };
 
 export interface HistoryEventJson {

@@ -2,8 +2,11 @@
 // server (activities at their boundary, as in the workflow tests) and writes the histories to
 // test/replay/histories/ in the format of `temporal workflow show --output json`.
 //
-//   npm run record-histories                  # writes the fixtures that are missing
-//   npm run record-histories -- --overwrite   # records every fixture again
+//   npm run record-histories                  # writes the current era's fixtures that are missing
+//   npm run record-histories -- --overwrite   # records the current era's fixtures again
+//
+// The current era is the latest patch in workflows/patches.ts (files `<scenario>.<patch id>.json`),
+// or the baseline (`<scenario>.json`) while there is none; an earlier era's files are never touched.
 //
 // A committed history stands for the runs already in production: re-record one only on purpose,
 // never to make a replay failure go away (guard the change with a new patch id: workflows/patches.ts).
@@ -18,6 +21,7 @@ import { anyHourCatalog, assignedTask, eventually, leadState, withWorkers, type 
 import { acceptSignal, eventSignal, eventsSignal, rejectSignal } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { startTimeSkippingServer } from '../../devstack/temporal';
+import { CURRENT_ERA, eraFile } from '../replay/fixtures';
 
 const HISTORIES_DIR = path.resolve(__dirname, '../replay/histories');
 const HOUR = 60 * 60 * 1000;
@@ -169,12 +173,13 @@ async function main(overwrite: boolean): Promise<void> {
       // Fetched after the workers stop and the harness has terminated the leads: closed histories.
       for (const { file, workflowId, runId } of recordings) {
         const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-        recorded.push({ file, json: `${historyToJSON(history)}\n` });
-        console.log(`${scenario.name}: ${file} (${history.events?.length ?? 0} events)`);
+        // New recordings belong to the latest patch's era; the earlier eras' stay as they are.
+        recorded.push({ file: eraFile(file, CURRENT_ERA), json: `${historyToJSON(history)}\n` });
+        console.log(`${scenario.name}: ${eraFile(file, CURRENT_ERA)} (${history.events?.length ?? 0} events)`);
       }
       console.log(`${scenario.name}: recorded in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     }
-    const [first] = recorded.filter((r) => r.file === 'continue-as-new.json');
+    const [first] = recorded.filter((r) => r.file === eraFile('continue-as-new.json', CURRENT_ERA));
     expectThat(first?.json.includes('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW') ?? false, 'the first run of the long-lived lead continues as new');
     // Written only once every scenario has run, so a failed recording leaves the fixtures as they were.
     fs.mkdirSync(HISTORIES_DIR, { recursive: true });

@@ -4,6 +4,7 @@ import { type Catalog } from '../../core/protocol';
 import { buildModel, defaultModel } from '../../core/model/tuning';
 import { addIntent, computeScores, dampClick, fitScore, type ClickState, type IntentState } from '../../core/model/scoring';
 import { initialState } from '../../core/engine/state';
+import { LATEST_RULES } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
 import { at, DAY_MS, HOUR_MS, makeEvent, makeLead, pageView } from '../support/engineDriver';
 
@@ -14,7 +15,7 @@ const SECOND = 1000;
 const fitOf = (fields: Parameters<typeof makeLead>[0]) => fitScore(makeLead(fields), scoring);
 const rules = (parts: { rule: string }[]) => parts.map((p) => p.rule);
 const pointsOf = (parts: { rule: string; points: number }[], rule: string) => parts.find((p) => p.rule === rule)?.points;
-const emptyIntent = (now: number): IntentState => initialState(makeLead({ id: 'x' }), now, defaultModel).intent;
+const emptyIntent = (now: number): IntentState => initialState(makeLead({ id: 'x' }), now, defaultModel, LATEST_RULES).intent;
 
 describe('fit score from the ideal customer profile', () => {
   it('gives industry points for an ICP industry, whatever its case', () => {

@@ -1,0 +1,72 @@
+// Consent as facts in the engine: the latest stands whatever its source, a refusal wins a tie, email
+// follows the model's policy until the lead says otherwise, and a revoked channel's planned touch is
+// called off at once. Leads recorded before these rules keep the old ones.
+import { createLead, step } from '../../core/engine';
+import { LATEST_RULES, type EngineInput } from '../../core/protocol';
+import { defaultCatalog } from '../../sequences/library';
+import { at, commandsOf, DAY_MS, drive, HOUR_MS, makeLead } from '../support/engineDriver';
+
+const catalog = defaultCatalog({ holdoutPercent: 0 });
+const monday = at('2025-03-03T09:00:00Z');
+const consent = (channel: 'email' | 'sms', granted: boolean, source: string, when?: number): EngineInput => ({ kind: 'consent', channel, granted, source, ...(when === undefined ? {} : { at: when }) });
+
+describe('consent as facts', () => {
+  it('lets the latest fact stand, so an opt-in that was given before an opt-out does not undo it', () => {
+    const { state } = createLead(makeLead({ id: 'c-1', phone: '+14155550123', consent: { sms: true } }), monday, catalog);
+    const refused = step(state, consent('sms', false, 'crm', monday + HOUR_MS), monday + 2 * HOUR_MS, catalog);
+    expect(refused.state.consent.sms).toBe(false);
+    // A sync that arrives later but carries an older opt-in.
+    const stale = step(refused.state, consent('sms', true, 'csv_import', monday + 30 * 60_000), monday + 3 * HOUR_MS, catalog);
+    expect(stale.state.consent.sms).toBe(false);
+    expect(commandsOf([{ now: 0, input: 'create', output: stale }], 'consentChanged')).toEqual([]);
+    // A newer opt-in, by the person, opens the channel again.
+    const given = step(stale.state, consent('sms', true, 'sms_start', monday + 4 * HOUR_MS), monday + 4 * HOUR_MS, catalog);
+    expect(given.state.consent.sms).toBe(true);
+    expect(given.commands).toContainEqual({ type: 'consentChanged', channel: 'sms', granted: true, reason: 'sms_start', at: monday + 4 * HOUR_MS, recorded: true });
+  });
+
+  it('lets a refusal win over a grant given at the same instant', () => {
+    const { state } = createLead(makeLead({ id: 'c-2' }), monday, catalog);
+    const when = monday + HOUR_MS;
+    const both = [consent('email', false, 'link', when), consent('email', true, 'crm', when)];
+    const output = both.reduce((current, input) => step(current.state, input, when, catalog), { state, commands: [] } as ReturnType<typeof step>);
+    expect(output.state.consent.email).toBe(false);
+  });
+
+  it('follows the model\'s policy for email the lead never answered, by country', () => {
+    const optIn = defaultCatalog({ holdoutPercent: 0, consentPolicy: { emailOptInCountries: ['DE'] } });
+    const german = createLead(makeLead({ id: 'c-3', country: 'DE' }), monday, optIn);
+    const american = createLead(makeLead({ id: 'c-4', country: 'US' }), monday, optIn);
+    expect({ consent: german.state.consent.email, reason: german.state.consentReasons.email }).toEqual({ consent: false, reason: 'policy:opt_in' });
+    expect(german.commands).toContainEqual(expect.objectContaining({ type: 'touchSkipped', reason: 'no_consent:policy:opt_in' }));
+    expect(american.state.consent.email).toBe(true);
+    // An explicit opt-in given with the lead stands over the policy.
+    expect(createLead(makeLead({ id: 'c-5', country: 'DE', consent: { email: true } }), monday, optIn).state.consent.email).toBe(true);
+  });
+
+  it('calls off a planned touch on a channel the lead closes, at once rather than when it falls due', () => {
+    // Friday evening: the welcome email waits for Monday's window.
+    const friday = at('2025-03-07T19:00:00Z');
+    const { traces } = drive({
+      catalog,
+      lead: makeLead({ id: 'c-6', source: 'search' }),
+      start: friday,
+      end: friday + 3 * DAY_MS,
+      inputs: [{ at: friday + HOUR_MS, input: consent('email', false, 'link', friday + HOUR_MS) }],
+    });
+    expect(commandsOf(traces, 'touchDeferred')).toHaveLength(1);
+    expect(commandsOf(traces, 'touchCanceled')).toEqual([
+      { type: 'touchCanceled', sequenceId: 'fast-track', stepId: 'welcome', channel: 'email', reason: 'no_consent:link', at: friday + HOUR_MS },
+    ]);
+    expect(commandsOf(traces, 'send')).toEqual([]);
+  });
+
+  it('keeps the rules a lead was recorded with: without consent facts, the last input stands, whatever its time', () => {
+    const legacy = { ...LATEST_RULES, consentFacts: false };
+    const { state } = createLead(makeLead({ id: 'c-7', country: 'DE' }), monday, catalog, undefined, legacy);
+    const refused = step(state, consent('email', false, 'crm'), monday + HOUR_MS, catalog, legacy);
+    const stale = step(refused.state, consent('email', true, 'csv_import', monday), monday + 2 * HOUR_MS, catalog, legacy);
+    expect(stale.state.consent.email).toBe(true);
+    expect(stale.state.consentAt).toBeUndefined();
+  });
+});
