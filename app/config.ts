@@ -103,8 +103,6 @@ export const configSchema = z.object({
   /** The SMTP relay (nodemailer, pooled connections); email is served when set. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   EMAIL_FROM: z.string().regex(FROM, 'must be an address or "Name <address>"').optional(),
-  /** The mailto: of List-Unsubscribe; unsubscribe@ the From domain when unset. */
-  EMAIL_UNSUBSCRIBE_MAILBOX: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an email address').optional(),
   /** The sender's company and postal address in every message's footer (anti-spam laws want the address). */
   NURTURE_SENDER_COMPANY: z.string().trim().min(1).optional(),
   NURTURE_SENDER_ADDRESS: z.string().trim().min(1).optional(),
@@ -115,7 +113,10 @@ export const configSchema = z.object({
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG…)').optional(),
   /** Another Twilio-compatible API base (the local sink of `nurture start`); unset in production. */
   TWILIO_API_URL: httpUrl.optional(),
+  /** Where Twilio reports delivery; the API's own status route (PUBLIC_URL/webhooks/twilio/status) when unset. */
   TWILIO_STATUS_CALLBACK_URL: httpUrl.optional(),
+  /** The answer to a texted HELP: who is texting and how to stop; one naming the sender when unset. */
+  NURTURE_SMS_HELP_TEXT: z.string().trim().min(1).max(320).optional(),
   /** The endpoint every webhook step's target posts to, and the secret it is signed with. */
   NURTURE_WEBHOOK_URL: httpUrl.optional(),
   NURTURE_WEBHOOK_SECRET: secret.optional(),
@@ -186,9 +187,9 @@ export function requiredSecrets(config: Config): ApiSecrets {
  */
 export function deliveryConfig(config: Config): DeliveryConfig {
   const from = config.EMAIL_FROM ?? DEFAULT_FROM;
-  const [, displayName, bracketed, bare] = FROM.exec(from)!;
+  const [, , bracketed, bare] = FROM.exec(from)!;
   const fromAddress = (bracketed ?? bare)!;
-  const name = displayName?.trim() || fromAddress;
+  const name = senderName(config);
   const sms = twilioConfig(config);
 
   if ((config.SMTP_URL || sms) && !config.NURTURE_LINK_SECRET) {
@@ -208,7 +209,7 @@ export function deliveryConfig(config: Config): DeliveryConfig {
     offers: config.NURTURE_OFFERS ?? {},
     ...(config.NURTURE_LINK_SECRET ? { signingSecret: config.NURTURE_LINK_SECRET } : {}),
     ...(config.SMTP_URL
-      ? { email: { smtpUrl: config.SMTP_URL, from: from.trim(), unsubscribeMailbox: config.EMAIL_UNSUBSCRIBE_MAILBOX ?? `unsubscribe@${fromAddress.split('@')[1]}` } }
+      ? { email: { smtpUrl: config.SMTP_URL, from: from.trim(), domain: fromAddress.split('@')[1]! } }
       : {}),
     ...(sms ? { sms } : {}),
     ...(config.NURTURE_WEBHOOK_URL && config.NURTURE_WEBHOOK_SECRET ? { webhook: { url: config.NURTURE_WEBHOOK_URL, secret: config.NURTURE_WEBHOOK_SECRET } } : {}),
@@ -227,6 +228,21 @@ function twilioConfig(config: Config): DeliveryConfig['sms'] {
     authToken: TWILIO_AUTH_TOKEN,
     from: TWILIO_FROM,
     ...(TWILIO_API_URL ? { apiUrl: TWILIO_API_URL } : {}),
-    ...(TWILIO_STATUS_CALLBACK_URL ? { statusCallbackUrl: TWILIO_STATUS_CALLBACK_URL } : {}),
+    statusCallbackUrl: TWILIO_STATUS_CALLBACK_URL ?? `${publicUrl(config).replace(/\/$/, '')}/webhooks/twilio/status`,
   };
+}
+
+/**
+ * What the API needs to take Twilio's webhooks (inbound texts: STOP, START, HELP, replies; delivery
+ * status), when Twilio is configured: the auth token their signatures are checked with.
+ */
+export function twilioWebhookSettings(config: Config): { authToken: string; helpText: string } | undefined {
+  if (!config.TWILIO_AUTH_TOKEN) return undefined;
+  const sender = config.NURTURE_SENDER_COMPANY ?? senderName(config);
+  return { authToken: config.TWILIO_AUTH_TOKEN, helpText: config.NURTURE_SMS_HELP_TEXT ?? `${sender}: texts about our product. Reply STOP to stop them, START to have them again.` };
+}
+
+function senderName(config: Config): string {
+  const [, displayName, bracketed, bare] = FROM.exec(config.EMAIL_FROM ?? DEFAULT_FROM)!;
+  return displayName?.trim() || (bracketed ?? bare)!;
 }

@@ -21,7 +21,7 @@ import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, type DeliveryConfig } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
-import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, requiredServers, type ApiSecrets, type Config } from './config';
+import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
 import type { Part } from './part';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
 
@@ -85,7 +85,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
     client,
     relay,
     inAppStream,
-    public: { linkSecret: secrets.linkSecret, publicUrl: publicUrl(config) },
+    public: { linkSecret: secrets.linkSecret, publicUrl: publicUrl(config), twilio: twilioWebhookSettings(config) },
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,
     corsOrigins: config.NURTURE_CORS_ORIGINS,

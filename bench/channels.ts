@@ -82,7 +82,7 @@ async function main(): Promise<void> {
         transport,
         settings: {
           from: 'Sam Lee <sam@relay.example>',
-          unsubscribeMailbox: 'unsubscribe@relay.example',
+          domain: 'relay.example',
           sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' },
           publicUrl: 'https://nurture.relay.example',
           signingSecret: 'bench-link-secret-0123456789',

@@ -13,8 +13,8 @@ import { publicBase, renderVariables, touchToken, type MessageSettings } from '.
 export interface EmailSettings extends MessageSettings {
   /** `Name <address>` the email comes from. */
   from: string;
-  /** Mailbox for mailto: unsubscribes, e.g. unsubscribe@relay.example. */
-  unsubscribeMailbox: string;
+  /** The sending domain, for Message-IDs. */
+  domain: string;
 }
 
 interface ComposedEmail {
@@ -42,7 +42,6 @@ function composeEmail(touch: Touch, lead: Lead, context: Record<string, unknown>
     })
     .replace('</body>', `<img src="${base}/t/o/${link('open')}" width="1" height="1" alt="" style="display:none"></body>`);
 
-  const domain = settings.unsubscribeMailbox.split('@')[1] ?? 'localhost';
   return {
     links,
     message: {
@@ -51,9 +50,10 @@ function composeEmail(touch: Touch, lead: Lead, context: Record<string, unknown>
       subject: rendered.subject,
       html,
       text: rendered.text,
-      messageId: `<${createHash('sha256').update(touch.idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`,
+      messageId: `<${createHash('sha256').update(touch.idempotencyKey).digest('hex').slice(0, 32)}@${settings.domain}>`,
       headers: {
-        'List-Unsubscribe': `<mailto:${settings.unsubscribeMailbox}?subject=unsubscribe-${link('unsubscribe')}>, <${unsubscribeUrl}>`,
+        // One-click (RFC 8058) only: no mailto:, since no mailbox of the engine reads what comes back.
+        'List-Unsubscribe': `<${unsubscribeUrl}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       },
     },

@@ -68,7 +68,7 @@ export async function start(config: Config): Promise<void> {
       startLeadWorker(servers, catalog, config.NURTURE_WORKFLOW_BUNDLE).then(started),
       startDeliveryWorkers(servers, catalog, delivered).then(started),
     ]);
-    const api = await startApi(servers, config, secrets, telemetry);
+    const api = await startApi(servers, { ...config, ...sinks.config }, secrets, telemetry);
     parts.push(api);
 
     const lines = [

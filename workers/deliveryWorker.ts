@@ -19,7 +19,7 @@ export interface DeliveryConfig {
   offers: Record<string, string>;
   /** Absent: no channel that renders a message (email, SMS, in-app) is served. */
   signingSecret?: string;
-  email?: { smtpUrl: string; from: string; unsubscribeMailbox: string };
+  email?: { smtpUrl: string; from: string; domain: string };
   sms?: TwilioConfig;
   webhook?: { url: string; secret: string };
 }
@@ -61,7 +61,7 @@ export function deliveryWorkerOptions(deps: DeliveryWorkerDependencies): Deliver
 
   const channels: DeliveryDependencies = { pool: deps.pool, renderer: deps.renderer };
   if (message && transport && config.email) {
-    channels.email = { transport, settings: { ...message, from: config.email.from, unsubscribeMailbox: config.email.unsubscribeMailbox } };
+    channels.email = { transport, settings: { ...message, from: config.email.from, domain: config.email.domain } };
   }
   if (message && config.sms) {
     channels.sms = {

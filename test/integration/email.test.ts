@@ -22,7 +22,7 @@ const settings: EmailSettings = {
   sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' },
   publicUrl: 'https://nurture.relay.example',
   signingSecret: 'test-secret',
-  unsubscribeMailbox: 'unsubscribe@relay.example',
+  domain: 'relay.example',
   offers: { pricing_guide: 'https://relay.example/assets/pricing-guide.pdf' },
 };
 
@@ -103,7 +103,8 @@ describe('email delivery', () => {
     expect(mail.to).toMatchObject({ value: [{ address: 'ada@northwind.example', name: 'Ada Byrne' }] });
     expect(mail.subject).toBe('The pricing guide: what a team like yours would pay');
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
-    expect(header(mail, 'list-unsubscribe')).toMatch(/^<mailto:unsubscribe@relay\.example\?subject=unsubscribe-[^>]+>, <https:\/\/nurture\.relay\.example\/u\/[^>]+>$/);
+    // One-click only: a mailto: would promise a mailbox nobody reads.
+    expect(header(mail, 'list-unsubscribe')).toMatch(/^<https:\/\/nurture\.relay\.example\/u\/[^>]+>$/);
     expect(mail.text).toContain('Hi Ada,');
     expect(mail.text).toMatch(/Unsubscribe: https:\/\/nurture\.relay\.example\/u\//);
     expect(mail.html).toContain('/t/o/');

@@ -25,7 +25,7 @@ describe('delivery configuration', () => {
       publicUrl: 'https://nurture.relay.example',
       signingSecret: SECRET,
       sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' },
-      email: { smtpUrl: 'smtps://relay:pw@smtp.relay.example:465', from: 'Sam Lee <sam@relay.example>', unsubscribeMailbox: 'unsubscribe@relay.example' },
+      email: { smtpUrl: 'smtps://relay:pw@smtp.relay.example:465', from: 'Sam Lee <sam@relay.example>', domain: 'relay.example' },
     });
     expect(config.sms).toBeUndefined();
     expect(config.webhook).toBeUndefined();
