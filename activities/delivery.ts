@@ -8,13 +8,14 @@ import type { Pool } from 'pg';
 import { SEND_FAILURES, type Touch } from '../core/protocol';
 import { CONSENT_CHANNELS, type Channel } from '../core/model/events';
 import type { TemplateRenderer } from '../channels/templates';
-import { isPermanentFailure, type DeliveryChannel, type PermanentFailure } from '../channels/channel';
+import { isPermanentFailure, type DeliveryChannel, type PermanentFailure, type PreparedSend } from '../channels/channel';
 import { emailChannel, type EmailSettings } from '../channels/email';
 import { inAppChannel, type InAppSettings } from '../channels/inApp';
 import { smsChannel, type SmsSettings } from '../channels/sms';
 import { webhookChannel, type WebhookSettings } from '../channels/webhook';
 import { claimSend, markSend } from '../db/repositories/sends';
 import { mayContact } from '../db/repositories/consent';
+import { findLeadIdentity } from '../db/repositories/leads';
 import { countSend, type SendOutcome } from './metrics';
 import type { DeliveryActivities, DeliveryResult } from './types';
 
@@ -47,9 +48,11 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
       const channel = channels[touch.channel];
       if (!channel) throw ApplicationFailure.nonRetryable(`the ${touch.channel} channel is not configured on this worker`, 'ChannelNotConfigured');
 
-      let prepared;
+      const lead = await findLeadIdentity(pool, touch.leadId);
+      let prepared: PreparedSend | PermanentFailure;
       try {
-        prepared = channel.prepare(request, now());
+        // An erased lead has no address left to send to, and none is ever sent to again.
+        prepared = lead ? channel.prepare({ touch, lead, context: request.context }, now()) : { reason: 'suppressed', detail: 'the lead was erased' };
       } catch (err) {
         throw ApplicationFailure.nonRetryable(`cannot compose ${touch.template ?? touch.webhook?.event}: ${(err as Error).message}`, 'TemplateError');
       }

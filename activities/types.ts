@@ -1,6 +1,5 @@
 // The activity contracts the workflows call. Workflows import these types only; the implementations
 // (Postgres, channels) are built by factories that receive their dependencies.
-import type { Lead } from '../core/model/lead';
 import type { RecycleReason } from '../core/model/tuning';
 import type { Catalog, Decision, HandoffOutcome, HandoffRequest, LeadSnapshot, SendFailure, Touch } from '../core/protocol';
 
@@ -19,10 +18,10 @@ export type DeliveryResult =
   | { status: 'failed'; reason: SendFailure; detail?: string };
 
 export interface DeliveryActivities {
+  /** Sends the touch to the lead as PostgreSQL has it now: its address never travels through the workflow. */
   deliverTouch(request: {
     workflowId: string;
     touch: Touch;
-    lead: Lead;
     /** For personal lines in templates: the last download, the last page read. */
     context?: Record<string, unknown>;
   }): Promise<DeliveryResult>;

@@ -25,13 +25,14 @@ import { keyRoutes } from './routes/keys';
 import { leadRoutes } from './routes/leads';
 import { trackingRoutes } from './routes/tracking';
 import { twilioRoutes } from './routes/twilio';
+import type { TwilioReplies } from '../channels/twilioWebhooks';
 
 interface PublicSettings {
   /** The secret the delivery workers sign message links with (NURTURE_LINK_SECRET). */
   linkSecret: string;
   /** The base URL Twilio calls (PUBLIC_URL): its webhook signatures cover the full URL. */
   publicUrl: string;
-  twilio?: { authToken: string; helpText: string };
+  twilio?: TwilioReplies;
   now?: () => number;
 }
 
@@ -51,6 +52,8 @@ export interface ApiDependencies {
   corsOrigins?: '*' | string[];
   /** How long an action on a handoff waits to answer with the task's new state. */
   handoffSettleMs?: number;
+  /** The key of the erased identifiers' hashes (NURTURE_ERASURE_SECRET). */
+  erasureSecret: string;
   /** Request lines go here (pino); absent, the API logs nothing. */
   logger?: FastifyBaseLogger;
   /** The rest of the process's Prometheus metrics (the workers' and the Temporal SDK's), served after the API's own. */
@@ -88,7 +91,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       await v1.register(auth, { pool, rateLimitPerMinute: deps.rateLimitPerMinute });
       await v1.register(keyRoutes, { pool });
       await v1.register(eventRoutes, { relay });
-      await v1.register(leadRoutes, { pool, client, start: deps.start });
+      await v1.register(leadRoutes, { pool, client, start: deps.start, erasureSecret: deps.erasureSecret });
       await v1.register(inAppRoutes, { pool, relay, stream: deps.inAppStream });
       await v1.register(funnelRoutes, { pool });
       await v1.register(handoffRoutes, { pool, client, settleMs: deps.handoffSettleMs });

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { leadSchema, type Lead } from '../core/model/lead';
 import { consentOfProfile, takeConsent } from './consent';
 import { upsertLead, type LeadStartOptions } from './leadWorkflows';
-import { saveLead } from '../db/repositories/leads';
+import { erasedLeadIds, saveLead } from '../db/repositories/leads';
+import { erasedIdentifiersOf } from './erasure';
 
 interface ImportFailure {
   /** The line of the file, counting the header as line 1, as a spreadsheet shows it. */
@@ -31,6 +32,8 @@ export interface ImportDependencies {
   pool: Pool;
   client: Client;
   start?: LeadStartOptions;
+  /** The key of the erased identifiers' hashes: an erased person's row is refused. */
+  erasureSecret: string;
 }
 
 /** Rows saved and started together; bounded so a large file streams through in constant memory. */
@@ -125,6 +128,9 @@ function toLead(record: Record<string, string>, fieldOfColumn: Map<string, keyof
 }
 
 async function importOne({ row, lead }: { row: number; lead: Lead }, deps: ImportDependencies, result: ImportResult): Promise<void> {
+  if ((await erasedLeadIds(deps.pool, [lead.id])).has(lead.id)) return void result.failed.push({ row, field: 'id', message: `lead ${lead.id} was erased on request; it cannot be added again` });
+  const erased = await erasedIdentifiersOf(deps.pool, lead, deps.erasureSecret, 'row');
+  if (erased.length) return void result.failed.push(...erased.map(({ path, message }) => ({ row, field: path.slice('row.'.length), message })));
   const created = await saveLead(deps.pool, lead);
   try {
     await takeConsent(deps.pool, deps.client, consentOfProfile(lead, 'csv_import', { row }, Date.now()));

@@ -1,8 +1,8 @@
 // What callers (the API's routes, its relay, the CSV importer) use to reach a lead's workflow: the
 // first event or the lead's creation starts it, later ones signal the running one.
 import type { Client } from '@temporalio/client';
-import type { LeadEvent } from '../core/model/events';
-import type { Lead } from '../core/model/lead';
+import { minimiseEvent, type LeadEvent } from '../core/model/events';
+import { arrivalOf, traitsOf, type Lead, type LeadTraits } from '../core/model/lead';
 import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal, type LeadWorkflowOptions } from '../workflows/contract';
 import type { leadWorkflow } from '../workflows/lead';
 
@@ -23,20 +23,20 @@ export async function sendLeadEvents(client: Client, leadId: string, events: Lea
     taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,
     args: [{ lead: { id: leadId }, options: start.options }],
     signal: eventsSignal,
-    signalArgs: [events],
+    signalArgs: [events.map(minimiseEvent)],
   });
   return handle.signaledRunId;
 }
 
 /** Creates a lead's workflow with its profile, or updates the profile of the running one; returns the run. */
 export async function upsertLead(client: Client, lead: Lead, start: LeadStartOptions = {}): Promise<string> {
-  const { id, ...profile } = lead;
-  const handle = await client.workflow.signalWithStart<typeof leadWorkflow, [typeof profile]>('leadWorkflow', {
-    workflowId: leadWorkflowId(id),
+  // Traits only: the lead's identifiers stay in PostgreSQL, out of every workflow history.
+  const handle = await client.workflow.signalWithStart<typeof leadWorkflow, [LeadTraits]>('leadWorkflow', {
+    workflowId: leadWorkflowId(lead.id),
     taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,
-    args: [{ lead, options: start.options }],
+    args: [{ lead: arrivalOf(lead), options: start.options }],
     signal: profileUpdatedSignal,
-    signalArgs: [profile],
+    signalArgs: [traitsOf(lead)],
   });
   return handle.signaledRunId;
 }

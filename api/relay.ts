@@ -5,7 +5,9 @@
 // drops a repeated event id.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { revocationIn } from '../core/model/consent';
 import type { LeadEvent } from '../core/model/events';
+import { recordConsent } from '../db/repositories/consent';
 import { leadsWithPendingEvents, storeEvents, withPendingEvents, type StoredEvents } from '../db/repositories/events';
 import { sendLeadEvents, type LeadStartOptions } from './leadWorkflows';
 
@@ -37,10 +39,25 @@ export class EventRelay {
 
   /**
    * Takes events in: stored is accepted (a repeated id counts as a duplicate), and they are signalled
-   * now, without waiting, or by the sweep once Temporal is reachable.
+   * now, without waiting, or by the sweep once Temporal is reachable. A reply asking to stop is
+   * taken as the unsubscribe it is, its consent fact recorded before the answer.
    */
   async accept(events: LeadEvent[]): Promise<StoredEvents> {
-    const stored = await storeEvents(this.pool, events);
+    const taken = events.map((event) => revocationIn(event) ?? event);
+    const stored = await storeEvents(this.pool, taken);
+    const replies = events.filter((event, i) => taken[i] !== event && stored.leadIds.includes(event.leadId));
+    await recordConsent(
+      this.pool,
+      replies.map((reply) => ({
+        leadId: reply.leadId,
+        channel: reply.type === 'sms_reply' ? 'sms' : 'email',
+        granted: false,
+        source: reply.type,
+        evidence: { eventId: reply.eventId },
+        at: Date.parse(reply.occurredAt),
+        key: `reply:${reply.eventId}`,
+      })),
+    );
     void this.deliver(stored.leadIds);
     return stored;
   }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from '../core/model/sendWindow';
 import { LEGAL_SMS_WINDOW } from '../core/model/tuning';
 import type { DeliveryConfig } from '../workers/deliveryWorker';
+import type { TwilioReplies } from '../channels/twilioWebhooks';
 
 /** Where `nurture start` and `nurture outbox` keep their data unless NURTURE_DATA_DIR says otherwise. */
 export const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', '.data');
@@ -86,6 +87,8 @@ export const configSchema = z.object({
   NURTURE_API_KEY: secret.optional(),
   /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
   NURTURE_LINK_SECRET: secret.optional(),
+  /** The key erased identifiers are hashed with, so the same person is refused later; keep it for good. */
+  NURTURE_ERASURE_SECRET: secret.optional(),
   /** The API that `nurture import`, `demo` and `keys` talk to; the local engine on PORT when unset. */
   NURTURE_API_URL: httpUrl.optional(),
 
@@ -117,6 +120,8 @@ export const configSchema = z.object({
   TWILIO_STATUS_CALLBACK_URL: httpUrl.optional(),
   /** The answer to a texted HELP: who is texting and how to stop; one naming the sender when unset. */
   NURTURE_SMS_HELP_TEXT: z.string().trim().min(1).max(320).optional(),
+  /** The one confirmation a stop in plain words ("please stop texting me") gets; names the sender when unset. */
+  NURTURE_SMS_STOP_TEXT: z.string().trim().min(1).max(320).optional(),
   /** The endpoint every webhook step's target posts to, and the secret it is signed with. */
   NURTURE_WEBHOOK_URL: httpUrl.optional(),
   NURTURE_WEBHOOK_SECRET: secret.optional(),
@@ -133,7 +138,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values an error must not repeat: secrets, and URLs that may carry a password. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'NURTURE_ERASURE_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET']);
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty variables mean unset, as in most twelve-factor tooling.
@@ -172,13 +177,15 @@ export function requiredServers(config: Config): { databaseUrl: string; temporal
 export interface ApiSecrets {
   apiKey: string;
   linkSecret: string;
+  erasureSecret: string;
 }
 
 /** The secrets `nurture api` needs, named when missing. */
 export function requiredSecrets(config: Config): ApiSecrets {
   if (!config.NURTURE_API_KEY) throw new ConfigError('NURTURE_API_KEY is required: the admin key the API seeds');
   if (!config.NURTURE_LINK_SECRET) throw new ConfigError('NURTURE_LINK_SECRET is required: the secret message links are signed with');
-  return { apiKey: config.NURTURE_API_KEY, linkSecret: config.NURTURE_LINK_SECRET };
+  if (!config.NURTURE_ERASURE_SECRET) throw new ConfigError('NURTURE_ERASURE_SECRET is required: the key erased email addresses and phone numbers are hashed with');
+  return { apiKey: config.NURTURE_API_KEY, linkSecret: config.NURTURE_LINK_SECRET, erasureSecret: config.NURTURE_ERASURE_SECRET };
 }
 
 /**
@@ -236,10 +243,14 @@ function twilioConfig(config: Config): DeliveryConfig['sms'] {
  * What the API needs to take Twilio's webhooks (inbound texts: STOP, START, HELP, replies; delivery
  * status), when Twilio is configured: the auth token their signatures are checked with.
  */
-export function twilioWebhookSettings(config: Config): { authToken: string; helpText: string } | undefined {
+export function twilioWebhookSettings(config: Config): TwilioReplies | undefined {
   if (!config.TWILIO_AUTH_TOKEN) return undefined;
   const sender = config.NURTURE_SENDER_COMPANY ?? senderName(config);
-  return { authToken: config.TWILIO_AUTH_TOKEN, helpText: config.NURTURE_SMS_HELP_TEXT ?? `${sender}: texts about our product. Reply STOP to stop them, START to have them again.` };
+  return {
+    authToken: config.TWILIO_AUTH_TOKEN,
+    helpText: config.NURTURE_SMS_HELP_TEXT ?? `${sender}: texts about our product. Reply STOP to stop them, START to have them again.`,
+    stopText: config.NURTURE_SMS_STOP_TEXT ?? `${sender}: you will get no more texts from us. Reply START to have them again.`,
+  };
 }
 
 function senderName(config: Config): string {

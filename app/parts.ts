@@ -85,6 +85,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
     client,
     relay,
     inAppStream,
+    erasureSecret: secrets.erasureSecret,
     public: { linkSecret: secrets.linkSecret, publicUrl: publicUrl(config), twilio: twilioWebhookSettings(config) },
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,

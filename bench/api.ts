@@ -90,7 +90,7 @@ async function main() {
       const start = { taskQueue };
       const relay = new EventRelay(pool, client, { start });
       // One key drives the whole load: its rate limit would stop the run, not measure it.
-      const app = await buildApi({ pool, client, relay, start, rateLimitPerMinute: 10_000_000 });
+      const app = await buildApi({ pool, client, relay, start, erasureSecret: 'bench-erasure-secret-0123456789', rateLimitPerMinute: 10_000_000 });
       const port = await getFreePort();
       await app.listen({ host: '127.0.0.1', port });
       const url = `http://127.0.0.1:${port}`;

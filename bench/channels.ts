@@ -19,6 +19,7 @@ import { loadTemplates, TemplateRenderer } from '../channels/templates';
 import { createLead } from '../core/engine';
 import { startSmtpServer } from '../devstack/smtpSink';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
+import { saveLead } from '../db/repositories/leads';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 3_000);
 const LEDGER_SENDS = Number(process.env.BENCH_LEDGER_SENDS ?? 5_000);
@@ -91,13 +92,15 @@ async function main(): Promise<void> {
       },
     });
     const deliver = async ({ lead, touch }: Send) => {
-      const result = await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead });
+      const result = await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch });
       if (result.status !== 'sent') throw new Error(`a send came back ${JSON.stringify(result)}`);
     };
 
     log(`composing ${EMAILS + WARMUP} touches`);
     const warmup = sends(WARMUP, 'warmup');
     const emails = sends(EMAILS, 'email');
+    // The activity reads each lead's address from PostgreSQL at send time, as in production.
+    await Promise.all([...warmup, ...emails].map(({ lead }) => saveLead(pool, lead)));
     await measure(warmup, CONCURRENCY, deliver);
     log(`sending ${EMAILS} emails, ${CONCURRENCY} in flight`);
     const email = await measure(emails, CONCURRENCY, deliver);

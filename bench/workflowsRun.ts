@@ -48,6 +48,7 @@ import { eventSignal, LEAD_TASK_QUEUE, leadWorkflowId, stateQuery } from '../wor
 import type { leadWorkflow } from '../workflows/lead';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 import { noopEventSignal, noopStateQuery, type NoopSinks } from './noopWorkflow';
+import { arrivalOf } from '../core/model/lead';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -290,7 +291,7 @@ async function lanes(count: number, concurrency: number, deadline: number, fn: (
 
 /** A lead's first-party profile: enough to route it into a sequence. */
 function leadInput(id: string): Parameters<typeof leadWorkflow>[0] {
-  return { lead: { id, email: `${id}@northwind.example`, title: 'Head of Operations' } };
+  return { lead: arrivalOf({ id, email: `${id}@northwind.example`, title: 'Head of Operations' }) };
 }
 
 function docsView(leadId: string, i: number): LeadEvent {

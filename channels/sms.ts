@@ -30,7 +30,7 @@ const INVALID_NUMBER_CODES = new Set([21211, 21217, 21612, 21614]);
 const OPTED_OUT_CODE = 21610;
 
 /** The E.164 form of a lead's number, or undefined when it is no valid number. */
-function normalisePhone(phone: string, country?: string): string | undefined {
+export function normalisePhone(phone: string, country?: string): string | undefined {
   const parsed = parsePhoneNumberFromString(phone, country as CountryCode | undefined);
   return parsed?.isValid() ? parsed.number : undefined;
 }

@@ -5,6 +5,7 @@
 import twilio from 'twilio';
 import type { Pool } from 'pg';
 import { z } from 'zod';
+import { meansStop } from '../core/model/consent';
 import type { LeadEvent } from '../core/model/events';
 import { inTransaction } from '../db/pool';
 import { leadsWithPhone } from '../db/repositories/leads';
@@ -69,16 +70,22 @@ const statusSchema = z.object({
   ErrorCode: z.string().regex(/^\d+$/, 'must be a Twilio error code').optional(),
 });
 
-export interface TwilioWebhookSettings {
-  pool: Pool;
+/** What the engine answers Twilio with, and the token that checks Twilio's requests. */
+export interface TwilioReplies {
   /** The account's auth token: Twilio signs its requests with it. */
   authToken: string;
   /** The answer to HELP: who is texting and how to stop it. */
   helpText: string;
+  /** The one confirmation a stop in plain words gets (Twilio answers its own keywords itself). */
+  stopText: string;
+}
+
+export interface TwilioWebhookSettings extends TwilioReplies {
+  pool: Pool;
   now?: () => number;
 }
 
-export function createTwilioWebhooks({ pool, authToken, helpText, now = Date.now }: TwilioWebhookSettings) {
+export function createTwilioWebhooks({ pool, authToken, helpText, stopText, now = Date.now }: TwilioWebhookSettings) {
   /** The params, when the request is signed by Twilio and has the fields `schema` needs. */
   function check<T>(request: TwilioWebhookRequest, schema: z.ZodType<T>): { params: T } | { status: 400 | 403; body: string } {
     if (!request.signature || !twilio.validateRequest(authToken, request.signature, request.url, request.params)) {
@@ -99,7 +106,13 @@ export function createTwilioWebhooks({ pool, authToken, helpText, now = Date.now
       const reply = new twilio.twiml.MessagingResponse();
       let signals: LeadSignal[] = [];
       if (keyword === 'stop' || keyword === 'start') {
-        signals = await changeConsent(pool, From, MessageSid, keyword === 'start', now());
+        ({ signals } = await changeConsent(pool, From, MessageSid, keyword === 'start', now()));
+      } else if (!keyword && meansStop(Body)) {
+        // "Please stop texting me": a revocation Twilio does not see as one, so the engine confirms
+        // it, once: a number that had stopped already gets nothing more.
+        const stopped = await changeConsent(pool, From, MessageSid, false, now());
+        signals = stopped.signals;
+        if (stopped.changed) reply.message(stopText);
       } else if (keyword === 'help') {
         // A question about the messages, not interest in the product: no reply event.
         reply.message(helpText);
@@ -141,13 +154,12 @@ export function createTwilioWebhooks({ pool, authToken, helpText, now = Date.now
  * lead with it; START lifts both. One transaction; the consent facts carry the message as evidence
  * and are keyed by their instant, so a webhook Twilio retries is recorded once.
  */
-function changeConsent(pool: Pool, phone: string, messageSid: string, granted: boolean, at: number): Promise<LeadSignal[]> {
+function changeConsent(pool: Pool, phone: string, messageSid: string, granted: boolean, at: number): Promise<{ signals: LeadSignal[]; changed: boolean }> {
   const source = granted ? 'sms_start' : 'sms_stop';
   return inTransaction(pool, async (tx) => {
     const leadIds = await leadsWithPhone(tx, phone);
-    if (granted) await liftAddress(tx, 'sms', phone);
-    else await suppressAddress(tx, 'sms', phone, 'unsubscribe', source);
+    const changed = granted ? await liftAddress(tx, 'sms', phone) : await suppressAddress(tx, 'sms', phone, 'unsubscribe', source);
     await recordConsent(tx, leadIds.map((leadId) => ({ leadId, channel: 'sms' as const, granted, source, evidence: { messageSid }, at, key: `sms:${messageSid}` })));
-    return leadIds.map((leadId): LeadSignal => ({ leadId, signal: 'consentChanged', change: { channel: 'sms', granted, source, at } }));
+    return { signals: leadIds.map((leadId): LeadSignal => ({ leadId, signal: 'consentChanged', change: { channel: 'sms', granted, source, at } })), changed };
   });
 }

@@ -36,7 +36,7 @@ program
 
 program
   .command('api')
-  .description('run the HTTP API alone on PORT against DATABASE_URL and TEMPORAL_ADDRESS (needs NURTURE_API_KEY and NURTURE_LINK_SECRET)')
+  .description('run the HTTP API alone on PORT against DATABASE_URL and TEMPORAL_ADDRESS (needs NURTURE_API_KEY, NURTURE_LINK_SECRET and NURTURE_ERASURE_SECRET)')
   .action(() => runApi(parseConfig(process.env)));
 
 program

@@ -2,7 +2,7 @@
 // (commands, touches, handoff requests, replies), the catalog it reads, and the outcome and status
 // names of sends and handoffs. Workflows, activities, the API and the CLI all speak it.
 import type { Channel, ConsentChannel, LeadEvent } from './model/events';
-import type { Lead, ProfileUpdate } from './model/lead';
+import type { LeadTraits, ProfileUpdate } from './model/lead';
 import type { Scores } from './model/scoring';
 import type { SequenceDefinition } from './model/sequence';
 import type { Stage } from './model/stages';
@@ -37,7 +37,8 @@ export type SendFailure = (typeof SEND_FAILURES)[number];
 export type EngineInput =
   | { kind: 'event'; event: LeadEvent }
   | { kind: 'wake' }
-  | { kind: 'profile'; profile: ProfileUpdate }
+  /** Traits that changed (a profile as histories recorded before traits carry it is read as its traits). */
+  | { kind: 'profile'; profile: ProfileUpdate & LeadTraits }
   /** Consent given or refused; `at` is when (epoch ms), the engine's now when absent. */
   | { kind: 'consent'; channel: ConsentChannel; granted: boolean; source: string; at?: number }
   | { kind: 'handoffOutcome'; handoffId: string; outcome: HandoffOutcome; reasonCode?: RecycleReason; note?: string }
@@ -90,7 +91,8 @@ export interface HandoffRequest {
   reason: string;
   at: number;
   scores: Scores;
-  profile: Omit<Lead, 'id'>;
+  /** The lead's traits; who the lead is, sales read from PostgreSQL. */
+  profile: LeadTraits;
   recentPages: PageVisit[];
   downloads: Download[];
   path: PathStep[];

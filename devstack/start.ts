@@ -122,8 +122,8 @@ function placeholderOffers(catalog: Catalog, base: string): Record<string, strin
 }
 
 /**
- * The admin key and link secret from the environment, or ones made at the first start and kept in
- * the data folder, so links in sent messages keep working across restarts.
+ * The admin key, link secret and erasure key from the environment, or ones made at the first start and kept in
+ * the data folder, so links in sent messages keep working and erased people stay refused across restarts.
  */
 async function localSecrets(config: Config, dataDir: string): Promise<ApiSecrets> {
   const file = path.join(dataDir, 'secrets.json');
@@ -136,8 +136,10 @@ async function localSecrets(config: Config, dataDir: string): Promise<ApiSecrets
   const secrets = {
     apiKey: config.NURTURE_API_KEY ?? kept.apiKey ?? `nk_dev_${randomBytes(18).toString('base64url')}`,
     linkSecret: config.NURTURE_LINK_SECRET ?? kept.linkSecret ?? randomBytes(32).toString('base64url'),
+    erasureSecret: config.NURTURE_ERASURE_SECRET ?? kept.erasureSecret ?? randomBytes(32).toString('base64url'),
   };
-  await fs.writeFile(file, JSON.stringify({ apiKey: kept.apiKey ?? secrets.apiKey, linkSecret: kept.linkSecret ?? secrets.linkSecret }), { mode: 0o600 });
+  const keep = { apiKey: kept.apiKey ?? secrets.apiKey, linkSecret: kept.linkSecret ?? secrets.linkSecret, erasureSecret: kept.erasureSecret ?? secrets.erasureSecret };
+  await fs.writeFile(file, JSON.stringify(keep), { mode: 0o600 });
   return secrets;
 }
 

@@ -5,7 +5,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { HANDOFF_OUTCOMES, type EngineInput, type HandoffStatus, type Reply } from '../core/protocol';
 import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/model/events';
-import { profileUpdateSchema, type Lead, type ProfileUpdate } from '../core/model/lead';
+import { profileChangeSchema, type LeadArrival, type LeadTraits } from '../core/model/lead';
 import type { LeadState } from '../core/engine/state';
 import { RECYCLE_REASONS, type RecycleReason } from '../core/model/tuning';
 import type { Scores } from '../core/model/scoring';
@@ -25,7 +25,8 @@ export interface LeadWorkflowOptions {
 }
 
 export interface LeadWorkflowInput {
-  lead: Lead;
+  /** The lead's id, traits and the consent it came with (histories recorded before traits carry its profile). */
+  lead: LeadArrival;
   /** Enrol in this sequence instead of routing. */
   sequenceId?: string;
   options?: LeadWorkflowOptions;
@@ -55,7 +56,8 @@ export type HandoffOutcomeMessage = z.infer<typeof handoffOutcomeSchema>;
 export const eventSignal = defineSignal<[LeadEvent]>('event');
 /** Several events of one lead in the order they happened: what the ingestion relay sends. */
 export const eventsSignal = defineSignal<[LeadEvent[]]>('events');
-export const profileUpdatedSignal = defineSignal<[ProfileUpdate]>('profileUpdated');
+/** A lead's changed traits; never a direct identifier (histories recorded before traits carried the profile). */
+export const profileUpdatedSignal = defineSignal<[LeadTraits]>('profileUpdated');
 export const consentChangedSignal = defineSignal<[ConsentChange]>('consentChanged');
 export const handoffOutcomeSignal = defineSignal<[HandoffOutcomeMessage]>('handoffOutcome');
 export const pauseSignal = defineSignal('pause');
@@ -84,7 +86,7 @@ export interface LeadView {
 }
 export const stateQuery = defineQuery<LeadView>('state');
 
-export const schemas = { event: leadEventSchema, profileUpdated: profileUpdateSchema, consentChanged: consentChangeSchema, handoffOutcome: handoffOutcomeSchema };
+export const schemas = { event: leadEventSchema, profileUpdated: profileChangeSchema, consentChanged: consentChangeSchema, handoffOutcome: handoffOutcomeSchema };
 
 // --- sales handoff workflow --------------------------------------------------------------------
 
@@ -95,11 +97,12 @@ export interface HandoffOptions {
   maxEscalations?: number;
 }
 
+/** A rep's rejection: the note, free text, stays in PostgreSQL (the API writes it); histories recorded before carry it here. */
 export const rejectSchema = z.object({ reasonCode: z.enum(RECYCLE_REASONS), note: z.string().max(2000).optional(), by: z.string().max(200).optional() });
 export const acceptSchema = z.object({ by: z.string().max(200).optional() });
 
 export const acceptSignal = defineSignal<[z.infer<typeof acceptSchema>]>('accept');
-export const rejectSignal = defineSignal<[{ reasonCode: RecycleReason; note?: string; by?: string }]>('reject');
+export const rejectSignal = defineSignal<[{ reasonCode: RecycleReason; by?: string }]>('reject');
 export const meetingBookedSignal = defineSignal<[z.infer<typeof acceptSchema>]>('meetingBooked');
 
 export interface HandoffTaskView {

@@ -24,6 +24,7 @@ import { sendTaskQueue } from '../activities/types';
 import { createLead, snapshotOf, step, totalScoreOf, type EngineOutput } from '../core/engine';
 import type { LeadState } from '../core/engine/state';
 import { CHANNELS, type Channel } from '../core/model/events';
+import { traitsOf } from '../core/model/lead';
 import { isDecision, wakeAtOf, type Catalog, type EngineInput, type EngineRules, type HandoffRequest, type Reply, type Touch } from '../core/protocol';
 import {
   consentChangedSignal,
@@ -97,14 +98,16 @@ class Lead {
   private readonly maxHistory: number;
 
   constructor(private readonly input: LeadWorkflowInput) {
-    this.state = input.carried?.state;
+    const carried = input.carried?.state;
+    // A run before traits carried the lead's profile as it was given; the engine reads its traits.
+    this.state = carried && { ...carried, profile: traitsOf(carried.profile) };
     this.wakeAt = input.carried?.wakeAt;
     this.inbox = (input.carried?.inbox ?? []).map((carried) => ({ input: carried }));
     this.maxHistory = (input.options?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS) * HISTORY_HEADROOM;
     // Handlers first, so that a signal delivered with the start is not missed.
     setHandler(eventSignal, (event) => this.accept('event', event, (valid) => ({ kind: 'event', event: valid })));
     setHandler(eventsSignal, (events) => this.acceptEvents(events));
-    setHandler(profileUpdatedSignal, (profile) => this.accept('profileUpdated', profile, (valid) => ({ kind: 'profile', profile: valid })));
+    setHandler(profileUpdatedSignal, (profile) => this.accept('profileUpdated', profile, (valid) => ({ kind: 'profile', profile: traitsOf(valid) })));
     setHandler(consentChangedSignal, (change) => this.accept('consentChanged', change, (valid) => ({ kind: 'consent', ...valid })));
     setHandler(handoffOutcomeSignal, (outcome) => this.accept('handoffOutcome', outcome, (valid) => ({ kind: 'handoffOutcome', ...valid })));
     setHandler(pauseSignal, () => void this.inbox.push({ input: { kind: 'pause' } }));
@@ -216,7 +219,6 @@ class Lead {
       const result = await deliveryByChannel[touch.channel].deliverTouch({
         workflowId: workflowInfo().workflowId,
         touch,
-        lead: { id: current.leadId, ...current.profile },
         context: { lastDownload: current.recent.downloads.at(-1), lastPage: current.recent.pages.at(-1) },
       });
       // A permanent failure is news for the engine: it closes the channel with the reason.

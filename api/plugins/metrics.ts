@@ -34,7 +34,7 @@ const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { processMetrics
     registers: [registry],
   });
   app.decorate('metrics', {
-    events: new Counter({ name: 'nurture_events_ingested_total', help: 'Events posted, by outcome: accepted or duplicate', labelNames: ['outcome'], registers: [registry] }),
+    events: new Counter({ name: 'nurture_events_ingested_total', help: 'Events posted, by outcome: accepted, duplicate, or erased (of an erased lead, dropped)', labelNames: ['outcome'], registers: [registry] }),
     handoffActions: new Counter({ name: 'nurture_handoff_actions_total', help: 'Sales actions on handoff tasks', labelNames: ['action'], registers: [registry] }),
     leadsImported: new Counter({ name: 'nurture_leads_imported_total', help: 'CSV rows imported, by outcome: imported, updated or failed', labelNames: ['outcome'], registers: [registry] }),
   });

@@ -1,5 +1,5 @@
 // POST /v1/events: one event or a batch, stored (the event id is the deduplication key) and then
-// signalled to each lead's workflow by the relay; 202 once stored.
+// signalled to each lead's workflow by the relay; 202 once stored. Events of erased leads are dropped.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { leadEventSchema } from '../../core/model/events';
@@ -25,14 +25,15 @@ function eventsBodyIssues(body: unknown): ProblemDetail[] {
 export const eventRoutes: FastifyPluginAsyncZod<{ relay: EventRelay }> = async (app, { relay }) => {
   app.post(
     '/events',
-    { config: { scope: 'ingest' }, attachValidation: true, schema: { body: eventsBody, response: { 202: z.object({ accepted: z.number(), duplicates: z.number() }) } } },
+    { config: { scope: 'ingest' }, attachValidation: true, schema: { body: eventsBody, response: { 202: z.object({ accepted: z.number(), duplicates: z.number(), erased: z.number().describe('events of erased leads, dropped') }) } } },
     async (request, reply) => {
       if (request.validationError) return problem(reply, 400, 'invalid body', eventsBodyIssues(request.body));
       const events = 'events' in request.body ? request.body.events : [request.body];
       const stored = await relay.accept(events);
       app.metrics.events.inc({ outcome: 'accepted' }, stored.accepted);
       app.metrics.events.inc({ outcome: 'duplicate' }, stored.duplicates);
-      return reply.code(202).send({ accepted: stored.accepted, duplicates: stored.duplicates });
+      app.metrics.events.inc({ outcome: 'erased' }, stored.erased);
+      return reply.code(202).send({ accepted: stored.accepted, duplicates: stored.duplicates, erased: stored.erased });
     },
   );
 };

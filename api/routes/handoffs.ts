@@ -6,7 +6,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { HANDOFF_STATUSES } from '../../core/protocol';
-import { findHandoff, listHandoffs, type HandoffTask } from '../../db/repositories/handoffs';
+import { findHandoff, listHandoffs, noteHandoff, type HandoffTask } from '../../db/repositories/handoffs';
+import { findLeadIdentity } from '../../db/repositories/leads';
 import { acceptSchema, acceptSignal, meetingBookedSignal, rejectSchema, rejectSignal } from '../../workflows/contract';
 import { problem } from '../plugins/errors';
 
@@ -54,7 +55,11 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
 
   app.get('/handoffs/:id', { config: { scope: 'sales' }, schema: { params: handoffParams } }, async (request, reply) => {
     const task = await findHandoff(pool, request.params.id);
-    return task ?? problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${request.params.id}` }]);
+    if (!task) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${request.params.id}` }]);
+    // Who the lead is comes from PostgreSQL (the task's context holds traits only); null once erased.
+    const lead = await findLeadIdentity(pool, task.leadId);
+    const { id: _id, consent: _consent, ...identity } = lead ?? { id: '' };
+    return { ...task, lead: lead ? identity : null };
   });
 
   const actions = [
@@ -68,7 +73,10 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
       const task = await findHandoff(pool, id);
       if (!task) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${id}` }]);
       if (task.status !== 'open') return problem(reply, 409, `the handoff is already ${task.status}`, [{ path: 'params.id', message: `${id} is closed` }]);
-      const payload = { ...request.body, by: (request.body as { by?: string }).by ?? request.apiKey?.name };
+      // A note is free text about a person: it is written here, and only the decision goes to the workflow.
+      const { note, ...decision } = request.body as { note?: string; by?: string };
+      if (note !== undefined) await noteHandoff(pool, id, note);
+      const payload = { ...decision, by: decision.by ?? request.apiKey?.name };
       await client.workflow.getHandle(id).signal(action.signal as typeof acceptSignal, payload as never);
       app.metrics.handoffActions.inc({ action: action.path });
       const settled = await waitForClose(pool, id, settleMs);

@@ -10,10 +10,11 @@ import { leadSchema } from '../../core/model/lead';
 import { consentHistory } from '../../db/repositories/consent';
 import { stageHistory } from '../../db/repositories/audit';
 import { openHandoffOfLead } from '../../db/repositories/handoffs';
-import { eraseLead, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
+import { erasedLeadIds, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
 import { recentSends } from '../../db/repositories/sends';
 import { leadWorkflowId, stateQuery } from '../../workflows/contract';
 import { consentOfProfile, takeConsent } from '../consent';
+import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
 import { upsertLead, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
@@ -63,10 +64,18 @@ export interface LeadRouteOptions {
   client: Client;
   /** Where new lead workflows start (the task queue of the lead workers). */
   start?: LeadStartOptions;
+  /** The key of the erased identifiers' hashes (NURTURE_ERASURE_SECRET). */
+  erasureSecret: string;
 }
 
-export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, { pool, client, start }) => {
+export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, { pool, client, start, erasureSecret }) => {
   app.post('/leads', { config: { scope: 'ingest' }, schema: { body: leadSchema } }, async (request, reply) => {
+    const { id } = request.body;
+    if ((await erasedLeadIds(pool, [id])).has(id)) {
+      return problem(reply, 409, 'the lead was erased', [{ path: 'body.id', message: `lead ${id} was erased on request; it cannot be added again` }]);
+    }
+    const erased = await erasedIdentifiersOf(pool, request.body, erasureSecret);
+    if (erased.length) return problem(reply, 422, 'the lead was erased before', erased);
     const created = await saveLead(pool, request.body);
     const consent = consentOfProfile(request.body, 'api', { key: request.apiKey?.name, requestId: request.id }, Date.now());
     try {
@@ -85,7 +94,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     if (!request.headers['content-type']?.startsWith('text/csv')) {
       return problem(reply, 415, 'send the file as text/csv', [{ path: 'content-type', message: `got ${request.headers['content-type'] ?? 'none'}` }]);
     }
-    const result = await importLeadsCsv(request.body as Readable, { pool, client, start }, request.query.mapping);
+    const result = await importLeadsCsv(request.body as Readable, { pool, client, start, erasureSecret }, request.query.mapping);
     app.metrics.leadsImported.inc({ outcome: 'imported' }, result.imported);
     app.metrics.leadsImported.inc({ outcome: 'updated' }, result.updated);
     app.metrics.leadsImported.inc({ outcome: 'failed' }, new Set(result.failed.map((failure) => failure.row)).size);
@@ -116,12 +125,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
 
   app.delete('/leads/:id', { config: { scope: 'admin' }, schema: { params: leadParams } }, async (request, reply) => {
     const { id } = request.params;
-    if (!(await eraseLead(pool, id))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
-    // The workflow ends too; one that already ended (or never started) has nothing left to stop.
-    await client.workflow
-      .getHandle(leadWorkflowId(id))
-      .terminate('erased on request')
-      .catch(() => undefined);
+    if (!(await eraseEverywhere(pool, client, id, erasureSecret))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
     return reply.code(200).send({ id, erased: true });
   });
 

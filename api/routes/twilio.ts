@@ -4,21 +4,15 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
-import { createTwilioWebhooks, type LeadSignal } from '../../channels/twilioWebhooks';
+import { createTwilioWebhooks, type LeadSignal, type TwilioWebhookSettings } from '../../channels/twilioWebhooks';
 import { consentChangedSignal, leadWorkflowId } from '../../workflows/contract';
 import type { EventRelay } from '../relay';
 
-export interface TwilioRouteOptions {
-  pool: Pool;
+export interface TwilioRouteOptions extends TwilioWebhookSettings {
   client: Client;
   relay: EventRelay;
   /** The base URL Twilio calls (PUBLIC_URL): its webhook signatures cover the full URL. */
   publicUrl: string;
-  /** The account's auth token, which signs Twilio's requests. */
-  authToken: string;
-  /** The answer to HELP. */
-  helpText: string;
-  now?: () => number;
 }
 
 export const twilioRoutes: FastifyPluginAsyncZod<TwilioRouteOptions> = async (app, options) => {

@@ -50,7 +50,7 @@ export function skipReason(state: LeadState, channel: Channel): string | undefin
   if (state.holdout) return 'holdout';
   if (channel === 'webhook') return undefined;
   if (!state.consent[channel]) return `no_consent:${state.consentReasons[channel] ?? 'not_given'}`;
-  if (channel === 'email' && !state.profile.email) return 'no_address:email';
-  if (channel === 'sms' && !state.profile.phone) return 'no_address:phone';
+  if (channel === 'email' && !state.profile.hasEmail) return 'no_address:email';
+  if (channel === 'sms' && !state.profile.hasPhone) return 'no_address:phone';
   return undefined;
 }

@@ -3,7 +3,7 @@
 // `nurture simulate` both only feed it inputs and carry out its commands. Each input is applied,
 // then exit rules are checked, then qualification, then the sequence runs forward.
 import type { LeadEvent } from '../model/events';
-import type { Lead } from '../model/lead';
+import { traitsOf, type Lead, type LeadArrival } from '../model/lead';
 import { computeScores, scoreTotals, type Scores } from '../model/scoring';
 import type { Model } from '../model/tuning';
 import { LATEST_RULES, type Catalog, type Command, type EngineInput, type EngineRules, type LeadSnapshot, type Reply } from '../protocol';
@@ -25,7 +25,7 @@ export interface EngineOutput {
  * A new lead: its initial state, enrolled in `sequenceId` or else by the routing rules, with its
  * first touch if one is due at once.
  */
-export function createLead(lead: Lead, now: number, catalog: Catalog, sequenceId?: string, rules: EngineRules = LATEST_RULES): EngineOutput {
+export function createLead(lead: Lead | LeadArrival, now: number, catalog: Catalog, sequenceId?: string, rules: EngineRules = LATEST_RULES): EngineOutput {
   const run = new Run(initialState(lead, now, catalog.model, rules), now, catalog, rules);
   run.enroll(sequenceId ?? run.route(), sequenceId ? 'enrolled on request' : 'routing');
   apply(run, { kind: 'wake' });
@@ -74,7 +74,7 @@ function apply(run: Run, input: EngineInput): void {
       break;
     case 'profile':
       // Re-scoring follows from the new profile: fit is derived from it on every evaluation.
-      run.state.profile = { ...run.state.profile, ...input.profile };
+      run.state.profile = { ...run.state.profile, ...traitsOf(input.profile) };
       break;
     case 'consent':
       setConsent(run, input.channel, input.granted, input.source, input.at, true);

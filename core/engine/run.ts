@@ -61,14 +61,13 @@ export class Run {
 
   conditionContext(): ConditionContext {
     const s = this.state;
-    const { consent: _consent, attributes: _attributes, ...fields } = s.profile;
     return {
       now: this.now,
       aggregates: s.aggregates,
       scores: this.totals(),
       stage: s.stage,
       tier: s.cadence.tier,
-      profile: fields,
+      profile: s.profile,
       enrolledAt: s.sequence?.enrolledAt,
       stepEnteredAt: s.sequence?.stepEnteredAt,
     };

@@ -3,7 +3,7 @@
 import { emptySendLog, initialCadence, type CadenceState, type SendLog } from '../model/cadence';
 import type { ConsentChannel, LeadEvent } from '../model/events';
 import { isHoldout } from '../model/hash';
-import type { Lead } from '../model/lead';
+import { traitsOf, type Lead, type LeadArrival, type LeadTraits } from '../model/lead';
 import type { Model } from '../model/tuning';
 import { emailConsentByPolicy } from '../model/consent';
 import type { Download, EngineRules, PageVisit, PathStep } from '../protocol';
@@ -27,7 +27,8 @@ interface OpenHandoff {
 
 export interface LeadState {
   leadId: string;
-  profile: Omit<Lead, 'id'>;
+  /** What the engine knows of the lead: traits, never a direct identifier. */
+  profile: LeadTraits;
   createdAt: number;
   consent: Record<ConsentChannel, boolean>;
   /** Why a channel was closed: unsubscribe, hard_bounce, invalid_address, … */
@@ -66,15 +67,14 @@ export interface LeadState {
 
 export const LIMITS = { recentEventIds: 64, pages: 5, downloads: 5, path: 10, history: 5 } as const;
 
-export function initialState(lead: Lead, now: number, model: Model, rules: EngineRules): LeadState {
-  const { id, ...profile } = lead;
+export function initialState(lead: Lead | LeadArrival, now: number, model: Model, rules: EngineRules): LeadState {
   return {
-    leadId: id,
-    profile,
+    leadId: lead.id,
+    profile: traitsOf(lead),
     createdAt: now,
     ...(rules.consentFacts ? initialConsent(lead, now, model) : legacyConsent(lead)),
     optedDown: false,
-    holdout: isHoldout(id, model.holdoutPercent),
+    holdout: isHoldout(lead.id, model.holdoutPercent),
     stage: 'lead',
     stageChangedAt: now,
     intent: { parts: {}, base: now },
@@ -95,7 +95,7 @@ export function initialState(lead: Lead, now: number, model: Model, rules: Engin
  * What the lead said when it arrived stands as facts of that instant; email without one follows the
  * model's policy, SMS needs an opt-in, in-app messages are part of the product the lead uses.
  */
-function initialConsent(lead: Lead, now: number, model: Model): Pick<LeadState, 'consent' | 'consentReasons' | 'consentAt'> {
+function initialConsent(lead: Pick<Lead, 'consent' | 'country'>, now: number, model: Model): Pick<LeadState, 'consent' | 'consentReasons' | 'consentAt'> {
   const given = { email: lead.consent?.email, sms: lead.consent?.sms, in_app: lead.consent?.inApp };
   const email = given.email ?? emailConsentByPolicy(lead.country, model.consentPolicy).granted;
   const consent = { email, sms: given.sms ?? false, in_app: given.in_app ?? true };
@@ -109,7 +109,7 @@ function initialConsent(lead: Lead, now: number, model: Model): Pick<LeadState, 
 }
 
 /** How leads recorded before consent facts started (no policy, no times). */
-function legacyConsent(lead: Lead): Pick<LeadState, 'consent' | 'consentReasons'> {
+function legacyConsent(lead: Pick<Lead, 'consent'>): Pick<LeadState, 'consent' | 'consentReasons'> {
   return { consent: { email: lead.consent?.email ?? true, sms: lead.consent?.sms ?? false, in_app: lead.consent?.inApp ?? true }, consentReasons: {} };
 }
 

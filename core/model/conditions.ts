@@ -7,7 +7,8 @@ import { durationMs, durationSchema } from './duration';
 import { EVENT_TYPES } from './events';
 import { STAGES, TIERS, type Stage, type Tier } from './stages';
 
-const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source'] as const;
+/** The lead's traits conditions may read (core/model/lead.ts): never a direct identifier. */
+const PROFILE_FIELDS = ['company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source', 'emailDomain', 'hasEmail', 'hasPhone'] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 /** `page_view` matches every page view; `page_view:pricing` only pricing pages. */
@@ -61,7 +62,7 @@ export interface ConditionContext {
   scores: { fit: number; intent: number; total: number };
   stage: Stage;
   tier: Tier;
-  profile: Partial<Record<ProfileField, string | number>>;
+  profile: Partial<Record<ProfileField, string | number | boolean>>;
   enrolledAt?: number;
   stepEnteredAt?: number;
 }

@@ -44,7 +44,7 @@ export const leadEventSchema = lazySchema(() =>
     event('content_download', props({ assetId: z.string().min(1).max(200), kind: contentKindSchema })),
     event('email_open', props(sendRef).default({})),
     event('email_click', props({ ...sendRef, url: z.string().url().max(2000).optional() }).default({})),
-    event('email_reply', props(sendRef).default({})),
+    event('email_reply', props({ ...sendRef, body: z.string().max(20_000).optional() }).default({})),
     event('sms_reply', props({ body: z.string().max(1600).optional() }).default({})),
     event('event_attended', props({ eventName: z.string().min(1).max(200) })),
     event('product_action', props({ action: z.string().min(1).max(200), key: z.boolean() })),
@@ -63,6 +63,45 @@ export const leadEventSchema = lazySchema(() =>
 export type LeadEvent = z.infer<typeof leadEventSchema>;
 export type LeadEventType = LeadEvent['type'];
 export const EVENT_TYPES = leadEventSchema.options.map((option) => option.shape.type.value) as LeadEventType[];
+
+/** The properties the engine reads, by event type; the rest stays with the stored event. */
+const ENGINE_PROPERTIES: Record<LeadEventType, readonly string[]> = {
+  page_view: ['url', 'category'],
+  content_download: ['assetId', 'kind'],
+  email_open: ['sendId'],
+  email_click: ['sendId'],
+  email_reply: ['sendId'],
+  sms_reply: [],
+  event_attended: ['eventName'],
+  product_action: ['action', 'key'],
+  form_submit: ['formId'],
+  demo_request: [],
+  meeting_booked: [],
+  unsubscribe: ['channel'],
+  opt_down: [],
+  email_bounce: ['sendId', 'hard'],
+  in_app_seen: ['sendId', 'messageId'],
+  in_app_dismissed: ['sendId', 'messageId'],
+};
+
+/**
+ * An event as a lead's workflow gets it: only the properties the engine reads, and a page's address
+ * without its query or fragment. Free text (a reply's words), a clicked link's address and the
+ * customer's extra properties (which may name the person) stay in PostgreSQL, out of every history.
+ */
+export function minimiseEvent(event: LeadEvent): LeadEvent {
+  const kept: Record<string, unknown> = {};
+  for (const name of ENGINE_PROPERTIES[event.type]) {
+    const value = (event.properties as Record<string, unknown>)[name];
+    if (value !== undefined) kept[name] = name === 'url' ? addressWithoutQuery(String(value)) : value;
+  }
+  return { eventId: event.eventId, leadId: event.leadId, type: event.type, occurredAt: event.occurredAt, properties: kept } as LeadEvent;
+}
+
+function addressWithoutQuery(url: string): string {
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
 
 /**
  * The key an event is counted under in a lead's aggregates and matched by conditions:

@@ -54,3 +54,52 @@ export function emailDomain(email: string | undefined): string | undefined {
   const at = email?.lastIndexOf('@') ?? -1;
   return at >= 0 ? email!.slice(at + 1).toLowerCase() : undefined;
 }
+
+/**
+ * What the engine knows of a lead, and all that a workflow carries: firmographics, where and how it
+ * can be reached, never a direct identifier (email address, phone number, names), which stay in
+ * PostgreSQL and are read at send time.
+ */
+export interface LeadTraits {
+  company?: string;
+  title?: string;
+  industry?: string;
+  companySize?: number;
+  country?: string;
+  timezone?: string;
+  source?: string;
+  /** The domain of the lead's email address: free-mail and competitor domains score. */
+  emailDomain?: string;
+  hasEmail?: true;
+  hasPhone?: true;
+}
+
+const leadTraitsShape = {
+  emailDomain: z.string().max(255).optional(),
+  hasEmail: z.literal(true).optional(),
+  hasPhone: z.literal(true).optional(),
+};
+
+/** A profile change as a workflow takes it: traits, or (in histories recorded before traits) a profile. */
+export const profileChangeSchema = lazySchema(() => leadSchema.omit({ id: true }).partial().extend(leadTraitsShape));
+
+/** A new lead as a workflow takes it: its id, its traits and the consent it came with. */
+export type LeadArrival = { id: string; consent?: Lead['consent'] } & LeadTraits;
+
+export function arrivalOf(lead: Lead): LeadArrival {
+  return { id: lead.id, ...(lead.consent ? { consent: lead.consent } : {}), ...traitsOf(lead) };
+}
+
+/**
+ * The traits of a lead, or of a profile change: a field it does not give stays absent, so a change
+ * replaces only what it names. Takes traits as they are, so applying it twice changes nothing.
+ */
+export function traitsOf(profile: ProfileUpdate & LeadTraits): LeadTraits {
+  const { company, title, industry, companySize, country, timezone, source } = profile;
+  const traits: LeadTraits = Object.fromEntries(Object.entries({ company, title, industry, companySize, country, timezone, source }).filter(([, value]) => value !== undefined));
+  const domain = profile.email !== undefined ? emailDomain(profile.email) : profile.emailDomain;
+  if (profile.email !== undefined || profile.hasEmail) traits.hasEmail = true;
+  if (domain !== undefined) traits.emailDomain = domain;
+  if (profile.phone !== undefined || profile.hasPhone) traits.hasPhone = true;
+  return traits;
+}

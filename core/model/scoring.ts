@@ -2,7 +2,7 @@
 // customer profile; intent accumulates event points that decay with a half-life, with clicks damped
 // against bots. Both are reported separately and as a total.
 import { durationMs } from './duration';
-import { emailDomain, type Lead } from './lead';
+import type { LeadTraits } from './lead';
 import type { ScoringModel } from './tuning';
 
 export interface ScorePart {
@@ -30,7 +30,7 @@ export interface IntentState {
 /** Rebase long before doubles could overflow: 2^64 is far from the 2^1023 limit. */
 const MAX_EXPONENT = 64;
 
-export function fitScore(profile: Omit<Lead, 'id'>, model: ScoringModel): ScorePart[] {
+export function fitScore(profile: LeadTraits, model: ScoringModel): ScorePart[] {
   const { icp, fitPoints } = model;
   const parts: ScorePart[] = [];
   const lower = (value?: string) => value?.trim().toLowerCase();
@@ -43,7 +43,7 @@ export function fitScore(profile: Omit<Lead, 'id'>, model: ScoringModel): ScoreP
   const title = lower(profile.title);
   const seniority = title && seniorityMatchers(icp.seniority).find(({ pattern }) => pattern.test(title));
   if (seniority) parts.push({ rule: `fit:title~${seniority.keyword}`, points: seniority.points });
-  const domain = emailDomain(profile.email);
+  const domain = profile.emailDomain;
   if (domain && icp.freeMailDomains.includes(domain)) parts.push({ rule: 'fit:free_mail_domain', points: fitPoints.freeMail });
   if (domain && icp.competitorDomains.includes(domain)) parts.push({ rule: 'fit:competitor_domain', points: fitPoints.competitor });
   return parts;
@@ -77,7 +77,7 @@ function rebase(intent: IntentState, base: number, halfLife: number): IntentStat
 }
 
 export interface ScoreInputs {
-  profile: Omit<Lead, 'id'>;
+  profile: LeadTraits;
   intent: IntentState;
   /** Last intent signal, or enrolment when there has been none: silence is measured from it. */
   lastEngagedAt: number;
@@ -87,7 +87,7 @@ export interface ScoreInputs {
 // once per profile and model.
 const fitCache = new WeakMap<object, { model: ScoringModel; parts: ScorePart[] }>();
 
-function cachedFit(profile: Omit<Lead, 'id'>, model: ScoringModel): ScorePart[] {
+function cachedFit(profile: LeadTraits, model: ScoringModel): ScorePart[] {
   const cached = fitCache.get(profile);
   if (cached?.model === model) return cached.parts;
   const parts = fitScore(profile, model);

@@ -63,14 +63,18 @@ export async function mayContact(db: Database, leadId: string, channel: string, 
   return !rows[0]!.refused && !rows[0]!.address_opted_out;
 }
 
-export async function suppressAddress(db: Database, channel: 'email' | 'sms', address: string, reason: string, source: string): Promise<void> {
-  await db.query(
+/** Opts the address out; false when it was already. */
+export async function suppressAddress(db: Database, channel: 'email' | 'sms', address: string, reason: string, source: string): Promise<boolean> {
+  const { rowCount } = await db.query(
     `INSERT INTO suppressed_addresses (channel, address, reason, source) VALUES ($1, $2, $3, $4)
      ON CONFLICT (channel, address) DO NOTHING`,
     [channel, address, reason, source],
   );
+  return rowCount === 1;
 }
 
-export async function liftAddress(db: Database, channel: 'email' | 'sms', address: string): Promise<void> {
-  await db.query('DELETE FROM suppressed_addresses WHERE channel = $1 AND address = $2', [channel, address]);
+/** Lifts the address's opt-out; false when there was none. */
+export async function liftAddress(db: Database, channel: 'email' | 'sms', address: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM suppressed_addresses WHERE channel = $1 AND address = $2', [channel, address]);
+  return rowCount! > 0;
 }

@@ -3,17 +3,26 @@
 import type { Pool } from 'pg';
 import type { LeadEvent } from '../../core/model/events';
 import { inTransaction, type Database } from '../pool';
+import { erasedLeadIds } from './leads';
 
 export interface StoredEvents {
   accepted: number;
   duplicates: number;
+  /** Events of erased leads: dropped, never stored. */
+  erased: number;
   /** Leads with newly stored events, in order of first appearance. */
   leadIds: string[];
 }
 
-/** Stores a batch in one statement; an event id seen before (in this batch or earlier) is a duplicate. */
-export async function storeEvents(db: Database, events: LeadEvent[]): Promise<StoredEvents> {
-  if (!events.length) return { accepted: 0, duplicates: 0, leadIds: [] };
+/**
+ * Stores a batch in one statement; an event id seen before (in this batch or earlier) is a
+ * duplicate, and an event of an erased lead is dropped: it would bring the person back.
+ */
+export async function storeEvents(db: Database, batch: LeadEvent[]): Promise<StoredEvents> {
+  const erased = await erasedLeadIds(db, [...new Set(batch.map((e) => e.leadId))]);
+  const events = batch.filter((e) => !erased.has(e.leadId));
+  const dropped = batch.length - events.length;
+  if (!events.length) return { accepted: 0, duplicates: 0, erased: dropped, leadIds: [] };
   const columns = 5;
   const values = events.map((_, i) => `($${i * columns + 1}, $${i * columns + 2}, $${i * columns + 3}, $${i * columns + 4}, $${i * columns + 5})`);
   const params = events.flatMap((e) => [e.eventId, e.leadId, e.type, e.occurredAt, JSON.stringify(e.properties ?? {})]);
@@ -22,7 +31,7 @@ export async function storeEvents(db: Database, events: LeadEvent[]): Promise<St
      ON CONFLICT (event_id) DO NOTHING RETURNING lead_id`,
     params,
   );
-  return { accepted: rows.length, duplicates: events.length - rows.length, leadIds: [...new Set(rows.map((row) => row.lead_id))] };
+  return { accepted: rows.length, duplicates: events.length - rows.length, erased: dropped, leadIds: [...new Set(rows.map((row) => row.lead_id))] };
 }
 
 /** Leads with events still waiting for their workflow (left by an outage or a stop). */
@@ -50,6 +59,12 @@ export async function withPendingEvents(pool: Pool, leadId: string, deliver: (ev
   await inTransaction(pool, async (tx) => {
     const { rows: locked } = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('nurture-relay'), hashtext($1)) AS ok", [leadId]);
     if (!locked[0]?.ok) return;
+    // Stored while the lead was being erased: dropped, never signalled (it would start the lead anew).
+    await tx.query(
+      `UPDATE events SET properties = '{}', delivered_at = now()
+        WHERE lead_id = $1 AND delivered_at IS NULL AND EXISTS (SELECT 1 FROM leads WHERE id = $1 AND erased_at IS NOT NULL)`,
+      [leadId],
+    );
     const { rows } = await tx.query<PendingRow>('SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = $1 AND delivered_at IS NULL ORDER BY seq', [leadId]);
     const markDelivered = async (eventIds: string[]) => void (await tx.query('UPDATE events SET delivered_at = now() WHERE event_id = ANY($1)', [eventIds]));
     // A failed delivery still commits the marks made before it.

@@ -68,13 +68,18 @@ export async function reassignHandoff(db: Database, id: string, owner: string | 
   return Boolean(rowCount);
 }
 
-/** Closes the open task with its outcome; false when it was closed before. */
+/** Closes the open task with its outcome (a note written with the rep's action stays); false when it was closed before. */
 export async function closeHandoff(db: Database, id: string, outcome: HandoffOutcome, reasonCode?: string, note?: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE handoffs SET status = $2, reason_code = $3, note = $4, closed_at = now(), updated_at = now() WHERE id = $1 AND status = 'open'`,
+    `UPDATE handoffs SET status = $2, reason_code = $3, note = COALESCE($4, note), closed_at = now(), updated_at = now() WHERE id = $1 AND status = 'open'`,
     [id, outcome, reasonCode ?? null, note ?? null],
   );
   return Boolean(rowCount);
+}
+
+/** The rep's note on an open task: free text, kept here and never in a workflow's history. */
+export async function noteHandoff(db: Database, id: string, note: string): Promise<void> {
+  await db.query(`UPDATE handoffs SET note = $2, updated_at = now() WHERE id = $1 AND status = 'open'`, [id, note]);
 }
 
 export async function findHandoff(db: Database, id: string): Promise<HandoffTask | undefined> {
@@ -104,4 +109,10 @@ export async function listHandoffs(db: Database, filter: HandoffFilter): Promise
     [filter.status ?? null, filter.owner ?? null, filter.after?.openedAt ?? null, filter.after?.id ?? null, filter.limit],
   );
   return rows.map(taskOf);
+}
+
+/** The ids of every handoff of the lead, the workflow ids of its handoff children. */
+export async function listHandoffIds(db: Database, leadId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM handoffs WHERE lead_id = $1 ORDER BY opened_at', [leadId]);
+  return rows.map((row) => row.id);
 }

@@ -51,6 +51,16 @@ export function profileOf(row: Record<string, unknown>): Record<string, unknown>
   return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id };
 }
 
+/** The lead as channels address it (identifiers included), read at send time; undefined when unknown or erased. */
+export async function findLeadIdentity(db: Database, id: string): Promise<Lead | undefined> {
+  const row = await findLead(db, id);
+  if (!row) return undefined;
+  const lead: Record<string, unknown> = { id };
+  for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) lead[field] = row[column];
+  const attributes = row.attributes as Lead['attributes'];
+  return { ...lead, ...(attributes && Object.keys(attributes).length ? { attributes } : {}) } as Lead;
+}
+
 export async function findLead(db: Database, id: string): Promise<LeadRow | undefined> {
   const { rows } = await db.query<LeadRow>('SELECT * FROM leads WHERE id = $1 AND erased_at IS NULL', [id]);
   return rows[0];
@@ -87,12 +97,19 @@ export async function leadsWithPhone(db: Database, phone: string): Promise<strin
   return rows.map((row) => row.lead_id);
 }
 
+export interface Tombstone {
+  kind: 'email' | 'phone';
+  /** A keyed hash of the identifier, never the identifier. */
+  hash: string;
+}
+
 /**
  * Erasure (GDPR art. 17): the lead's personal data goes, in one transaction; the row stays with its
- * stage and dates, so funnel counts stay right, and nothing left names the person. False when there
- * is no such lead (or it was erased before).
+ * stage and dates, so funnel counts stay right, and nothing left names the person. The tombstones
+ * refuse the same identifiers later, under any id. Events still waiting for the workflow are
+ * dropped. False when there is no such lead (or it was erased before).
  */
-export async function eraseLead(pool: Pool, id: string): Promise<boolean> {
+export async function eraseLead(pool: Pool, id: string, tombstones: Tombstone[], addresses: { channel: 'email' | 'sms'; address: string }[]): Promise<boolean> {
   return inTransaction(pool, async (db) => {
     const { rowCount } = await db.query(
       `UPDATE leads SET ${Object.keys(PROFILE_COLUMNS).filter((column) => column !== 'source').map((column) => `${column} = NULL`).join(', ')},
@@ -101,10 +118,32 @@ export async function eraseLead(pool: Pool, id: string): Promise<boolean> {
       [id],
     );
     if (!rowCount) return false;
-    await db.query("UPDATE events SET properties = '{}' WHERE lead_id = $1", [id]);
+    await db.query(
+      `INSERT INTO erased_identifiers (kind, hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [tombstones.map((t) => t.kind), tombstones.map((t) => t.hash)],
+    );
+    // An address opted out by its owner is refused by the tombstone from now on: the address itself goes.
+    for (const { channel, address } of addresses) await db.query('DELETE FROM suppressed_addresses WHERE channel = $1 AND address = $2', [channel, address]);
+    await db.query("UPDATE events SET properties = '{}', delivered_at = COALESCE(delivered_at, now()) WHERE lead_id = $1", [id]);
     await db.query("UPDATE sends SET recipient = NULL, links = '[]' WHERE lead_id = $1", [id]);
     await db.query('DELETE FROM in_app_messages WHERE lead_id = $1', [id]);
     await db.query("UPDATE handoffs SET context = '{}', note = NULL WHERE lead_id = $1", [id]);
     return true;
   });
+}
+
+/** The tombstones among `hashes`: identifiers of leads erased before. */
+export async function erasedIdentifiers(db: Database, tombstones: Tombstone[]): Promise<Tombstone[]> {
+  if (!tombstones.length) return [];
+  const { rows } = await db.query<Tombstone>(
+    'SELECT kind, hash FROM erased_identifiers WHERE (kind, hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+    [tombstones.map((t) => t.kind), tombstones.map((t) => t.hash)],
+  );
+  return rows;
+}
+
+/** The leads among `ids` that were erased. */
+export async function erasedLeadIds(db: Database, ids: string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM leads WHERE id = ANY($1) AND erased_at IS NOT NULL', [ids]);
+  return new Set(rows.map((row) => row.id));
 }

@@ -26,10 +26,11 @@ import { leadWorkflowId } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { leadWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from '../support/integrationServers';
-import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
+import { anyHourCatalog, eventually, historyText, withWorkers } from '../support/harness';
 
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
+const ERASURE_SECRET = 'api-test-erasure-secret-0123456789';
 let pool: Pool, nativeConnection: NativeConnection, client: Client;
 useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
 
@@ -44,7 +45,7 @@ async function withApi<T>(
 ): Promise<T> {
   const start = { taskQueue: options.taskQueue };
   const relay = new EventRelay(pool, options.client, { start, sweepIntervalMs: 200 });
-  const app = await buildApi({ pool, client: options.client, relay, start, public: options.public, corsOrigins: options.corsOrigins });
+  const app = await buildApi({ pool, client: options.client, relay, start, erasureSecret: ERASURE_SECRET, public: options.public, corsOrigins: options.corsOrigins });
   const port = await getFreePort();
   await app.listen({ host: '127.0.0.1', port });
   relay.start();
@@ -190,7 +191,7 @@ describe('bad input', () => {
     const leadId = `lead-${randomUUID()}'; DROP TABLE events; --`;
     await withApi({ client }, async ({ url }) => {
       const posted = await call(`${url}/v1/events`, 'POST', adminKey, { ...pageView(leadId), properties: { url: 'https://example.com/?q=1%27%20OR%201=1', category: 'pricing', note: "' OR 1=1 --" } });
-      expect(posted).toEqual({ status: 202, body: { accepted: 1, duplicates: 0 } });
+      expect(posted).toEqual({ status: 202, body: { accepted: 1, duplicates: 0, erased: 0 } });
       const { rows } = await pool.query('SELECT lead_id, properties FROM events WHERE lead_id = $1', [leadId]);
       expect(rows).toEqual([{ lead_id: leadId, properties: expect.objectContaining({ note: "' OR 1=1 --" }) }]);
     });
@@ -205,8 +206,8 @@ describe('ingestion', () => {
         const created = await call(`${url}/v1/leads`, 'POST', adminKey, { id: leadId, email: 'kim@northwind.example', title: 'Operations Analyst', timezone: 'Europe/Berlin' });
         expect(created).toEqual({ status: 201, body: { id: leadId, created: true } });
         const batch = [pageView(leadId, 'https://example.com/docs/a'), pageView(leadId, 'https://example.com/docs/b'), pageView(leadId, 'https://example.com/docs/c')];
-        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: [...batch, batch[0]] })).toEqual({ status: 202, body: { accepted: 3, duplicates: 1 } });
-        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: batch })).toEqual({ status: 202, body: { accepted: 0, duplicates: 3 } });
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: [...batch, batch[0]] })).toEqual({ status: 202, body: { accepted: 3, duplicates: 1, erased: 0 } });
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: batch })).toEqual({ status: 202, body: { accepted: 0, duplicates: 3, erased: 0 } });
         const metrics = await (await fetch(`${url}/metrics`)).text();
         expect(metrics).toContain('nurture_events_ingested_total{outcome="accepted"} 3');
         expect(metrics).toContain('nurture_events_ingested_total{outcome="duplicate"} 4');
@@ -235,8 +236,8 @@ describe('ingestion', () => {
       await withApi({ client: outageClient }, async ({ url }) => {
         await server.stop();
         const posted = leads.flatMap((leadId) => [1, 2, 3, 4].map((n) => pageView(leadId, `https://example.com/docs/${n}`)));
-        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: posted.slice(0, 5) })).toEqual({ status: 202, body: { accepted: 5, duplicates: 0 } });
-        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: posted.slice(5) })).toEqual({ status: 202, body: { accepted: 3, duplicates: 0 } });
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: posted.slice(0, 5) })).toEqual({ status: 202, body: { accepted: 5, duplicates: 0, erased: 0 } });
+        expect(await call(`${url}/v1/events`, 'POST', adminKey, { events: posted.slice(5) })).toEqual({ status: 202, body: { accepted: 3, duplicates: 0, erased: 0 } });
         const pending = await pool.query('SELECT count(*) FROM events WHERE lead_id = ANY($1) AND delivered_at IS NULL', [leads]);
         expect(Number(pending.rows[0].count)).toBe(8);
 
@@ -347,7 +348,7 @@ describe('public links and webhooks', () => {
        VALUES ($1, $2, $3, 'welcome', 'v1', 'welcome', 1, 'email', 'sent', $4)`,
       [send, leadId, leadWorkflowId(leadId), JSON.stringify([link])],
     );
-    const publicRoutes = { linkSecret, publicUrl, twilio: { authToken, helpText: 'Nurture: reply STOP to opt out.' } };
+    const publicRoutes = { linkSecret, publicUrl, twilio: { authToken, helpText: 'Nurture: reply STOP to opt out.', stopText: 'Nurture: no more texts.' } };
     await withApi({ client, public: publicRoutes }, ({ url }) => body({ url, leadId, send, link }));
   }
   const events = async (leadId: string) => (await pool.query('SELECT type, properties FROM events WHERE lead_id = $1 ORDER BY seq', [leadId])).rows;
@@ -539,11 +540,65 @@ describe('leads', () => {
       expect((await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', ingestKey)).status).toBe(403);
       expect(await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', adminKey)).toEqual({ status: 200, body: { id: ids[0], erased: true } });
       expect((await call(`${url}/v1/leads/${ids[0]}`, 'GET', adminKey)).status).toBe(404);
-      expect((await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', adminKey)).status).toBe(404);
+      // Idempotent: a retry (after Temporal was unreachable, say) finishes the job and says so again.
+      expect(await call(`${url}/v1/leads/${ids[0]}`, 'DELETE', adminKey)).toEqual({ status: 200, body: { id: ids[0], erased: true } });
+      expect((await call(`${url}/v1/leads/${source}-unknown`, 'DELETE', adminKey)).status).toBe(404);
       const { rows } = await pool.query('SELECT email, source, stage, erased_at IS NOT NULL AS erased FROM leads WHERE id = $1', [ids[0]]);
       expect(rows).toEqual([{ email: null, source, stage: 'mql', erased: true }]);
       expect((await pool.query('SELECT properties FROM events WHERE lead_id = $1', [ids[0]])).rows).toEqual([{ properties: {} }]);
       expect((await call(`${url}/v1/leads?source=${source}`, 'GET', adminKey)).body.items).toHaveLength(2);
+
+      // The erasure sticks: the same id, the same address under another id, and the lead's events are refused.
+      expect(await call(`${url}/v1/leads`, 'POST', adminKey, { id: ids[0], email: 'someone.else@example.org' })).toMatchObject({ status: 409, body: { details: [{ path: 'body.id' }] } });
+      expect(await call(`${url}/v1/leads`, 'POST', adminKey, { id: `${source}-again`, email: `${ids[0]!.toUpperCase()}@Example.org` })).toMatchObject({ status: 422, body: { details: [{ path: 'body.email' }] } });
+      expect((await pool.query('SELECT 1 FROM leads WHERE id = $1', [`${source}-again`])).rowCount).toBe(0);
+      const late = { eventId: randomUUID(), leadId: ids[0], type: 'page_view', occurredAt: new Date().toISOString(), properties: { url: 'https://example.com/pricing', category: 'pricing' } };
+      expect(await call(`${url}/v1/events`, 'POST', adminKey, late)).toEqual({ status: 202, body: { accepted: 0, duplicates: 0, erased: 1 } });
+      expect((await pool.query('SELECT 1 FROM events WHERE event_id = $1', [late.eventId])).rowCount).toBe(0);
+      const imported = await fetch(`${url}/v1/leads/import`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'text/csv' }, body: `id,email\n${source}-csv,${ids[0]}@example.org\n` });
+      expect(await imported.json()).toMatchObject({ imported: 0, failed: [{ row: 2, field: 'email' }] });
+    });
+  });
+});
+
+describe('erasure', () => {
+  it('keeps identifiers out of every history, and deletes every execution of the lead and its handoff on request', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    const identifiers = { email: 'ines.duarte@northwind.example', phone: '+1 212 555 0188', firstName: 'Ines', lastName: 'Duarte' };
+    await pool.query("INSERT INTO reps (id, name) VALUES ($1, 'Robin')", [`rep-${randomUUID()}`]);
+    await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+      await withApi({ client, taskQueue }, async ({ url }) => {
+        await call(`${url}/v1/leads`, 'POST', adminKey, { id: leadId, ...identifiers, company: 'Northwind', title: 'VP Operations', country: 'US', consent: { email: true, sms: true } });
+        const event = (type: string, properties: Record<string, unknown>) => ({ eventId: randomUUID(), leadId, type, occurredAt: new Date().toISOString(), properties });
+        await call(`${url}/v1/events`, 'POST', adminKey, {
+          events: [
+            event('page_view', { url: `https://example.com/pricing?email=${identifiers.email}`, category: 'pricing' }),
+            event('form_submit', { formId: 'contact', email: identifiers.email, name: `${identifiers.firstName} ${identifiers.lastName}` }),
+            event('demo_request', {}),
+          ],
+        });
+        const handoffId = `handoff-${leadId}-1`;
+        await eventually(async () => (await pool.query('SELECT 1 FROM handoffs WHERE id = $1', [handoffId])).rowCount || undefined);
+
+        const workflowIds = [leadWorkflowId(leadId), handoffId];
+        for (const workflowId of workflowIds) {
+          const history = historyText(await client.workflow.getHandle(workflowId).fetchHistory());
+          expect(history).toContain('VP Operations');
+          for (const identifier of [...Object.values(identifiers), '2125550188', 'ines.duarte']) expect(history).not.toContain(identifier);
+        }
+
+        expect(await call(`${url}/v1/leads/${leadId}`, 'DELETE', adminKey)).toEqual({ status: 200, body: { id: leadId, erased: true } });
+        for (const workflowId of workflowIds) {
+          await eventually(async () => {
+            const found = await client.workflow.getHandle(workflowId).describe().then(() => true, (err: Error) => (err.name === 'WorkflowNotFoundError' ? false : Promise.reject(err)));
+            return found ? undefined : true;
+          });
+        }
+        // An event racing the erasure starts nothing again.
+        await call(`${url}/v1/events`, 'POST', adminKey, event('page_view', { url: 'https://example.com/pricing', category: 'pricing' }));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await expect(client.workflow.getHandle(leadWorkflowId(leadId)).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
+      });
     });
   });
 });

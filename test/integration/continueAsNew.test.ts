@@ -5,7 +5,7 @@ import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { defaultCatalog } from '../../sequences/library';
 import { eventSignal } from '../../workflows/contract';
-import { eventually, leadState, withWorkers } from '../support/harness';
+import { eventually, historyText, leadState, withWorkers } from '../support/harness';
 
 // 5,000 signals are a throughput test: they run on the real dev server, which takes them in
 // seconds, where the time-skipping test server needs minutes.
@@ -24,7 +24,7 @@ afterAll(async () => {
   await connection?.close();
 });
 
-/** History length of every run of a workflow, first to current, following continue-as-new. */
+/** History length of every run of a workflow, first to current, following continue-as-new; none may hold the lead's address. */
 async function runLengths(handle: WorkflowHandleWithFirstExecutionRunId): Promise<number[]> {
   const lengths: number[] = [];
   let runId: string | undefined = handle.firstExecutionRunId;
@@ -34,6 +34,8 @@ async function runLengths(handle: WorkflowHandleWithFirstExecutionRunId): Promis
       .fetchHistory();
     const events = history.events ?? [];
     lengths.push(events.length);
+    // No run carries the lead's identifiers: the state handed over holds its traits only.
+    expect(historyText(history)).not.toContain('kim@example.org');
     runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return lengths;

@@ -13,6 +13,7 @@ import { deliverEmail } from '../support/workflows/deliverEmail';
 import { touchesOf } from '../support/channelTouches';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
 import { eventually } from '../support/harness';
+import { saveLead } from '../../db/repositories/leads';
 
 // A namespace of its own: other files run fake delivery workers on the same send queues.
 const namespace = `crash-${randomUUID()}`;
@@ -105,8 +106,10 @@ function newTouch(): { lead: Lead; touch: Touch } {
   return { lead, touch: touchesOf(lead, 'fast-track', 1)[0]! };
 }
 
-function deliver({ lead, touch }: { lead: Lead; touch: Touch }, times = 1): Promise<WorkflowHandle<typeof deliverEmail>> {
-  return client.workflow.start(deliverEmail, { taskQueue, workflowId: `deliver-${randomUUID()}`, args: [{ workflowId: `lead-${lead.id}`, touch, lead }, times] });
+/** Starts the delivery of the touch, `times` times; the activity reads the lead from PostgreSQL, where it is saved first. */
+async function deliver({ lead, touch }: { lead: Lead; touch: Touch }, times = 1): Promise<WorkflowHandle<typeof deliverEmail>> {
+  await saveLead(pool, lead);
+  return client.workflow.start(deliverEmail, { taskQueue, workflowId: `deliver-${randomUUID()}`, args: [{ workflowId: `lead-${lead.id}`, touch }, times] });
 }
 
 async function ledgerRow(touch: Touch): Promise<{ status: string; provider_id: string | null }> {

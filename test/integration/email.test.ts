@@ -16,6 +16,7 @@ import { loadTemplates, TemplateRenderer } from '../../channels/templates';
 import { TEMPLATES_DIR } from '../../sequences/library';
 import { anyHourCatalog } from '../support/harness';
 import { recordConsent } from '../../db/repositories/consent';
+import { deliverTo } from '../support/channelTouches';
 
 const settings: EmailSettings = {
   from: 'Sam Lee <sam@relay.example>',
@@ -96,7 +97,7 @@ describe('email delivery', () => {
     const lead = newLead('ada@northwind.example');
     const touch = offerTouch(lead);
     const before = received.length;
-    const result = await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead });
+    const result = await deliverTo(delivery, pool, lead, touch);
     expect(result).toMatchObject({ status: 'sent' });
     expect(received).toHaveLength(before + 1);
     const mail = received[received.length - 1]!;
@@ -123,9 +124,9 @@ describe('email delivery', () => {
   it('does not send a touch twice when the activity runs again', async () => {
     const lead = newLead('bo@northwind.example');
     const touch = firstTouch(lead);
-    expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead })).toMatchObject({ status: 'sent' });
+    expect(await deliverTo(delivery, pool, lead, touch)).toMatchObject({ status: 'sent' });
     const after = received.length;
-    expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead })).toEqual({ status: 'duplicate' });
+    expect(await deliverTo(delivery, pool, lead, touch)).toEqual({ status: 'duplicate' });
     expect(received).toHaveLength(after);
   });
 
@@ -134,7 +135,7 @@ describe('email delivery', () => {
     await recordConsent(pool, [{ leadId: lead.id, channel: 'email', granted: false, source: 'one-click', at: Date.now() }]);
     const touch = firstTouch(lead);
     const before = received.length;
-    expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead })).toEqual({ status: 'failed', reason: 'suppressed' });
+    expect(await deliverTo(delivery, pool, lead, touch)).toEqual({ status: 'failed', reason: 'suppressed' });
     expect(received).toHaveLength(before);
     expect(await ledgerRow(touch.idempotencyKey)).toMatchObject({ status: 'suppressed' });
   });
@@ -142,11 +143,11 @@ describe('email delivery', () => {
   it('reports a refused recipient as a permanent invalid address, once', async () => {
     const lead = newLead('nobody@bounce.example');
     const touch = firstTouch(lead);
-    const result = await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead });
+    const result = await deliverTo(delivery, pool, lead, touch);
     expect(result).toMatchObject({ status: 'failed', reason: 'invalid_address' });
     expect(await ledgerRow(touch.idempotencyKey)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^invalid_address: .*550/) });
     // A retry does not knock on the mail server again; it gets the same answer.
-    expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead })).toMatchObject({ status: 'failed', reason: 'invalid_address' });
+    expect(await deliverTo(delivery, pool, lead, touch)).toMatchObject({ status: 'failed', reason: 'invalid_address' });
   });
 });
 

@@ -5,7 +5,7 @@ import { InAppStream, listInAppMessages, type InAppUpdate } from '../../db/repos
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
-import { channelRenderer, touchesOf } from '../support/channelTouches';
+import { channelRenderer, touchesOf, deliverTo } from '../support/channelTouches';
 import { recordConsent } from '../../db/repositories/consent';
 
 let pool: Pool;
@@ -42,7 +42,7 @@ const newLead = (): Lead => ({ id: `lead-${randomUUID()}`, email: 'ada@northwind
 
 async function deliverAll(lead: Lead, count: number) {
   const results = [];
-  for (const touch of touchesOf(lead, 'in-app-tips', count)) results.push(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead }));
+  for (const touch of touchesOf(lead, 'in-app-tips', count)) results.push(await deliverTo(delivery, pool, lead, touch));
   return results;
 }
 
@@ -125,8 +125,8 @@ describe('in-app messages', () => {
   it('stores a touch delivered twice once', async () => {
     const lead = newLead();
     const [touch] = touchesOf(lead, 'in-app-tips', 1);
-    expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch: touch!, lead })).toMatchObject({ status: 'sent' });
-    expect(await delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch: touch!, lead })).toEqual({ status: 'duplicate' });
+    expect(await deliverTo(delivery, pool, lead, touch!)).toMatchObject({ status: 'sent' });
+    expect(await deliverTo(delivery, pool, lead, touch!)).toEqual({ status: 'duplicate' });
     expect(await listInAppMessages(pool, lead.id)).toHaveLength(1);
   });
 

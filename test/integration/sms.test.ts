@@ -8,7 +8,7 @@ import { createTwilioWebhooks, smsKeyword } from '../../channels/twilioWebhooks'
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
-import { channelCatalog, channelRenderer, MORNING_IN_NEW_YORK, touchesOf } from '../support/channelTouches';
+import { channelCatalog, channelRenderer, MORNING_IN_NEW_YORK, touchesOf, deliverTo } from '../support/channelTouches';
 import { startTwilioServer, type TwilioServer } from '../../devstack/twilioServer';
 import { consentHistory } from '../../db/repositories/consent';
 
@@ -17,13 +17,14 @@ const AUTH_TOKEN = 'twilio-test-auth-token';
 const INBOUND_URL = 'https://nurture.relay.example/twilio/inbound';
 const STATUS_URL = 'https://nurture.relay.example/twilio/status';
 const HELP_TEXT = 'Relay: product tips by text, about 1 a week. Reply STOP to opt out.';
+const STOP_TEXT = 'Relay: you will get no more texts from us. Reply START to have them again.';
 
 let pool: Pool;
 let twilioServer: TwilioServer;
 let config: TwilioConfig;
 let clock = MORNING_IN_NEW_YORK;
 let delivery: DeliveryActivities;
-const webhooks = () => createTwilioWebhooks({ pool, authToken: AUTH_TOKEN, helpText: HELP_TEXT, now: () => clock });
+const webhooks = () => createTwilioWebhooks({ pool, authToken: AUTH_TOKEN, helpText: HELP_TEXT, stopText: STOP_TEXT, now: () => clock });
 
 beforeAll(async () => {
   pool = new Pool({ connectionString: process.env.DATABASE_URL });
@@ -78,7 +79,7 @@ const newLead = (phone = freshNumber()): Lead => ({
   consent: { sms: true },
 });
 
-const deliver = (lead: Lead, touch = touchesOf(lead, 'sms-check-in', 1)[0]!) => delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch, lead });
+const deliver = (lead: Lead, touch = touchesOf(lead, 'sms-check-in', 1)[0]!) => deliverTo(delivery, pool, lead, touch);
 
 function signed(url: string, params: Record<string, string>) {
   return { url, params, signature: twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) };
@@ -200,6 +201,28 @@ describe('inbound texts', () => {
     const third = newLead(lead.phone);
     expect(await deliver(third)).toMatchObject({ status: 'sent' });
     expect(twilioServer.received.at(-1)).toMatchObject({ to: e164(lead.phone!) });
+  });
+
+  it('takes "please stop texting me" as a STOP, confirms it with one text, and sends nothing after', async () => {
+    const lead = newLead();
+    const [first, next] = touchesOf(lead, 'sms-check-in', 2);
+    expect(await deliver(lead, first)).toMatchObject({ status: 'sent' });
+
+    const plea = await webhooks().inboundMessage(inbound(e164(lead.phone!), 'Please stop texting me.'));
+    expect(plea).toEqual({
+      status: 200,
+      contentType: 'text/xml',
+      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${STOP_TEXT}</Message></Response>`,
+      signals: [{ leadId: lead.id, signal: 'consentChanged', change: { channel: 'sms', granted: false, source: 'sms_stop', at: clock } }],
+    });
+    expect(await consentHistory(pool, lead.id)).toEqual([expect.objectContaining({ channel: 'sms', granted: false, source: 'sms_stop' })]);
+
+    const before = twilioServer.received.length;
+    expect(await deliver(lead, next)).toEqual({ status: 'failed', reason: 'suppressed' });
+    // Asked again: no second confirmation, and no reply event either.
+    const again = await webhooks().inboundMessage(inbound(e164(lead.phone!), 'I said remove me!'));
+    expect(again).toMatchObject({ body: '<?xml version="1.0" encoding="UTF-8"?><Response/>', signals: [{ signal: 'consentChanged' }] });
+    expect(twilioServer.received).toHaveLength(before);
   });
 
   it('keeps a text that went out as sent when its command is replayed after a STOP', async () => {

@@ -13,7 +13,7 @@ import { isHoldout } from '../../core/model/hash';
 import { getFreePort } from '../../app/net';
 import { defaultCatalog } from '../../sequences/library';
 import { eventually } from '../support/harness';
-import { interrupt, ROOT, startEngine, type Engine } from '../support/engineProcess';
+import { ROOT, startEngine, stopEngine, type Engine } from '../support/engineProcess';
 
 async function call(engine: Engine, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${engine.api}${route}`, {
@@ -57,7 +57,7 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     const handoff = await eventually(async () => (await call(engine, 'GET', '/v1/handoffs?status=open&limit=200')).body.items.find((item: { leadId: string }) => item.leadId === leadId));
     expect(await call(engine, 'POST', `/v1/handoffs/${handoff.id}/accept`, { by: 'robin' })).toMatchObject({ status: 200, body: { status: 'accepted' } });
   } finally {
-    expect(await interrupt(engine)).toMatchObject({ code: 0 });
+    await stopEngine(engine);
   }
   expect(engine.output()).toMatch(/stopped in \d+\.\d s/);
 
@@ -68,7 +68,7 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     const handoffs = await call(engine, 'GET', '/v1/handoffs?status=accepted&limit=200');
     expect(handoffs.body.items).toEqual([expect.objectContaining({ leadId, status: 'accepted' })]);
   } finally {
-    expect(await interrupt(engine)).toMatchObject({ code: 0 });
+    await stopEngine(engine);
   }
 }, 240_000);
 
@@ -91,7 +91,7 @@ it('sends a new lead\'s first email into the local outbox, with List-Unsubscribe
     expect(message).toContain('<th>List-Unsubscribe-Post</th><td>List-Unsubscribe=One-Click</td>');
     expect((await outboxLines(dataDir, { limit: 5 })).join('\n')).toContain(`email  Ana <ana@northwind.example>  "${subject}"`);
   } finally {
-    expect(await interrupt(engine)).toMatchObject({ code: 0 });
+    await stopEngine(engine);
   }
 }, 120_000);
 
@@ -138,7 +138,7 @@ it("logs each request and the workflow work it causes under the caller's X-Reque
     expect(metrics).toMatch(/^temporal_workflow_task_execution_latency_bucket\{/m);
     expect(metrics).toMatch(/^temporal_activity_execution_latency_count\{.*activity_type="deliverTouch".*\} [1-9]/m);
   } finally {
-    expect(await interrupt(engine)).toMatchObject({ code: 0 });
+    await stopEngine(engine);
   }
 }, 120_000);
 
@@ -169,7 +169,7 @@ it("serves Twilio's webhooks when TWILIO_* are set: a STOP signed as Twilio sign
     const lead = await call(engine, 'GET', `/v1/leads/${leadId}`);
     expect(lead.body.consent).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'sms', granted: false, source: 'sms_stop' })]));
   } finally {
-    expect(await interrupt(engine)).toMatchObject({ code: 0 });
+    await stopEngine(engine);
     await twilioCloud.close();
   }
 }, 120_000);

@@ -6,8 +6,9 @@ import { signWebhook, verifyWebhookSignature } from '../../channels/webhook';
 import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import type { Lead } from '../../core/model/lead';
-import { channelRenderer, touchesOf } from '../support/channelTouches';
+import { channelRenderer, touchesOf, deliverTo } from '../support/channelTouches';
 import { recordConsent } from '../../db/repositories/consent';
+import { saveLead } from '../../db/repositories/leads';
 
 const SECRET = 'crm-webhook-secret-0123456789';
 
@@ -55,9 +56,11 @@ beforeEach(() => {
 
 const newLead = (): Lead => ({ id: `lead-${randomUUID()}`, email: 'ada@northwind.example', firstName: 'Ada', company: 'Northwind' });
 
-function touchFor(lead: Lead) {
+/** The lead's webhook touch as the workflow asks for it; the activity reads the lead from PostgreSQL, where it is saved first. */
+async function touchFor(lead: Lead) {
+  await saveLead(pool, lead);
   const [touch] = touchesOf(lead, 'crm-alert', 1);
-  return { workflowId: `lead-${lead.id}`, touch: touch!, lead };
+  return { workflowId: `lead-${lead.id}`, touch: touch! };
 }
 
 async function ledgerRow(key: string) {
@@ -67,7 +70,7 @@ async function ledgerRow(key: string) {
 describe('webhook delivery', () => {
   it('posts the touch as JSON signed over timestamp and body, which the receiver verifies', async () => {
     const lead = newLead();
-    const request = touchFor(lead);
+    const request = await touchFor(lead);
     const before = received.length;
     expect(await delivery.deliverTouch(request)).toEqual({ status: 'sent' });
     expect(received).toHaveLength(before + 1);
@@ -88,7 +91,7 @@ describe('webhook delivery', () => {
   });
 
   it("takes a receiver's 4xx as final: the step fails without retrying, and a rerun does not post again", async () => {
-    const request = touchFor(newLead());
+    const request = await touchFor(newLead());
     answers.push(410);
     const before = received.length;
     const failed = { status: 'failed', reason: 'rejected', detail: 'webhook crm answered HTTP 410' };
@@ -99,7 +102,7 @@ describe('webhook delivery', () => {
   });
 
   it('retries a 5xx: the attempt throws, and the next one posts the same message again and succeeds', async () => {
-    const request = touchFor(newLead());
+    const request = await touchFor(newLead());
     answers.push(503);
     const before = received.length;
     await expect(delivery.deliverTouch(request)).rejects.toThrow('webhook crm answered HTTP 503');
@@ -118,7 +121,7 @@ describe('webhook delivery', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const unreachable = createDeliveryActivities({ pool, renderer: channelRenderer, webhook: { targets: { crm: { url: `http://127.0.0.1:${port}/`, secret: SECRET } } } });
-    const request = touchFor(newLead());
+    const request = await touchFor(newLead());
     await expect(unreachable.deliverTouch(request)).rejects.toThrow('fetch failed');
     expect(await ledgerRow(request.touch.idempotencyKey)).toMatchObject({ status: 'claimed' });
   });
@@ -126,13 +129,13 @@ describe('webhook delivery', () => {
   it('posts for a lead who unsubscribed from everything: webhooks reach our systems, not the lead', async () => {
     const lead = newLead();
     await recordConsent(pool, (['email', 'sms', 'in_app'] as const).map((channel) => ({ leadId: lead.id, channel, granted: false, source: 'one-click', at: Date.now() })));
-    expect(await delivery.deliverTouch(touchFor(lead))).toEqual({ status: 'sent' });
+    expect(await delivery.deliverTouch(await touchFor(lead))).toEqual({ status: 'sent' });
   });
 
   it('refuses for good, on a worker configured for webhooks only, a touch on another channel', async () => {
     const lead: Lead = { ...newLead(), phone: '+14155552671', consent: { sms: true } };
     const [touch] = touchesOf(lead, 'sms-check-in', 1);
-    await expect(delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch: touch!, lead })).rejects.toMatchObject({
+    await expect(deliverTo(delivery, pool, lead, touch!)).rejects.toMatchObject({
       type: 'ChannelNotConfigured',
       nonRetryable: true,
       message: 'the sms channel is not configured on this worker',

@@ -8,6 +8,9 @@ import { buildCatalog } from '../../sequences/catalog';
 import { defineSequence, fieldIs, inApp, sms, wait, webhook } from '../../sequences/dsl';
 import { librarySequences, TEMPLATES_DIR } from '../../sequences/library';
 import { loadTemplates, TemplateRenderer } from '../../channels/templates';
+import type { Pool } from 'pg';
+import type { DeliveryActivities, DeliveryResult } from '../../activities/types';
+import { saveLead } from '../../db/repositories/leads';
 
 /** Monday 2 March 2026, 10:00 in New York: inside the default SMS window (09:00–20:00). */
 export const MORNING_IN_NEW_YORK = Date.parse('2026-03-02T15:00:00Z');
@@ -58,4 +61,10 @@ export function touchesOf(lead: Lead, sequenceId: string, count: number, start =
   }
   if (touches.length < count) throw new Error(`the engine sent ${touches.length} touches in ${sequenceId}, not ${count}`);
   return touches.slice(0, count);
+}
+
+/** Delivers a touch as the lead workflow does: the activity reads the lead from PostgreSQL, so it is saved there first. */
+export async function deliverTo(delivery: DeliveryActivities, pool: Pool, lead: Lead, touch: Touch): Promise<DeliveryResult> {
+  await saveLead(pool, lead);
+  return delivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch });
 }

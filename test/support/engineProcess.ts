@@ -32,6 +32,12 @@ export async function startEngine(dataDir: string, port: number, settings: Recor
   return { child, output: () => output, api: banner[1]!, key: banner[2]!, ...(outbox ? { outbox } : {}) };
 }
 
+/** Ctrl-C, and the engine must stop cleanly (exit code 0); otherwise fails with what it printed. */
+export async function stopEngine(engine: Engine): Promise<void> {
+  const { code, output } = await interrupt(engine);
+  if (code !== 0) throw new Error(`nurture start exited with ${code} on Ctrl-C:\n${output}`);
+}
+
 /** Ctrl-C to the whole process group; resolves once the engine is gone, with its exit code and what it printed. */
 export function interrupt(engine: Engine): Promise<{ code: number | null; output: string }> {
   const exited = new Promise<{ code: number | null; output: string }>((resolve) => engine.child.once('exit', (code) => resolve({ code, output: engine.output() })));

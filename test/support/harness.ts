@@ -14,6 +14,7 @@ import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView, type LeadWorkflowInput } from '../../workflows/contract';
 import { leadWorkflow } from '../../workflows/lead';
+import { arrivalOf, type Lead } from '../../core/model/lead';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
@@ -41,8 +42,8 @@ export interface HarnessOptions {
 export interface HarnessContext {
   taskQueue: string;
   recorder: Recorder;
-  /** Starts a lead workflow that is terminated when the test ends, pass or fail. */
-  startLead(input: LeadWorkflowInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof leadWorkflow>>;
+  /** Starts a lead workflow as the API does (its traits, not its identifiers); it is terminated when the test ends, pass or fail. */
+  startLead(input: Omit<LeadWorkflowInput, 'lead'> & { lead: Lead }): Promise<WorkflowHandleWithFirstExecutionRunId<typeof leadWorkflow>>;
 }
 
 /**
@@ -96,8 +97,8 @@ export async function withWorkers<T>(
     ...CHANNELS.map((channel) => Worker.create({ connection: server.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
   ]);
   const started: WorkflowHandle[] = [];
-  const startLead = async (input: LeadWorkflowInput) => {
-    const handle = await server.client.workflow.start(leadWorkflow, { taskQueue, workflowId: leadWorkflowId(input.lead.id), args: [input] });
+  const startLead = async (input: Omit<LeadWorkflowInput, 'lead'> & { lead: Lead }) => {
+    const handle = await server.client.workflow.start(leadWorkflow, { taskQueue, workflowId: leadWorkflowId(input.lead.id), args: [{ ...input, lead: arrivalOf(input.lead) }] });
     started.push(handle);
     return handle;
   };
@@ -178,4 +179,9 @@ export function assignedTask(client: Client, handoffId: string): Promise<Handoff
     const task = await client.workflow.getHandle(handoffId).query(taskQuery);
     return task.owner ? task : undefined;
   });
+}
+
+/** A history as text, its payloads (base64 in the history's JSON form) decoded: to look for what it must not hold. */
+export function historyText(history: unknown): string {
+  return JSON.stringify(history, (key, value: unknown) => (key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value));
 }

@@ -123,7 +123,7 @@ const scenarios: Scenario[] = [
       await handle.signal(eventSignal, await event(env, lead.id, 'replay-handoff-rejected-1', 'demo_request'));
       const handoffId = `handoff-${lead.id}-1`;
       await assignedTask(env.client, handoffId);
-      await env.client.workflow.getHandle(handoffId).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
+      await env.client.workflow.getHandle(handoffId).signal(rejectSignal, { reasonCode: 'bad_timing' });
       await env.client.workflow.getHandle(handoffId).result();
       await env.sleep(HOUR);
       expectThat((await leadState(handle)).stage === 'recycled', 'the rejected lead is recycled');

@@ -50,6 +50,7 @@ const dotEnv = {
   POSTGRES_PASSWORD: 'pg-secret-0123456789',
   NURTURE_API_KEY: 'nk_admin_0123456789abcdef',
   NURTURE_LINK_SECRET: 'link-secret-0123456789abcdef',
+  NURTURE_ERASURE_SECRET: 'erasure-secret-0123456789abcdef',
   NURTURE_SENDER_ADDRESS: '1 Main St, Springfield',
   NURTURE_OFFERS: 'guide=https://example.com/guide.pdf',
 };
@@ -128,7 +129,7 @@ describe('docker-compose.yml', () => {
   it('wires the engine to the stack with values its own validation accepts', () => {
     const api = parseConfig(environmentOf('api'));
     expect(requiredServers(api)).toEqual({ databaseUrl: `postgres://nurture:${dotEnv.POSTGRES_PASSWORD}@postgres:5432/nurture`, temporalAddress: 'temporal:7233' });
-    expect(requiredSecrets(api)).toEqual({ apiKey: dotEnv.NURTURE_API_KEY, linkSecret: dotEnv.NURTURE_LINK_SECRET });
+    expect(requiredSecrets(api)).toEqual({ apiKey: dotEnv.NURTURE_API_KEY, linkSecret: dotEnv.NURTURE_LINK_SECRET, erasureSecret: dotEnv.NURTURE_ERASURE_SECRET });
     expect(api).toMatchObject({ HOST: '0.0.0.0', PORT: 3000 });
     // The namespace the setup creates is the one the engine uses.
     expect(commandOf('temporal-namespace').join('\n')).toContain(`namespace create -n ${api.TEMPORAL_NAMESPACE}`);

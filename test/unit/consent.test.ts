@@ -2,6 +2,7 @@
 // follows the model's policy until the lead says otherwise, and a revoked channel's planned touch is
 // called off at once. Leads recorded before these rules keep the old ones.
 import { createLead, step } from '../../core/engine';
+import { meansStop } from '../../core/model/consent';
 import { LATEST_RULES, type EngineInput } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
 import { at, commandsOf, DAY_MS, drive, HOUR_MS, makeLead } from '../support/engineDriver';
@@ -69,4 +70,35 @@ describe('consent as facts', () => {
     expect(stale.state.consent.email).toBe(true);
     expect(stale.state.consentAt).toBeUndefined();
   });
+});
+
+describe('a reply that asks to stop', () => {
+  it.each([
+    'STOP',
+    'Stop!',
+    'please stop texting me',
+    'Please STOP texting me.',
+    'remove me',
+    'Remove me from your list',
+    'unsubscribe',
+    'Cancel',
+    'end',
+    'QUIT',
+    'revoke',
+    'opt out',
+    'Opt-out please',
+    "Don't text me again",
+    'no more messages, thanks',
+    'stop sending me these emails',
+    'Wrong number',
+  ])('revokes on %j', (text) => {
+    expect(meansStop(text)).toBe(true);
+  });
+
+  it.each(['Yes, tell me more', 'Can we talk next week?', 'What does the pro plan cost?', "I'll send it by the end of the week", 'Thanks!', 'Is there an option to cancel the trial later?'])(
+    'reads %j as a reply',
+    (text) => {
+      expect(meansStop(text)).toBe(false);
+    },
+  );
 });

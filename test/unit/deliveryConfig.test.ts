@@ -33,7 +33,8 @@ describe('delivery configuration', () => {
 
   it('reads SMS from the TWILIO_* variables and the webhook endpoint from NURTURE_WEBHOOK_*', () => {
     const config = parseDeliveryConfig({ ...TWILIO, NURTURE_LINK_SECRET: SECRET, NURTURE_WEBHOOK_URL: 'https://crm.relay.example/hooks', NURTURE_WEBHOOK_SECRET: 'webhook-secret-0123' });
-    expect(config.sms).toEqual({ accountSid: TWILIO.TWILIO_ACCOUNT_SID, authToken: 'twilio-auth-token', from: '+15005550006' });
+    // Twilio reports delivery to the API's own route unless told otherwise.
+    expect(config.sms).toEqual({ accountSid: TWILIO.TWILIO_ACCOUNT_SID, authToken: 'twilio-auth-token', from: '+15005550006', statusCallbackUrl: 'http://127.0.0.1:3000/webhooks/twilio/status' });
     expect(config.webhook).toEqual({ url: 'https://crm.relay.example/hooks', secret: 'webhook-secret-0123' });
   });
 

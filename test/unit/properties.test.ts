@@ -19,7 +19,7 @@ import { commandsOf, DAY_MS, drive, HOUR_MS, isoOf, makeEvent, makeLead, type Dr
 const omni = defineSequence({
   id: 'omni',
   name: 'Every channel',
-  audience: { field: 'phone', exists: true },
+  audience: { field: 'hasPhone', exists: true },
   exitWhen: [did('meeting_booked')],
   steps: [
     sms('text-1', 'omni/text-1'),

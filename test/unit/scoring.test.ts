@@ -7,12 +7,13 @@ import { initialState } from '../../core/engine/state';
 import { LATEST_RULES } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
 import { at, DAY_MS, HOUR_MS, makeEvent, makeLead, pageView } from '../support/engineDriver';
+import { traitsOf } from '../../core/model/lead';
 
 const scoring = defaultModel.scoring;
 const T0 = at('2025-03-03T09:00:00Z');
 const SECOND = 1000;
 
-const fitOf = (fields: Parameters<typeof makeLead>[0]) => fitScore(makeLead(fields), scoring);
+const fitOf = (fields: Parameters<typeof makeLead>[0]) => fitScore(traitsOf(makeLead(fields)), scoring);
 const rules = (parts: { rule: string }[]) => parts.map((p) => p.rule);
 const pointsOf = (parts: { rule: string; points: number }[], rule: string) => parts.find((p) => p.rule === rule)?.points;
 const emptyIntent = (now: number): IntentState => initialState(makeLead({ id: 'x' }), now, defaultModel, LATEST_RULES).intent;
@@ -55,14 +56,14 @@ describe('fit score from the ideal customer profile', () => {
 
   it("subtracts points for a competitor's domain", () => {
     const model = buildModel({ scoring: { icp: { competitorDomains: ['rival.io'] } } }).scoring;
-    expect(fitScore(makeLead({ id: 'a', email: 'spy@rival.io' }), model)).toEqual([{ rule: 'fit:competitor_domain', points: -50 }]);
+    expect(fitScore(traitsOf(makeLead({ id: 'a', email: 'spy@rival.io' })), model)).toEqual([{ rule: 'fit:competitor_domain', points: -50 }]);
     // The rest of the ICP keeps its defaults when only competitors are configured.
     expect(model.icp.industries).toEqual(scoring.icp.industries);
   });
 
   it('adds the parts up into the fit score', () => {
     const lead = makeLead({ id: 'a', industry: 'software', companySize: 200, country: 'DE', title: 'Head of Ops', email: 'dana@gmail.com' });
-    const scores = computeScores({ profile: lead, intent: emptyIntent(T0), lastEngagedAt: T0 }, T0, scoring);
+    const scores = computeScores({ profile: traitsOf(lead), intent: emptyIntent(T0), lastEngagedAt: T0 }, T0, scoring);
     // 15 industry + 15 size + 5 country + 15 head − 10 free mail.
     expect(scores.fit).toBe(15 + 15 + 5 + 15 - 10);
     expect(scores.intent).toBe(0);

@@ -50,7 +50,7 @@ describe('sales handoff', () => {
       await handle.signal(eventSignal, await demoRequest(subject.id));
       await assignedTask(env().client, `handoff-${subject.id}-1`);
       const rejectedAt = await env().currentTimeMs();
-      await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(rejectSignal, { reasonCode: 'bad_timing', note: 'budget next quarter' });
+      await env().client.workflow.getHandle(`handoff-${subject.id}-1`).signal(rejectSignal, { reasonCode: 'bad_timing' });
       await env().sleep(HOUR);
       const recycled = await leadState(handle, (current) => current.openHandoff === undefined);
       expect(recycled.stage).toBe('recycled');
