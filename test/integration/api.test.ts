@@ -27,10 +27,10 @@ import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { leadWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from '../support/integrationServers';
 import { anyHourCatalog, eventually, historyText, withWorkers } from '../support/harness';
+import { callApi, withApi as withTestApi, type TestApiOptions } from '../support/api';
 
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
-const ERASURE_SECRET = 'api-test-erasure-secret-0123456789';
 let pool: Pool, nativeConnection: NativeConnection, client: Client;
 useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
 
@@ -39,33 +39,8 @@ beforeAll(async () => {
 });
 
 /** The API on a free loopback port, with its relay, for the length of `body`. */
-async function withApi<T>(
-  options: { client: Client; taskQueue?: string; public?: ApiDependencies['public']; corsOrigins?: ApiDependencies['corsOrigins'] },
-  body: (api: { url: string; relay: EventRelay; app: FastifyInstance }) => Promise<T>,
-): Promise<T> {
-  const start = { taskQueue: options.taskQueue };
-  const relay = new EventRelay(pool, options.client, { start, sweepIntervalMs: 200 });
-  const app = await buildApi({ pool, client: options.client, relay, start, erasureSecret: ERASURE_SECRET, public: options.public, corsOrigins: options.corsOrigins });
-  const port = await getFreePort();
-  await app.listen({ host: '127.0.0.1', port });
-  relay.start();
-  try {
-    return await body({ url: `http://127.0.0.1:${port}`, relay, app });
-  } finally {
-    await app.close();
-    await relay.stop();
-  }
-}
-
-async function call(url: string, method: string, key: string | undefined, body?: unknown, raw?: string) {
-  const response = await fetch(url, {
-    method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const withApi = <T>(options: Omit<TestApiOptions, 'pool'>, body: Parameters<typeof withTestApi<T>>[1]) => withTestApi({ pool, ...options }, body);
+const call = callApi;
 
 const pageView = (leadId: string, url = 'https://example.com/pricing', eventId: string = randomUUID()): LeadEvent => ({
   eventId,

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   catalog: Catalog;
   /** Decides the outcome of each delivery; every touch is sent by default. */
   deliver?: (touch: Touch) => DeliveryResult;
+  /** Delivers for real (e.g. to an SMTP sink and a Twilio server on loopback) instead of recording. */
+  delivery?: DeliveryActivities;
   reps?: string[];
   /** Runs the lead queue with these worker options (e.g. production's) instead of recording activities. */
   leadWorker?: (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) => WorkerOptions;
@@ -76,7 +78,7 @@ export async function withWorkers<T>(
     reassignHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'reassignHandoffTask', args }),
     closeHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'closeHandoffTask', args }),
   };
-  const delivery: DeliveryActivities = {
+  const delivery: DeliveryActivities = options.delivery ?? {
     deliverTouch: async ({ touch }) => {
       const result = options.deliver?.(touch) ?? { status: 'sent' as const };
       if (result.status === 'sent') recorder.touches.push(touch);

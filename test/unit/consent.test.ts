@@ -2,7 +2,7 @@
 // follows the model's policy until the lead says otherwise, and a revoked channel's planned touch is
 // called off at once. Leads recorded before these rules keep the old ones.
 import { createLead, step } from '../../core/engine';
-import { meansStop } from '../../core/model/consent';
+import { meansStop, revocationIn } from '../../core/model/consent';
 import { LATEST_RULES, type EngineInput } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
 import { at, commandsOf, DAY_MS, drive, HOUR_MS, makeLead } from '../support/engineDriver';
@@ -101,4 +101,27 @@ describe('a reply that asks to stop', () => {
       expect(meansStop(text)).toBe(false);
     },
   );
+});
+
+describe('a reply that asks to stop', () => {
+  const reply = (type: 'email_reply' | 'sms_reply', body?: string) => ({ eventId: 'r-1', leadId: 'c-9', type, occurredAt: '2025-03-03T10:00:00.000Z', properties: body === undefined ? {} : { body } }) as Parameters<typeof revocationIn>[0];
+
+  it('is the unsubscribe of the channel it came on, under the same event id and time', () => {
+    expect(revocationIn(reply('email_reply', 'Please unsubscribe me from this list.'))).toEqual({ eventId: 'r-1', leadId: 'c-9', type: 'unsubscribe', occurredAt: '2025-03-03T10:00:00.000Z', properties: { channel: 'email' } });
+    expect(revocationIn(reply('sms_reply', 'please stop texting me'))?.properties).toEqual({ channel: 'sms' });
+  });
+
+  it('leaves other replies, replies without text and other events as they are', () => {
+    expect(revocationIn(reply('email_reply', 'Can we talk on Tuesday?'))).toBeUndefined();
+    expect(revocationIn(reply('email_reply'))).toBeUndefined();
+    expect(revocationIn({ eventId: 'p-1', leadId: 'c-9', type: 'page_view', occurredAt: '2025-03-03T10:00:00.000Z', properties: { url: 'https://relay.example/stop', category: 'other' } })).toBeUndefined();
+  });
+
+  it('closes the channel in the engine and counts as no intent', () => {
+    const { state } = createLead(makeLead({ id: 'c-9', email: 'c9@relay.example', consent: { email: true } }), monday, catalog);
+    const revocation = revocationIn({ ...reply('email_reply', 'remove me from your list'), occurredAt: new Date(monday + HOUR_MS).toISOString() });
+    const after = step(state, { kind: 'event', event: revocation! }, monday + HOUR_MS, catalog);
+    expect(after.state.consent.email).toBe(false);
+    expect(after.state.consentReasons.email).toBe('unsubscribe');
+  });
 });
