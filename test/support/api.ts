@@ -7,7 +7,7 @@ import { buildApi, type ApiDependencies } from '../../api/app';
 import { EventRelay } from '../../api/relay';
 import { getFreePort } from '../../app/net';
 
-export const TEST_ERASURE_SECRET = 'api-test-erasure-secret-0123456789';
+const TEST_ERASURE_SECRET = 'api-test-erasure-secret-0123456789';
 
 export interface TestApiOptions {
   pool: Pool;
