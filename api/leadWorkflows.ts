@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { minimiseEvent, type LeadEvent } from '../core/model/events';
 import { arrivalOf, traitsOf, type Lead, type LeadTraits } from '../core/model/lead';
+import { placeOf } from '../channels/place';
 import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal, type LeadWorkflowOptions } from '../workflows/contract';
 import type { leadWorkflow } from '../workflows/lead';
 
@@ -30,13 +31,15 @@ export async function sendLeadEvents(client: Client, leadId: string, events: Lea
 
 /** Creates a lead's workflow with its profile, or updates the profile of the running one; returns the run. */
 export async function upsertLead(client: Client, lead: Lead, start: LeadStartOptions = {}): Promise<string> {
-  // Traits only: the lead's identifiers stay in PostgreSQL, out of every workflow history.
+  // Traits only: the lead's identifiers stay in PostgreSQL, out of every workflow history. Where
+  // the lead is (zones, region) is inferred here, from the number that does not go in.
+  const place = await placeOf(lead);
   const handle = await client.workflow.signalWithStart<typeof leadWorkflow, [LeadTraits]>('leadWorkflow', {
     workflowId: leadWorkflowId(lead.id),
     taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,
-    args: [{ lead: arrivalOf(lead), options: start.options }],
+    args: [{ lead: arrivalOf(lead, place), options: start.options }],
     signal: profileUpdatedSignal,
-    signalArgs: [traitsOf(lead)],
+    signalArgs: [traitsOf({ ...lead, ...place })],
   });
   return handle.signaledRunId;
 }

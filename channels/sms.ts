@@ -5,7 +5,9 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import twilio, { type Twilio } from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type { Lead } from '../core/model/lead';
-import { nextOpenInstant, type SendWindow } from '../core/model/sendWindow';
+import { smsHoursFor } from '../core/model/quietHours';
+import { nextInstantInsideAll, type SendWindow } from '../core/model/sendWindow';
+import { placeOf } from './place';
 import type { TemplateRenderer } from './templates';
 import type { DeliveryChannel, PermanentFailure } from './channel';
 import { renderVariables, type MessageSettings } from './links';
@@ -18,8 +20,10 @@ export interface SmsSettings extends MessageSettings {
   statusCallbackUrl?: string;
   /** The model's SMS window (`catalog.model.cadence.windows.sms`), in the lead's local time. */
   window: SendWindow;
-  /** Zone for leads that have none (`model.defaultTimezone`). */
+  /** Zone for leads that have none and whose number and country say none (`model.defaultTimezone`). */
   defaultTimezone: string;
+  /** The legal hours by country and region (`model.smsHours`). */
+  hours?: Record<string, SendWindow[]>;
   /** Country for numbers written without a +, when the lead has no country. */
   defaultCountry?: CountryCode;
 }
@@ -37,10 +41,15 @@ export function normalisePhone(phone: string, country?: string): string | undefi
 
 export function smsChannel(settings: SmsSettings, renderer: TemplateRenderer): DeliveryChannel {
   return {
-    prepare({ touch, lead, context }, now) {
+    async prepare({ touch, lead, context }, now) {
       const to = lead.phone ? normalisePhone(lead.phone, lead.country ?? settings.defaultCountry) : undefined;
       if (!to) return { reason: 'invalid_phone', detail: lead.phone ? `${lead.phone} is not a valid phone number` : 'the lead has no phone number' };
-      const opens = nextOpenInstant(now, settings.window, zoneOf(lead, settings));
+      // Quiet hours again at the wire, found as the engine found them: the lead's zone, else every
+      // zone its number or country may be in, inside the legal hours of its state or country.
+      const place = await placeOf(lead);
+      const zones = lead.timezone ? [lead.timezone] : place.zones?.length ? place.zones : [settings.defaultTimezone];
+      const hours = smsHoursFor(settings.hours ?? {}, lead.country, place.region);
+      const opens = nextInstantInsideAll(now, [[settings.window], ...hours], zones);
       if (opens === undefined) throw new Error('the SMS send window never opens');
       const { text } = renderer.renderText(touch.template!, renderVariables(touch, lead, context ?? {}, settings));
       // Carriers expect every marketing text to say how to stop them.
@@ -68,10 +77,6 @@ export function smsChannel(settings: SmsSettings, renderer: TemplateRenderer): D
       return undefined;
     },
   };
-}
-
-function zoneOf(lead: Lead, settings: SmsSettings): string {
-  return lead.timezone ?? settings.defaultTimezone;
 }
 
 // --- the client -------------------------------------------------------------------------------

@@ -103,8 +103,8 @@ program
   .option('--start <iso>', 'when the lead is created (default: its first event)')
   .option('--until <duration>', 'how long to run', '90d')
   .option('--json', 'print JSON instead of a timeline')
-  .action((options) => {
-    process.stdout.write(runSimulate(options));
+  .action(async (options) => {
+    process.stdout.write(await runSimulate(options));
   });
 
 const history = program.command('history').description('workflow histories as JSON files');

@@ -4,6 +4,7 @@ import { durationSchema } from '../core/model/duration';
 import { simulate, type SimulationResult } from '../core/simulate';
 import { defaultCatalog } from '../sequences/library';
 import { InputError, readEvents, readLead } from './inputs';
+import { placeOf } from '../channels/place';
 
 export interface SimulateOptions {
   lead: string;
@@ -14,9 +15,11 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
-export function runSimulate(options: SimulateOptions): string {
+export async function runSimulate(options: SimulateOptions): Promise<string> {
   const catalog = defaultCatalog();
-  const lead = readLead(options.lead);
+  const given = readLead(options.lead);
+  // Where the lead is, inferred as the API infers it, so SMS quiet hours preview as they will run.
+  const lead = { ...given, ...(await placeOf(given)) };
   const events = options.events ? readEvents(options.events) : [];
   if (options.sequence && !catalog.latest[options.sequence]) {
     throw new InputError(`--sequence: unknown sequence ${JSON.stringify(options.sequence)} (known: ${Object.keys(catalog.latest).join(', ')})`);

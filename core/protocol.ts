@@ -137,9 +137,14 @@ export interface EngineRules {
    * model's policy before any fact, and a revoked channel's planned touch cancelled at once.
    */
   consentFacts: boolean;
+  /**
+   * SMS in the lead's zone or, without one, in every zone its number or country may be in, inside
+   * the legal hours of its place (model.smsHours); held until a zone is known.
+   */
+  smsZones: boolean;
 }
 
-export const LATEST_RULES: EngineRules = { consentFacts: true };
+export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true };
 
 /** The lead as lists and funnels read it, written with every batch of decisions. */
 export interface LeadSnapshot {

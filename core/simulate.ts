@@ -4,12 +4,13 @@ import { durationMs, iso } from './model/duration';
 import { createLead, scoresOf, step, type EngineOutput } from './engine';
 import { wakeAtOf, type Catalog, type EngineInput } from './protocol';
 import type { LeadEvent } from './model/events';
-import type { Lead } from './model/lead';
+import type { Lead, LeadPlace } from './model/lead';
 import type { LeadState } from './engine/state';
 
 export interface SimulationOptions {
   catalog: Catalog;
-  lead: Lead;
+  /** The lead, with where it is when that was inferred (channels/place). */
+  lead: Lead & LeadPlace;
   events: LeadEvent[];
   /** When the lead is created (epoch ms). */
   start: number;
@@ -43,7 +44,7 @@ export interface TimelineStep {
 
 export interface TimelineOptions {
   catalog: Catalog;
-  lead: Lead;
+  lead: Lead & LeadPlace;
   start: number;
   /** Absolute end instant, inclusive. */
   end: number;

@@ -71,6 +71,7 @@ export function deliveryWorkerOptions(deps: DeliveryWorkerDependencies): Deliver
       ...(config.sms.statusCallbackUrl ? { statusCallbackUrl: config.sms.statusCallbackUrl } : {}),
       window: catalog.model.cadence.windows.sms,
       defaultTimezone: catalog.model.defaultTimezone,
+      hours: catalog.model.smsHours,
     };
   }
   // In-app messages are rows in our own database: the link secret is all they need.

@@ -94,7 +94,7 @@ class Lead {
   /** The search attributes last written, to write only what changes. */
   private written?: SearchAttributeUpdatePair[];
   /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
-  private rules: EngineRules = { consentFacts: false };
+  private rules: EngineRules = { consentFacts: false, smsZones: false };
   private readonly maxHistory: number;
 
   constructor(private readonly input: LeadWorkflowInput) {
@@ -118,7 +118,7 @@ class Lead {
   }
 
   async run(): Promise<void> {
-    this.rules = { consentFacts: patched('consent-facts') };
+    this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones') };
     const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));
     if (!this.state) {
       const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId, this.rules);

@@ -24,4 +24,9 @@ export const PATCHES: readonly Patch[] = [
     why: 'consent as facts with a time (the latest stands, a refusal wins a tie), email consent by policy, a revoked channel cancels its planned touch',
     since: '2026-12-04',
   },
+  {
+    id: 'sms-zones',
+    why: 'SMS in every zone the lead may be in (inferred from its number or country) and inside the legal hours of its state; held until a zone is known',
+    since: '2026-12-04',
+  },
 ];

@@ -1,6 +1,8 @@
 // A touch step: sent now, deferred to the next instant its caps and send window allow, or skipped
 // (holdout, no consent, no address, no slot ever); the send command carries why it went out.
 import { afterTouch, capUse, isCapped, nextSendSlot, recordSend } from '../model/cadence';
+import { DAY_MS } from '../model/duration';
+import { smsHoursFor } from '../model/quietHours';
 import { touchChannel, type SequenceDefinition, type TouchStep } from '../model/sequence';
 import { mergeCadence } from '../model/tuning';
 import type { Touch } from '../protocol';
@@ -19,8 +21,13 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
     return true;
   }
   const cadence = mergeCadence(run.model.cadence, definition.cadence);
-  const zone = s.profile.timezone ?? run.model.defaultTimezone;
-  const slot = nextSendSlot(s.sends, channel, run.now, zone, s.optedDown, cadence);
+  const zones = run.rules.smsZones ? (s.profile.timezone ? [s.profile.timezone] : (s.profile.zones ?? [])) : [s.profile.timezone ?? run.model.defaultTimezone];
+  if (channel === 'sms' && !zones.length) return holdForZone(run, current, definition);
+  // Email and in-app go by the first zone the lead may be in; SMS must be inside its hours in each.
+  const sendZones = channel === 'sms' ? zones : [zones[0] ?? run.model.defaultTimezone];
+  // A catalog loaded before smsHours existed has none: the model's SMS window alone holds then.
+  const hours = channel === 'sms' && run.rules.smsZones ? smsHoursFor(run.model.smsHours ?? {}, s.profile.country, s.profile.region) : [];
+  const slot = nextSendSlot(s.sends, channel, run.now, sendZones, s.optedDown, cadence, hours);
   if (!slot) {
     s.counters.skipped++;
     run.commands.push({ type: 'touchSkipped', sequenceId: definition.id, stepId: current.id, channel, reason: 'no_send_slot', at: run.now });
@@ -61,4 +68,24 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
   // Webhooks reach our systems, not the lead: they neither answer nor go unanswered.
   if (isCapped(channel)) s.cadence = afterTouch(s.cadence, s.lastIntentAt, run.now, cadence);
   return true;
+}
+
+/** How long an SMS step waits for the lead's zone to become known before it is skipped. */
+const ZONE_WAIT_MS = 7 * DAY_MS;
+
+/**
+ * An SMS to a lead in no known zone could land at any hour: it waits, looking again daily, for a
+ * profile update that says where the lead is, and is skipped after a week.
+ */
+function holdForZone(run: Run, current: TouchStep, definition: SequenceDefinition): boolean {
+  const position = run.state.sequence!;
+  if (run.now - position.stepEnteredAt >= ZONE_WAIT_MS) {
+    run.state.counters.skipped++;
+    run.commands.push({ type: 'touchSkipped', sequenceId: definition.id, stepId: current.id, channel: 'sms', reason: 'no_zone', at: run.now });
+    return true;
+  }
+  run.state.counters.deferred++;
+  position.dueAt = Math.min(run.now + DAY_MS, position.stepEnteredAt + ZONE_WAIT_MS);
+  run.commands.push({ type: 'touchDeferred', sequenceId: definition.id, stepId: current.id, channel: 'sms', until: position.dueAt, reasons: ['zone:unknown'], at: run.now });
+  return false;
 }

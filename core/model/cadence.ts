@@ -4,7 +4,7 @@
 import { durationMs } from './duration';
 import type { Channel } from './events';
 import type { CadenceModel } from './tuning';
-import { nextOpenInstant } from './sendWindow';
+import { nextInstantInsideAll, type SendWindow } from './sendWindow';
 import type { Tier } from './stages';
 
 export interface CadenceState {
@@ -126,10 +126,12 @@ export interface SendSlot {
 }
 
 /**
- * The first instant at or after `from` when a touch on `channel` may go out: inside every cap and
- * the channel's send window in `zone`. Undefined when it never may (a zero cap, a window with no days).
+ * The first instant at or after `from` when a touch on `channel` may go out: inside every cap, and
+ * inside the channel's send window and the legal `hours` (SMS quiet hours by place) in every one of
+ * `zones` (the lead's zone, or each it may be in). Undefined when it never may (a zero cap, a
+ * window with no days, zones too far apart to share an hour).
  */
-export function nextSendSlot(log: SendLog, channel: Channel, from: number, zone: string, optedDown: boolean, model: CadenceModel): SendSlot | undefined {
+export function nextSendSlot(log: SendLog, channel: Channel, from: number, zones: readonly string[], optedDown: boolean, model: CadenceModel, hours: SendWindow[][] = []): SendSlot | undefined {
   let at = from;
   const reasons = new Set<string>();
   // Caps and windows push each other later; a handful of rounds always settles.
@@ -137,7 +139,7 @@ export function nextSendSlot(log: SendLog, channel: Channel, from: number, zone:
     const caps = capsOpenAt(log, channel, at, optedDown, model);
     if (!caps) return undefined;
     caps.caps.forEach((cap) => reasons.add(`cap:${cap}`));
-    const open = nextOpenInstant(caps.at, model.windows[channel], zone);
+    const open = nextInstantInsideAll(caps.at, [[model.windows[channel]], ...hours], zones);
     if (open === undefined) return undefined;
     if (open > caps.at) reasons.add(`window:${channel}`);
     if (open === at) return { at, reasons: [...reasons] };

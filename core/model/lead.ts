@@ -72,12 +72,21 @@ export interface LeadTraits {
   emailDomain?: string;
   hasEmail?: true;
   hasPhone?: true;
+  /** The zones the lead may be in, inferred from its number or country when it gave none: see LeadPlace. */
+  zones?: string[];
+  /** Its region (ISO 3166-2, e.g. US-FL), inferred from its number, for the SMS hours of states. */
+  region?: string;
 }
+
+/** Where a lead is, as inferred outside the engine from its phone number or country. */
+export type LeadPlace = Pick<LeadTraits, 'zones' | 'region'>;
 
 const leadTraitsShape = {
   emailDomain: z.string().max(255).optional(),
   hasEmail: z.literal(true).optional(),
   hasPhone: z.literal(true).optional(),
+  zones: z.array(z.string().max(100)).max(100).optional(),
+  region: z.string().max(10).optional(),
 };
 
 /** A profile change as a workflow takes it: traits, or (in histories recorded before traits) a profile. */
@@ -86,8 +95,8 @@ export const profileChangeSchema = lazySchema(() => leadSchema.omit({ id: true }
 /** A new lead as a workflow takes it: its id, its traits and the consent it came with. */
 export type LeadArrival = { id: string; consent?: Lead['consent'] } & LeadTraits;
 
-export function arrivalOf(lead: Lead): LeadArrival {
-  return { id: lead.id, ...(lead.consent ? { consent: lead.consent } : {}), ...traitsOf(lead) };
+export function arrivalOf(lead: Lead, place: LeadPlace = {}): LeadArrival {
+  return { id: lead.id, ...(lead.consent ? { consent: lead.consent } : {}), ...traitsOf({ ...lead, ...place }) };
 }
 
 /**
@@ -95,8 +104,8 @@ export function arrivalOf(lead: Lead): LeadArrival {
  * replaces only what it names. Takes traits as they are, so applying it twice changes nothing.
  */
 export function traitsOf(profile: ProfileUpdate & LeadTraits): LeadTraits {
-  const { company, title, industry, companySize, country, timezone, source } = profile;
-  const traits: LeadTraits = Object.fromEntries(Object.entries({ company, title, industry, companySize, country, timezone, source }).filter(([, value]) => value !== undefined));
+  const { company, title, industry, companySize, country, timezone, source, zones, region } = profile;
+  const traits: LeadTraits = Object.fromEntries(Object.entries({ company, title, industry, companySize, country, timezone, source, zones, region }).filter(([, value]) => value !== undefined));
   const domain = profile.email !== undefined ? emailDomain(profile.email) : profile.emailDomain;
   if (profile.email !== undefined || profile.hasEmail) traits.hasEmail = true;
   if (domain !== undefined) traits.emailDomain = domain;

@@ -78,3 +78,41 @@ export function nextOpenInstant(from: number, window: SendWindow, zone: string):
 export function isInsideWindow(at: number, window: SendWindow, zone: string): boolean {
   return nextOpenInstant(at, window, zone) === at;
 }
+
+/** Windows of which any may be open, written `;`-separated: `09:00-21:00,mon-sat;12:00-21:00,sun`. */
+export const sendWindowsSchema = lazySchema(() =>
+  z.string().transform((text, ctx): SendWindow[] => {
+    try {
+      return text.split(';').map(parseSendWindow);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  }),
+);
+
+/** How many openings the search below may step over: far more than a fortnight of windows in many zones. */
+const MAX_ROUNDS = 2_000;
+const HORIZON_MS = 14 * 24 * 60 * 60 * 1000;
+
+/**
+ * The first instant at or after `from` that every rule allows in every zone, where a rule is a set
+ * of windows of which one must be open. For a lead whose zone is one of several, or whose state has
+ * stricter hours than its country. Undefined when no such instant comes within two weeks.
+ */
+export function nextInstantInsideAll(from: number, rules: SendWindow[][], zones: readonly string[]): number | undefined {
+  let at = from;
+  for (let round = 0; round < MAX_ROUNDS && at <= from + HORIZON_MS; round++) {
+    let latest = at;
+    for (const zone of zones) {
+      for (const rule of rules) {
+        const opens = rule.map((window) => nextOpenInstant(at, window, zone)).filter((instant): instant is number => instant !== undefined);
+        if (!opens.length) return undefined;
+        latest = Math.max(latest, Math.min(...opens));
+      }
+    }
+    if (latest === at) return at;
+    at = latest;
+  }
+  return undefined;
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazySchema';
 import { DAY_MS, durationMs, durationSchema } from './duration';
 import { sendWindowSchema } from './sendWindow';
+import { DEFAULT_SMS_HOURS, quietHoursSchema } from './quietHours';
 
 const points = z.number().min(-1000).max(1000);
 
@@ -198,8 +199,13 @@ const modelSchema = lazySchema(() =>
     cadence: cadenceSchema.prefault({}),
     /** Share of leads, by hash of their id, that are scored and staged but never touched. */
     holdoutPercent: z.number().min(0).max(100).default(10),
-    /** Zone for leads that have none. */
+    /** Zone for leads whose zone is neither given nor inferred from their number or country (email, in-app; SMS waits for one). */
     defaultTimezone: z.string().default('UTC'),
+    /**
+     * The hours SMS may reach a lead by law where it is, by country (US) and region (US-FL), each
+     * `;`-separated windows in the lead's local time; a deployment's table replaces this one.
+     */
+    smsHours: quietHoursSchema.prefault(DEFAULT_SMS_HOURS),
     /**
      * Email consent before the lead gave or refused any (SMS always needs an opt-in): B2B email on
      * legitimate interest, unless the deployment or the lead's country asks for an opt-in first.

@@ -47,6 +47,7 @@ beforeAll(async () => {
       statusCallbackUrl: config.statusCallbackUrl,
       window: channelCatalog.model.cadence.windows.sms,
       defaultTimezone: 'UTC',
+      hours: channelCatalog.model.smsHours,
       sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' },
       publicUrl: 'https://nurture.relay.example',
       signingSecret: 'test-secret',
@@ -155,6 +156,16 @@ describe('SMS delivery through the Twilio SDK', () => {
     clock = Date.parse('2026-03-03T14:00:00Z');
     expect(await deliver(lead, touch)).toMatchObject({ status: 'sent' });
     expect(twilioServer.received).toHaveLength(before + 1);
+  });
+
+  it('finds the quiet hours of a lead without a time zone from its number and state, at the wire too', async () => {
+    // A Miami number, no zone, no country: Eastern time.
+    const lead: Lead = { id: `lead-${randomUUID()}`, phone: `+1305555${String(1000 + numbers++).padStart(4, '0')}`, firstName: 'Ada', consent: { sms: true } };
+    const [touch] = touchesOf({ ...lead, timezone: 'America/New_York' }, 'sms-check-in', 1);
+    clock = Date.parse('2026-03-03T10:00:00Z'); // 05:00 on Tuesday in Miami: a UTC reading would send
+    const held = await deliver(lead, touch).catch((err: unknown) => err);
+    expect(held).toMatchObject({ type: 'QuietHours' });
+    expect((held as ApplicationFailure).nextRetryDelay).toBe(Date.parse('2026-03-03T14:00:00Z') - clock);
   });
 });
 

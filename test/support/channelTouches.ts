@@ -20,7 +20,7 @@ const enrolledByName = fieldIs('source', 'channel-test');
 
 export const channelCatalog = buildCatalog({
   // One SMS a week would push the follow-up out by days; these tests are about delivery, not caps.
-  model: buildModel({ holdoutPercent: 0, cadence: { caps: { sms: { limit: 5, window: '7d' } } } }),
+  model: buildModel({ holdoutPercent: 0, cadence: { caps: { sms: { limit: 10, window: '7d' }, all: { limit: 20, window: '7d' } } } }),
   sequences: [
     ...librarySequences,
     defineSequence({
@@ -28,6 +28,13 @@ export const channelCatalog = buildCatalog({
       name: 'SMS check-in',
       audience: enrolledByName,
       steps: [sms('hello', 'test/sms-hello'), wait('2d'), sms('follow-up', 'test/sms-follow-up')],
+    }),
+    // Texts ten hours apart (the spacing rule makes it twenty): each lands at another hour of the day.
+    defineSequence({
+      id: 'sms-drip',
+      name: 'SMS drip',
+      audience: enrolledByName,
+      steps: ['one', 'two', 'three', 'four', 'five', 'six'].flatMap((id) => [sms(id, 'test/sms-hello'), wait('10h')]),
     }),
     defineSequence({
       id: 'in-app-tips',

@@ -35,7 +35,7 @@ describe('frequency caps', () => {
 
   it('defers a fourth email in 7 days to the exact instant the oldest of the three ages out', () => {
     const sends = log({ email: [MON, TUE, WED] });
-    const slot = nextSendSlot(sends, 'email', THU, 'UTC', false, model)!;
+    const slot = nextSendSlot(sends, 'email', THU, ['UTC'], false, model)!;
     expect(slot.at).toBe(MON + WEEK);
     expect(slot.reasons).toEqual(['cap:email']);
     // One millisecond earlier all three are still inside the rolling window; at the instant, two are.
@@ -44,17 +44,17 @@ describe('frequency caps', () => {
   });
 
   it('lets an email out at once while the cap has room', () => {
-    expect(nextSendSlot(log({ email: [MON, TUE] }), 'email', THU, 'UTC', false, model)).toEqual({ at: THU, reasons: [] });
+    expect(nextSendSlot(log({ email: [MON, TUE] }), 'email', THU, ['UTC'], false, model)).toEqual({ at: THU, reasons: [] });
   });
 
   it('defers a second SMS in 7 days until the first ages out', () => {
-    const slot = nextSendSlot(log({ sms: [MON] }), 'sms', WED, 'UTC', false, model)!;
+    const slot = nextSendSlot(log({ sms: [MON] }), 'sms', WED, ['UTC'], false, model)!;
     expect(slot).toEqual({ at: MON + WEEK, reasons: ['cap:sms'] });
   });
 
   it('defers a fifth touch over all channels to when the oldest of the four ages out', () => {
     const sends = log({ email: [MON, TUE], sms: [WED], in_app: [THU] });
-    const slot = nextSendSlot(sends, 'email', FRI, 'UTC', false, model)!;
+    const slot = nextSendSlot(sends, 'email', FRI, ['UTC'], false, model)!;
     // The email cap itself has room (2 of 3): only the overall cap blocks.
     expect(slot).toEqual({ at: MON + WEEK, reasons: ['cap:all'] });
   });
@@ -62,28 +62,28 @@ describe('frequency caps', () => {
   it('does not count webhooks, which reach our systems, against any cap', () => {
     const sends = recordSend(log({ email: [MON, TUE, WED] }), 'webhook', THU, model);
     expect(sends).toEqual(log({ email: [MON, TUE, WED] }));
-    expect(nextSendSlot(sends, 'webhook', THU, 'UTC', false, model)).toEqual({ at: THU, reasons: [] });
+    expect(nextSendSlot(sends, 'webhook', THU, ['UTC'], false, model)).toEqual({ at: THU, reasons: [] });
   });
 
   it('moves a cap deferral on to the next open window when the cap opens at a closed hour', () => {
     // Sat 1 and Sun 2 March in-app, Mon 3 and Tue 4 March email: four touches; a Wednesday email waits
     // for Saturday's to age out (Sat 8 March 12:00), when the weekday email window is shut: Monday 08:00.
     const sends = log({ in_app: [at('2025-03-01T12:00:00Z'), at('2025-03-02T12:00:00Z')], email: [MON, TUE] });
-    const slot = nextSendSlot(sends, 'email', WED, 'UTC', false, model)!;
+    const slot = nextSendSlot(sends, 'email', WED, ['UTC'], false, model)!;
     expect(slot.at).toBe(at('2025-03-10T08:00:00Z'));
     expect(slot.reasons.sort()).toEqual(['cap:all', 'window:email']);
   });
 
   it('halves the per-channel cap for an opted-down lead', () => {
     const sends = log({ email: [MON] });
-    expect(nextSendSlot(sends, 'email', WED, 'UTC', false, model)!.at).toBe(WED);
+    expect(nextSendSlot(sends, 'email', WED, ['UTC'], false, model)!.at).toBe(WED);
     // floor(3 / 2) = 1 email per 7 days.
-    expect(nextSendSlot(sends, 'email', WED, 'UTC', true, model)).toEqual({ at: MON + WEEK, reasons: ['cap:email'] });
+    expect(nextSendSlot(sends, 'email', WED, ['UTC'], true, model)).toEqual({ at: MON + WEEK, reasons: ['cap:email'] });
   });
 
   it('has no slot at all on a channel whose cap is zero', () => {
     const closed = cadenceSchema.parse({ caps: { sms: { limit: 0, window: '7d' } } });
-    expect(nextSendSlot(emptySendLog, 'sms', MON, 'UTC', false, closed)).toBeUndefined();
+    expect(nextSendSlot(emptySendLog, 'sms', MON, ['UTC'], false, closed)).toBeUndefined();
   });
 
   it('keeps only as many sends per channel as the largest cap can look at', () => {
@@ -96,28 +96,28 @@ describe('frequency caps', () => {
 
 describe('minimum spacing', () => {
   it('keeps any two touches that reach the lead 20 hours apart, across channels', () => {
-    const slot = nextSendSlot(log({ email: [MON] }), 'in_app', MON + 4 * HOUR_MS, 'UTC', false, model)!;
+    const slot = nextSendSlot(log({ email: [MON] }), 'in_app', MON + 4 * HOUR_MS, ['UTC'], false, model)!;
     expect(slot).toEqual({ at: MON + 20 * HOUR_MS, reasons: ['cap:spacing'] });
   });
 
   it('lets a touch out exactly 20 hours after the last one', () => {
-    expect(nextSendSlot(log({ in_app: [MON] }), 'in_app', MON + 20 * HOUR_MS, 'UTC', false, model)).toEqual({ at: MON + 20 * HOUR_MS, reasons: [] });
+    expect(nextSendSlot(log({ in_app: [MON] }), 'in_app', MON + 20 * HOUR_MS, ['UTC'], false, model)).toEqual({ at: MON + 20 * HOUR_MS, reasons: [] });
   });
 
   it('pushes a spaced-out email on into its window', () => {
     // Monday 10:00 + 20 h = Tuesday 06:00, before the 08:00 opening of the email window.
-    const slot = nextSendSlot(log({ sms: [MON] }), 'email', MON + HOUR_MS, 'UTC', false, model)!;
+    const slot = nextSendSlot(log({ sms: [MON] }), 'email', MON + HOUR_MS, ['UTC'], false, model)!;
     expect(slot.at).toBe(at('2025-03-04T08:00:00Z'));
     expect(slot.reasons.sort()).toEqual(['cap:spacing', 'window:email']);
   });
 
   it('follows the configured spacing', () => {
     const tight = cadenceSchema.parse({ minSpacing: '1h' });
-    expect(nextSendSlot(log({ in_app: [MON] }), 'in_app', MON + 30 * 60_000, 'UTC', false, tight)!.at).toBe(MON + HOUR_MS);
+    expect(nextSendSlot(log({ in_app: [MON] }), 'in_app', MON + 30 * 60_000, ['UTC'], false, tight)!.at).toBe(MON + HOUR_MS);
   });
 
   it('does not space webhooks', () => {
-    expect(nextSendSlot(log({ email: [MON] }), 'webhook', MON + 1, 'UTC', false, model)).toEqual({ at: MON + 1, reasons: [] });
+    expect(nextSendSlot(log({ email: [MON] }), 'webhook', MON + 1, ['UTC'], false, model)).toEqual({ at: MON + 1, reasons: [] });
   });
 });
 

@@ -7,11 +7,23 @@ import { isHoldout } from '../../core/model/hash';
 import { simulate, type SimulationOptions } from '../../core/simulate';
 import { defaultCatalog } from '../../sequences/library';
 import { at, makeEvent, makeLead, pageView } from '../support/engineDriver';
+import { channelCatalog } from '../support/channelTouches';
+import { placeOf } from '../../channels/place';
 
 const START = at('2025-03-03T09:00:00Z'); // a Monday, 10:00 in Berlin
 const LEAD = { id: 'dana', email: 'dana@northwind.example', title: 'VP Finance', timezone: 'Europe/Berlin' };
 
 describe('simulate()', () => {
+  it('previews texts to a New York number without a time zone inside New York hours, as the engine will send them', async () => {
+    const lead = { id: 'ny-1', phone: '(212) 555-0147', country: 'US', source: 'channel-test', consent: { sms: true } };
+    // 01:00 in New York.
+    const result = simulate({ catalog: channelCatalog, lead: { ...lead, ...(await placeOf(lead)) }, events: [], start: at('2026-03-11T05:00:00Z'), until: '8d', sequenceId: 'sms-drip' });
+    const newYorkHour = (iso: string) => Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(Date.parse(iso)));
+    expect(result.touches.length).toBeGreaterThanOrEqual(4);
+    for (const touch of result.touches) expect([touch.channel, newYorkHour(touch.at) >= 9 && newYorkHour(touch.at) < 20]).toEqual(['sms', true]);
+    expect(result.touches[0]!.at).toBe('2026-03-11T13:00:00.000Z');
+  });
+
   const options = (): SimulationOptions => ({
     catalog: defaultCatalog({ holdoutPercent: 0 }),
     lead: makeLead(LEAD),
@@ -96,10 +108,10 @@ describe('nurture simulate (runSimulate)', () => {
       ].join('\n'),
     );
 
-  it('prints the documented JSON shape with --json', () => {
+  it('prints the documented JSON shape with --json', async () => {
     // The CLI runs the default catalog, which holds out 10% of leads: this one is not held out.
     expect(isHoldout(LEAD.id, 10)).toBe(false);
-    const text = runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d', json: true });
+    const text = await runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d', json: true });
     expect(text.endsWith('\n')).toBe(true);
     const result = JSON.parse(text);
     expect(Object.keys(result).sort()).toEqual(['final', 'handoffs', 'notes', 'stages', 'touches']);
@@ -121,41 +133,41 @@ describe('nurture simulate (runSimulate)', () => {
     expect(result.final).toEqual({ scores: expect.objectContaining({ fit: 20 }), tier: 'active', stage: 'mql', holdout: false });
   });
 
-  it('starts at the first event when no --start is given', () => {
-    const result = JSON.parse(runSimulate({ lead: leadFile(), events: eventsFile(), until: '1d', json: true }));
+  it('starts at the first event when no --start is given', async () => {
+    const result = JSON.parse(await runSimulate({ lead: leadFile(), events: eventsFile(), until: '1d', json: true }));
     // Friday 10:00 UTC: the first email goes out at once (11:00 in Berlin).
     expect(result.touches[0].at).toBe('2025-03-07T10:00:00.000Z');
   });
 
-  it('prints a readable timeline without --json', () => {
-    const text = runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d' });
+  it('prints a readable timeline without --json', async () => {
+    const text = await runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d' });
     expect(text.split('\n')[0]).toBe('simulation from 2025-03-03T09:00:00.000Z');
     expect(text).toContain('2025-03-03 09:00Z  touch    email   economic-buyer/problem [economic-buyer/problem] (active)');
     expect(text).toContain('handoff  demo request');
     expect(text).toMatch(/final {4}stage mql, tier active/);
   });
 
-  it('names the file and field of a bad lead', () => {
+  it('names the file and field of a bad lead', async () => {
     const bad = file('bad-lead.json', JSON.stringify({ id: 'x', email: 'not-an-email', timezone: 'Mars/Base' }));
-    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(InputError);
-    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(`${bad}: email: `);
-    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(`${bad}: timezone: must be an IANA time zone`);
+    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(InputError);
+    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(`${bad}: email: `);
+    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(`${bad}: timezone: must be an IANA time zone`);
   });
 
   // cli/main.ts prints one line for an InputError and a full stack for anything else, as for a bug;
   // a mistyped --lead or --events path is the user's input problem, not a bug.
-  it('reports a lead or events file that does not exist as an InputError naming the file', () => {
+  it('reports a lead or events file that does not exist as an InputError naming the file', async () => {
     const missing = path.join(dir, 'no-such-lead.json');
-    expect(() => runSimulate({ lead: missing, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(InputError);
-    expect(() => runSimulate({ lead: leadFile(), events: path.join(dir, 'no-such-events.jsonl'), until: '1d' })).toThrow(InputError);
+    await expect(runSimulate({ lead: missing, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(InputError);
+    await expect(runSimulate({ lead: leadFile(), events: path.join(dir, 'no-such-events.jsonl'), until: '1d' })).rejects.toThrow(InputError);
   });
 
-  it('names the file of a lead that is not JSON', () => {
+  it('names the file of a lead that is not JSON', async () => {
     const bad = file('lead.txt', 'id: x');
-    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(new RegExp(`^${escape(bad)}: not valid JSON`));
+    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(new RegExp(`^${escape(bad)}: not valid JSON`));
   });
 
-  it('names the file, line and field of a bad event in JSON lines, counting blank lines', () => {
+  it('names the file, line and field of a bad event in JSON lines, counting blank lines', async () => {
     const events = file(
       'events.jsonl',
       [
@@ -165,12 +177,7 @@ describe('nurture simulate (runSimulate)', () => {
         eventLine({ eventId: 'e-3', leadId: 'dana', occurredAt: '7 March', type: 'opt_down' }),
       ].join('\n'),
     );
-    let error: unknown;
-    try {
-      runSimulate({ lead: leadFile(), events, until: '1d' });
-    } catch (err) {
-      error = err;
-    }
+    const error = await runSimulate({ lead: leadFile(), events, until: '1d' }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(InputError);
     const lines = (error as Error).message.split('\n');
     expect(lines).toHaveLength(2);
@@ -178,12 +185,12 @@ describe('nurture simulate (runSimulate)', () => {
     expect(lines[1]).toMatch(new RegExp(`^${escape(events)}:4: occurredAt: `));
   });
 
-  it('names the line of an event line that is not JSON', () => {
+  it('names the line of an event line that is not JSON', async () => {
     const events = file('events.jsonl', [eventLine({ eventId: 'e-1', leadId: 'dana', occurredAt: '2025-03-07T10:00:00Z', type: 'opt_down' }), '{"eventId": '].join('\n'));
-    expect(() => runSimulate({ lead: leadFile(), events, until: '1d' })).toThrow(new RegExp(`^${escape(events)}:2: not valid JSON`));
+    await expect(runSimulate({ lead: leadFile(), events, until: '1d' })).rejects.toThrow(new RegExp(`^${escape(events)}:2: not valid JSON`));
   });
 
-  it('names the index and field of a bad event in a JSON array', () => {
+  it('names the index and field of a bad event in a JSON array', async () => {
     const events = file(
       'events.json',
       JSON.stringify([
@@ -191,18 +198,18 @@ describe('nurture simulate (runSimulate)', () => {
         { eventId: 'e-2', leadId: 'dana', occurredAt: '2025-03-07T10:00:00Z', type: 'unsubscribe', properties: { channel: 'fax' } },
       ]),
     );
-    expect(() => runSimulate({ lead: leadFile(), events, until: '1d' })).toThrow(new RegExp(`^${escape(events)}: \\[1\\]: properties\\.channel: `));
+    await expect(runSimulate({ lead: leadFile(), events, until: '1d' })).rejects.toThrow(new RegExp(`^${escape(events)}: \\[1\\]: properties\\.channel: `));
   });
 
-  it('rejects an unknown --sequence, a bad --until and a missing --start', () => {
-    expect(() => runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'nope' })).toThrow(/^--sequence: unknown sequence "nope" \(known: .*education/);
-    expect(() => runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: 'soon' })).toThrow('--until: "soon" must be a duration such as 90d');
-    expect(() => runSimulate({ lead: leadFile(), until: '1d' })).toThrow('--start is needed when there are no events');
-    expect(() => runSimulate({ lead: leadFile(), start: 'Monday', until: '1d' })).toThrow('--start: "Monday" is not an ISO date-time');
+  it('rejects an unknown --sequence, a bad --until and a missing --start', async () => {
+    await expect(runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'nope' })).rejects.toThrow(/^--sequence: unknown sequence "nope" \(known: .*education/);
+    await expect(runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: 'soon' })).rejects.toThrow('--until: "soon" must be a duration such as 90d');
+    await expect(runSimulate({ lead: leadFile(), until: '1d' })).rejects.toThrow('--start is needed when there are no events');
+    await expect(runSimulate({ lead: leadFile(), start: 'Monday', until: '1d' })).rejects.toThrow('--start: "Monday" is not an ISO date-time');
   });
 
-  it('enrols in the sequence given with --sequence', () => {
-    const result = JSON.parse(runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'education', json: true }));
+  it('enrols in the sequence given with --sequence', async () => {
+    const result = JSON.parse(await runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'education', json: true }));
     expect(result.touches[0]).toMatchObject({ sequence: 'education', step: 'thanks' });
   });
 });

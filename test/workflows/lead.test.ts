@@ -4,6 +4,8 @@ import type { Lead } from '../../core/model/lead';
 import { enrollUpdate, eventSignal, exitUpdate, leadWorkflowId } from '../../workflows/contract';
 import { sendLeadEvents, upsertLead } from '../../api/leadWorkflows';
 import { anyHourCatalog, eventually, leadState, useTimeSkippingServer, withWorkers } from '../support/harness';
+import { channelCatalog } from '../support/channelTouches';
+import { placeOf } from '../../channels/place';
 
 const DAY = 24 * 60 * 60 * 1000;
 const env = useTimeSkippingServer();
@@ -129,6 +131,25 @@ describe('lead workflow, messages', () => {
       expect(view.sequence).toBeUndefined();
       expect(view.history[view.history.length - 1]).toMatchObject({ id: 'it-security', reason: 'manual: moved to a partner' });
       expect(await handle.executeUpdate(exitUpdate, { args: [{ reason: 'again' }] })).toEqual({ accepted: false, reason: 'the lead is in no sequence' });
+    });
+  });
+});
+
+describe('lead workflow, SMS quiet hours without a known zone', () => {
+  it('texts a New York number with no time zone only between 09:00 and 20:00 New York time', async () => {
+    // As the API takes the lead in: where it is comes from its number, the number stays out.
+    const lead: Lead = { id: `lead-${randomUUID()}`, phone: '+1 212 555 0147', firstName: 'Ada', source: 'channel-test', consent: { sms: true } };
+    const place = await placeOf(lead);
+    expect(place).toEqual({ zones: ['America/New_York'], region: 'US-NY' });
+    await withWorkers(env(), { catalog: channelCatalog }, async ({ startLead, recorder }) => {
+      await startLead({ lead: { ...lead, ...place }, sequenceId: 'sms-drip' });
+      await env().sleep(8 * DAY);
+      const texts = recorder.touches.filter((touch) => touch.channel === 'sms');
+      // Fewer than six: unanswered texts stretch the gaps (cooling).
+      expect(texts.length).toBeGreaterThanOrEqual(4);
+      const hours = texts.map((touch) => Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(touch.at)));
+      // The model's window (09:00–20:00) inside the federal 08:00–21:00, in New York.
+      for (const hour of hours) expect(hour >= 9 && hour < 20).toBe(true);
     });
   });
 });
