@@ -146,6 +146,8 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
   });
   const states = [...details.values()].map((detail) => detail.state!);
   const emails = [...details.values()].flatMap((detail) => detail.recentSends.filter((send) => send.channel === 'email' && send.status === 'sent'));
+  const texts = [...details.values()].flatMap((detail) => detail.recentSends.filter((send) => send.channel === 'sms' && send.status === 'sent'));
+  const textable = states.filter((state) => !state.holdout && state.consent.sms).length;
   const waiting = states.filter((state) => !state.holdout && state.consent.email !== false && state.counters.touches === 0 && state.nextTouchAt);
   say(
     `where the ${count} leads stand`,
@@ -153,6 +155,8 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
     `sequences: ${countBy(states, (state) => state.history[0]?.id ?? state.sequence?.id ?? 'none')}`,
     `stages: ${countBy(states, (state) => state.stage)}; cadence tiers: ${countBy(states, (state) => state.tier)}`,
     `${emails.length} emails sent: ${countBy(emails, (send) => send.template ?? 'untitled')}`,
+    // Webinar attendees who opted in get a text that day, inside 09:00-20:00 where their number is.
+    `${plural(texts.length, 'text')} sent to the ${plural(textable, 'lead')} who opted in to SMS${texts.length < textable ? "; the others wait for 09:00-20:00 in the lead's zone" : ''}`,
     ...(waiting.length
       ? [
           `${plural(waiting.length, 'first email')} wait for the lead's send window, the earliest in ${hoursUntil(Math.min(...waiting.map((state) => Date.parse(state.nextTouchAt!))))} h`,
@@ -161,7 +165,7 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
       : []),
     `${states.filter((state) => state.holdout).length} in the holdout (scored, never touched); ${states.filter((state) => state.consent.email === false).length} without email consent (touches skipped)`,
   );
-  print(`done in ${Math.round((Date.now() - startedAt) / 1000)} s. The emails: \`npm run nurture -- outbox\`; a lead: GET /v1/leads/${(demoRequesters[0] ?? demo[0]!).lead.id}; the handoffs: GET /v1/handoffs?status=open`);
+  print(`done in ${Math.round((Date.now() - startedAt) / 1000)} s. The emails and texts: \`npm run nurture -- outbox\`; a lead: GET /v1/leads/${(demoRequesters[0] ?? demo[0]!).lead.id}; the handoffs: GET /v1/handoffs?status=open`);
 }
 
 /** Sends a wave's events in batches, stamped with `at`; what the API accepted and ignored as duplicates. */

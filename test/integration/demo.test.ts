@@ -73,6 +73,11 @@ it('loads leads from three sources, opens a handoff for a demo request, sends fi
   expect(first.output).toMatch(/\n\s+[1-9]\d* emails sent: /);
   const delivered = (await outboxLines(dataDir, { limit: 100 })).filter((line) => demo.some((entry) => line.includes(`<${entry.lead.email}>`)));
   expect(delivered.length).toBeGreaterThan(0);
+  // Webinar attendees who opted in are texted that day, where it is 09:00-20:00 for them now.
+  const texted = /\n\s+(\d+) texts? sent to the (\d+) leads? who opted in to SMS/.exec(first.output);
+  expect(Number(texted?.[2])).toBeGreaterThan(0);
+  const textLines = (await outboxLines(dataDir, { limit: 100 })).filter((line) => /\s sms \s+\+1202555/.test(line));
+  expect(textLines).toHaveLength(Number(texted![1]));
 
   const again = await nurture(args);
   expect(again).toMatchObject({ code: 0 });
