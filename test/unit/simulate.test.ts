@@ -147,6 +147,13 @@ describe('nurture simulate (runSimulate)', () => {
     expect(text).toMatch(/final {4}stage mql, tier active/);
   });
 
+  it('previews the library texting a webinar attendee who opted in, at 09:00 where the number is', async () => {
+    const attendee = file('attendee.json', JSON.stringify({ id: 'kim', email: 'kim@northwind.example', phone: '+1 212 555 0182', firstName: 'Kim', source: 'webinar', consent: { sms: true } }));
+    // 04:00 in New York.
+    const result = JSON.parse(await runSimulate({ lead: attendee, start: '2026-03-11T08:00:00Z', until: '1d', json: true }));
+    expect(result.touches[0]).toMatchObject({ channel: 'sms', sequence: 'event-follow-up', step: 'thanks', template: 'event-follow-up/thanks', at: '2026-03-11T13:00:00.000Z' });
+  });
+
   it('names the file and field of a bad lead', async () => {
     const bad = file('bad-lead.json', JSON.stringify({ id: 'x', email: 'not-an-email', timezone: 'Mars/Base' }));
     await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(InputError);
