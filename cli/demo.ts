@@ -159,7 +159,7 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
     `${plural(texts.length, 'text')} sent to the ${plural(textable, 'lead')} who opted in to SMS${texts.length < textable ? "; the others wait for 09:00-20:00 in the lead's zone" : ''}`,
     ...(waiting.length
       ? [
-          `${plural(waiting.length, 'first email')} wait for the lead's send window, the earliest in ${hoursUntil(Math.min(...waiting.map((state) => Date.parse(state.nextTouchAt!))))} h`,
+          `${plural(waiting.length, 'first touch', 'first touches')} wait for the lead's send window, the earliest in ${hoursUntil(Math.min(...waiting.map((state) => Date.parse(state.nextTouchAt!))))} h`,
           '(08:00-18:00 Mon-Fri in the lead\'s zone by default; an engine started with NURTURE_EMAIL_WINDOW=00:00-24:00,mon-sun sends at any hour)',
         ]
       : []),
@@ -190,8 +190,8 @@ function pricingVisitors(demo: DemoLead[]): DemoLead[] {
   return demo.filter((entry) => entry.behaviour === 'intent');
 }
 
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }
 
 function leadsIn(demo: DemoLead[], wave: Wave): number {

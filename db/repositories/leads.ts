@@ -128,6 +128,8 @@ export async function eraseLead(pool: Pool, id: string, tombstones: Tombstone[],
     await db.query("UPDATE sends SET recipient = NULL, links = '[]' WHERE lead_id = $1", [id]);
     await db.query('DELETE FROM in_app_messages WHERE lead_id = $1', [id]);
     await db.query("UPDATE handoffs SET context = '{}', note = NULL WHERE lead_id = $1", [id]);
+    // The consent history stays as the record of who may be contacted; its evidence is free text.
+    await db.query("UPDATE consent_records SET evidence = '{}' WHERE lead_id = $1", [id]);
     return true;
   });
 }

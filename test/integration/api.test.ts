@@ -562,7 +562,13 @@ describe('erasure', () => {
           for (const identifier of [...Object.values(identifiers), '2125550188', 'ines.duarte']) expect(history).not.toContain(identifier);
         }
 
+        // A CRM's note on an opt-in: free text the engine cannot vouch for.
+        await call(`${url}/v1/leads/${leadId}/consent`, 'POST', adminKey, { channel: 'email', granted: true, source: 'crm', evidence: { note: 'opted in by Ines Duarte at the booth' } });
         expect(await call(`${url}/v1/leads/${leadId}`, 'DELETE', adminKey)).toEqual({ status: 200, body: { id: leadId, erased: true } });
+        // The consent history stays (who may be contacted is the operator's to prove), its evidence goes.
+        const kept = await consentHistory(pool, leadId);
+        expect(kept.map(({ channel, granted, source }) => ({ channel, granted, source }))).toContainEqual({ channel: 'email', granted: true, source: 'crm' });
+        expect(JSON.stringify(kept)).not.toContain('Ines');
         for (const workflowId of workflowIds) {
           await eventually(async () => {
             const found = await client.workflow.getHandle(workflowId).describe().then(() => true, (err: Error) => (err.name === 'WorkflowNotFoundError' ? false : Promise.reject(err)));
