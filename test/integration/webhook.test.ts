@@ -133,7 +133,7 @@ describe('webhook delivery', () => {
   });
 
   it('refuses for good, on a worker configured for webhooks only, a touch on another channel', async () => {
-    const lead: Lead = { ...newLead(), phone: '+14155552671', consent: { sms: true } };
+    const lead: Lead = { ...newLead(), phone: '+14155552671', timezone: 'America/Los_Angeles', consent: { sms: true } };
     const [touch] = touchesOf(lead, 'sms-check-in', 1);
     await expect(deliverTo(delivery, pool, lead, touch!)).rejects.toMatchObject({
       type: 'ChannelNotConfigured',
