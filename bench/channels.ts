@@ -1,9 +1,12 @@
 // bench/channels: how fast touches go out. Emails per second through deliverTouch (ledger claim,
 // consent check, rendering, a pooled nodemailer transport, the mark) to a real SMTP server on
-// loopback, and sends per second through the ledger alone (claim + mark, no provider), each with
-// BENCH_CONCURRENCY calls in flight and its per-call latency. PostgreSQL is a throwaway database on
-// DATABASE_URL's server, else an embedded one. Prints one JSON object; progress goes to stderr.
-// Target: ≥ 200 emails/s on a 2-core machine.
+// loopback; texts per second the same way through the twilio SDK to a Twilio-compatible server on
+// loopback, each placed by its number at send time for its quiet hours (no zone given); and sends
+// per second through the ledger alone (claim + mark, no provider), each with BENCH_CONCURRENCY calls
+// in flight and its per-call latency. PostgreSQL is a throwaway database on DATABASE_URL's server,
+// else an embedded one. Prints one JSON object; progress goes to stderr.
+// Targets: ≥ 200 emails/s and ≥ 100 texts/s on a 2-core machine (a US 10DLC campaign's top tier
+// sends about 225 a second; one long code, one).
 //
 // Caveat: the SMTP server runs in this process and shares its CPU with the sender; it parses nothing.
 import { performance } from 'node:perf_hooks';
@@ -20,8 +23,12 @@ import { createLead } from '../core/engine';
 import { startSmtpServer } from '../devstack/smtpSink';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { saveLead } from '../db/repositories/leads';
+import { createTwilioClient } from '../channels/sms';
+import { placeOf } from '../channels/place';
+import { startTwilioServer } from '../devstack/twilioServer';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 3_000);
+const TEXTS = Number(process.env.BENCH_TEXTS ?? 2_000);
 const LEDGER_SENDS = Number(process.env.BENCH_LEDGER_SENDS ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WARMUP = 100;
@@ -43,6 +50,16 @@ function sends(count: number, run: string): Send[] {
     const lead: Lead = { id: `bench-${run}-${i}`, email: `lead-${i}@northwind.example`, firstName: 'Ada', lastName: 'Byrne' };
     const first = createLead(lead, MONDAY_AFTERNOON, catalog, 'fast-track').commands.find((command) => command.type === 'send');
     if (!first) throw new Error('the fast track sent no welcome email');
+    return { lead, touch: first.touch };
+  });
+}
+
+/** `count` same-day texts of the event follow-up to New York numbers without a time zone, placed as the API places them. */
+function texts(count: number, run: string): Send[] {
+  return Array.from({ length: count }, (_, i) => {
+    const lead: Lead = { id: `bench-${run}-${i}`, phone: `+1212555${String(i % 10_000).padStart(4, '0')}`, firstName: 'Ada', source: 'webinar', consent: { sms: true } };
+    const first = createLead({ ...lead, ...placeOf(lead) }, MONDAY_AFTERNOON, catalog, 'event-follow-up').commands.find((command) => command.type === 'send');
+    if (first?.touch.channel !== 'sms') throw new Error('the event follow-up sent no text');
     return { lead, touch: first.touch };
   });
 }
@@ -74,6 +91,8 @@ async function main(): Promise<void> {
   let received = 0;
   const sink = await startSmtpServer({ onMessage: () => void received++ });
   const transport = nodemailer.createTransport({ url: sink.url, pool: true });
+  const twilioCredentials = { accountSid: `AC${'0'.repeat(32)}`, authToken: 'bench-twilio-token' };
+  const twilioServer = await startTwilioServer(twilioCredentials);
   try {
     await migrate(pool);
     const delivery = createDeliveryActivities({
@@ -106,6 +125,34 @@ async function main(): Promise<void> {
     const email = await measure(emails, CONCURRENCY, deliver);
     if (received !== EMAILS + WARMUP) throw new Error(`the SMTP server received ${received} emails, not ${EMAILS + WARMUP}`);
 
+    const messageSettings = { sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' }, publicUrl: 'https://nurture.relay.example', signingSecret: 'bench-link-secret-0123456789', offers: {} };
+    const smsDelivery = createDeliveryActivities({
+      pool,
+      renderer: new TemplateRenderer(loadTemplates(TEMPLATES_DIR)),
+      sms: {
+        ...messageSettings,
+        client: createTwilioClient({ ...twilioCredentials, apiUrl: twilioServer.url }),
+        from: '+15005550006',
+        window: catalog.model.cadence.windows.sms,
+        defaultTimezone: catalog.model.defaultTimezone,
+        hours: catalog.model.smsHours,
+      },
+      // 10:00 in New York: inside every quiet-hour rule, whenever the benchmark runs.
+      now: () => MONDAY_AFTERNOON,
+    });
+    log(`composing ${TEXTS + WARMUP} texts`);
+    const textWarmup = texts(WARMUP, 'text-warmup');
+    const textSends = texts(TEXTS, 'text');
+    await Promise.all([...textWarmup, ...textSends].map(({ lead }) => saveLead(pool, lead)));
+    const text = async ({ lead, touch }: Send) => {
+      const result = await smsDelivery.deliverTouch({ workflowId: `lead-${lead.id}`, touch });
+      if (result.status !== 'sent') throw new Error(`a text came back ${JSON.stringify(result)}`);
+    };
+    await measure(textWarmup, CONCURRENCY, text);
+    log(`sending ${TEXTS} texts, ${CONCURRENCY} in flight`);
+    const sms = await measure(textSends, CONCURRENCY, text);
+    if (twilioServer.received.length !== TEXTS + WARMUP) throw new Error(`the Twilio server received ${twilioServer.received.length} texts, not ${TEXTS + WARMUP}`);
+
     // The same touch shape under new keys: the ledger does not care what the touch says.
     const template = emails[0]!;
     const ledgerSends = Array.from({ length: LEDGER_SENDS }, (_, i) => ({ ...template.touch, idempotencyKey: `bench-ledger-${i}` }));
@@ -122,15 +169,19 @@ async function main(): Promise<void> {
         emails: EMAILS,
         emailsPerSecond: email.perSecond,
         emailLatencyMs: email.latencyMs,
+        texts: TEXTS,
+        textsPerSecond: sms.perSecond,
+        textLatencyMs: sms.latencyMs,
         ledgerSends: LEDGER_SENDS,
         ledgerSendsPerSecond: ledger.perSecond,
         ledgerLatencyMs: ledger.latencyMs,
-        targets: { emailsPerSecond: 200 },
+        targets: { emailsPerSecond: 200, textsPerSecond: 100 },
       }),
     );
   } finally {
     transport.close();
     await sink.close();
+    await twilioServer.close();
     await pool.end();
     await postgres.stop();
   }
