@@ -52,7 +52,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
       let prepared: PreparedSend | PermanentFailure;
       try {
         // An erased lead has no address left to send to, and none is ever sent to again.
-        prepared = lead ? await channel.prepare({ touch, lead, context: request.context }, now()) : { reason: 'suppressed', detail: 'the lead was erased' };
+        prepared = lead ? channel.prepare({ touch, lead, context: request.context }, now()) : { reason: 'suppressed', detail: 'the lead was erased' };
       } catch (err) {
         throw ApplicationFailure.nonRetryable(`cannot compose ${touch.template ?? touch.webhook?.event}: ${(err as Error).message}`, 'TemplateError');
       }

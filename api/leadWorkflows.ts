@@ -33,7 +33,7 @@ export async function sendLeadEvents(client: Client, leadId: string, events: Lea
 export async function upsertLead(client: Client, lead: Lead, start: LeadStartOptions = {}): Promise<string> {
   // Traits only: the lead's identifiers stay in PostgreSQL, out of every workflow history. Where
   // the lead is (zones, region) is inferred here, from the number that does not go in.
-  const place = await placeOf(lead);
+  const place = placeOf(lead);
   const handle = await client.workflow.signalWithStart<typeof leadWorkflow, [LeadTraits]>('leadWorkflow', {
     workflowId: leadWorkflowId(lead.id),
     taskQueue: start.taskQueue ?? LEAD_TASK_QUEUE,

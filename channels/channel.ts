@@ -32,7 +32,7 @@ export interface DeliveryChannel {
    * Renders and addresses the touch at `now`. An address that can never work is a permanent failure;
    * a template or configuration that cannot produce the message throws.
    */
-  prepare(request: DeliveryRequest, now: number): PreparedSend | PermanentFailure | Promise<PreparedSend | PermanentFailure>;
+  prepare(request: DeliveryRequest, now: number): PreparedSend | PermanentFailure;
   /** What a provider error says about the lead when it is permanent; undefined means retry. */
   permanentFailure(err: unknown): PermanentFailure | undefined;
 }

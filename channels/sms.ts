@@ -41,12 +41,12 @@ export function normalisePhone(phone: string, country?: string): string | undefi
 
 export function smsChannel(settings: SmsSettings, renderer: TemplateRenderer): DeliveryChannel {
   return {
-    async prepare({ touch, lead, context }, now) {
+    prepare({ touch, lead, context }, now) {
       const to = lead.phone ? normalisePhone(lead.phone, lead.country ?? settings.defaultCountry) : undefined;
       if (!to) return { reason: 'invalid_phone', detail: lead.phone ? `${lead.phone} is not a valid phone number` : 'the lead has no phone number' };
       // Quiet hours again at the wire, found as the engine found them: the lead's zone, else every
       // zone its number or country may be in, inside the legal hours of its state or country.
-      const place = await placeOf(lead);
+      const place = placeOf(lead);
       const zones = lead.timezone ? [lead.timezone] : place.zones?.length ? place.zones : [settings.defaultTimezone];
       const hours = smsHoursFor(settings.hours ?? {}, lead.country, place.region);
       const opens = nextInstantInsideAll(now, [[settings.window], ...hours], zones);

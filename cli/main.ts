@@ -103,8 +103,8 @@ program
   .option('--start <iso>', 'when the lead is created (default: its first event)')
   .option('--until <duration>', 'how long to run', '90d')
   .option('--json', 'print JSON instead of a timeline')
-  .action(async (options) => {
-    process.stdout.write(await runSimulate(options));
+  .action((options) => {
+    process.stdout.write(runSimulate(options));
   });
 
 const history = program.command('history').description('workflow histories as JSON files');

@@ -15,11 +15,11 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
-export async function runSimulate(options: SimulateOptions): Promise<string> {
+export function runSimulate(options: SimulateOptions): string {
   const catalog = defaultCatalog();
   const given = readLead(options.lead);
   // Where the lead is, inferred as the API infers it, so SMS quiet hours preview as they will run.
-  const lead = { ...given, ...(await placeOf(given)) };
+  const lead = { ...given, ...placeOf(given) };
   const events = options.events ? readEvents(options.events) : [];
   if (options.sequence && !catalog.latest[options.sequence]) {
     throw new InputError(`--sequence: unknown sequence ${JSON.stringify(options.sequence)} (known: ${Object.keys(catalog.latest).join(', ')})`);

@@ -14,10 +14,10 @@ const START = at('2025-03-03T09:00:00Z'); // a Monday, 10:00 in Berlin
 const LEAD = { id: 'dana', email: 'dana@northwind.example', title: 'VP Finance', timezone: 'Europe/Berlin' };
 
 describe('simulate()', () => {
-  it('previews texts to a New York number without a time zone inside New York hours, as the engine will send them', async () => {
+  it('previews texts to a New York number without a time zone inside New York hours, as the engine will send them', () => {
     const lead = { id: 'ny-1', phone: '(212) 555-0147', country: 'US', source: 'channel-test', consent: { sms: true } };
     // 01:00 in New York.
-    const result = simulate({ catalog: channelCatalog, lead: { ...lead, ...(await placeOf(lead)) }, events: [], start: at('2026-03-11T05:00:00Z'), until: '8d', sequenceId: 'sms-drip' });
+    const result = simulate({ catalog: channelCatalog, lead: { ...lead, ...placeOf(lead) }, events: [], start: at('2026-03-11T05:00:00Z'), until: '8d', sequenceId: 'sms-drip' });
     const newYorkHour = (iso: string) => Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(Date.parse(iso)));
     expect(result.touches.length).toBeGreaterThanOrEqual(4);
     for (const touch of result.touches) expect([touch.channel, newYorkHour(touch.at) >= 9 && newYorkHour(touch.at) < 20]).toEqual(['sms', true]);
@@ -108,10 +108,10 @@ describe('nurture simulate (runSimulate)', () => {
       ].join('\n'),
     );
 
-  it('prints the documented JSON shape with --json', async () => {
+  it('prints the documented JSON shape with --json', () => {
     // The CLI runs the default catalog, which holds out 10% of leads: this one is not held out.
     expect(isHoldout(LEAD.id, 10)).toBe(false);
-    const text = await runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d', json: true });
+    const text = runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d', json: true });
     expect(text.endsWith('\n')).toBe(true);
     const result = JSON.parse(text);
     expect(Object.keys(result).sort()).toEqual(['final', 'handoffs', 'notes', 'stages', 'touches']);
@@ -133,48 +133,48 @@ describe('nurture simulate (runSimulate)', () => {
     expect(result.final).toEqual({ scores: expect.objectContaining({ fit: 20 }), tier: 'active', stage: 'mql', holdout: false });
   });
 
-  it('starts at the first event when no --start is given', async () => {
-    const result = JSON.parse(await runSimulate({ lead: leadFile(), events: eventsFile(), until: '1d', json: true }));
+  it('starts at the first event when no --start is given', () => {
+    const result = JSON.parse(runSimulate({ lead: leadFile(), events: eventsFile(), until: '1d', json: true }));
     // Friday 10:00 UTC: the first email goes out at once (11:00 in Berlin).
     expect(result.touches[0].at).toBe('2025-03-07T10:00:00.000Z');
   });
 
-  it('prints a readable timeline without --json', async () => {
-    const text = await runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d' });
+  it('prints a readable timeline without --json', () => {
+    const text = runSimulate({ lead: leadFile(), events: eventsFile(), start: '2025-03-03T09:00:00Z', until: '14d' });
     expect(text.split('\n')[0]).toBe('simulation from 2025-03-03T09:00:00.000Z');
     expect(text).toContain('2025-03-03 09:00Z  touch    email   economic-buyer/problem [economic-buyer/problem] (active)');
     expect(text).toContain('handoff  demo request');
     expect(text).toMatch(/final {4}stage mql, tier active/);
   });
 
-  it('previews the library texting a webinar attendee who opted in, at 09:00 where the number is', async () => {
+  it('previews the library texting a webinar attendee who opted in, at 09:00 where the number is', () => {
     const attendee = file('attendee.json', JSON.stringify({ id: 'kim', email: 'kim@northwind.example', phone: '+1 212 555 0182', firstName: 'Kim', source: 'webinar', consent: { sms: true } }));
     // 04:00 in New York.
-    const result = JSON.parse(await runSimulate({ lead: attendee, start: '2026-03-11T08:00:00Z', until: '1d', json: true }));
+    const result = JSON.parse(runSimulate({ lead: attendee, start: '2026-03-11T08:00:00Z', until: '1d', json: true }));
     expect(result.touches[0]).toMatchObject({ channel: 'sms', sequence: 'event-follow-up', step: 'thanks', template: 'event-follow-up/thanks', at: '2026-03-11T13:00:00.000Z' });
   });
 
-  it('names the file and field of a bad lead', async () => {
+  it('names the file and field of a bad lead', () => {
     const bad = file('bad-lead.json', JSON.stringify({ id: 'x', email: 'not-an-email', timezone: 'Mars/Base' }));
-    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(InputError);
-    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(`${bad}: email: `);
-    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(`${bad}: timezone: must be an IANA time zone`);
+    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(InputError);
+    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(`${bad}: email: `);
+    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(`${bad}: timezone: must be an IANA time zone`);
   });
 
   // cli/main.ts prints one line for an InputError and a full stack for anything else, as for a bug;
   // a mistyped --lead or --events path is the user's input problem, not a bug.
-  it('reports a lead or events file that does not exist as an InputError naming the file', async () => {
+  it('reports a lead or events file that does not exist as an InputError naming the file', () => {
     const missing = path.join(dir, 'no-such-lead.json');
-    await expect(runSimulate({ lead: missing, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(InputError);
-    await expect(runSimulate({ lead: leadFile(), events: path.join(dir, 'no-such-events.jsonl'), until: '1d' })).rejects.toThrow(InputError);
+    expect(() => runSimulate({ lead: missing, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(InputError);
+    expect(() => runSimulate({ lead: leadFile(), events: path.join(dir, 'no-such-events.jsonl'), until: '1d' })).toThrow(InputError);
   });
 
-  it('names the file of a lead that is not JSON', async () => {
+  it('names the file of a lead that is not JSON', () => {
     const bad = file('lead.txt', 'id: x');
-    await expect(runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).rejects.toThrow(new RegExp(`^${escape(bad)}: not valid JSON`));
+    expect(() => runSimulate({ lead: bad, start: '2025-03-03T09:00:00Z', until: '1d' })).toThrow(new RegExp(`^${escape(bad)}: not valid JSON`));
   });
 
-  it('names the file, line and field of a bad event in JSON lines, counting blank lines', async () => {
+  it('names the file, line and field of a bad event in JSON lines, counting blank lines', () => {
     const events = file(
       'events.jsonl',
       [
@@ -184,7 +184,12 @@ describe('nurture simulate (runSimulate)', () => {
         eventLine({ eventId: 'e-3', leadId: 'dana', occurredAt: '7 March', type: 'opt_down' }),
       ].join('\n'),
     );
-    const error = await runSimulate({ lead: leadFile(), events, until: '1d' }).catch((err: unknown) => err);
+    let error: unknown;
+    try {
+      runSimulate({ lead: leadFile(), events, until: '1d' });
+    } catch (err) {
+      error = err;
+    }
     expect(error).toBeInstanceOf(InputError);
     const lines = (error as Error).message.split('\n');
     expect(lines).toHaveLength(2);
@@ -192,12 +197,12 @@ describe('nurture simulate (runSimulate)', () => {
     expect(lines[1]).toMatch(new RegExp(`^${escape(events)}:4: occurredAt: `));
   });
 
-  it('names the line of an event line that is not JSON', async () => {
+  it('names the line of an event line that is not JSON', () => {
     const events = file('events.jsonl', [eventLine({ eventId: 'e-1', leadId: 'dana', occurredAt: '2025-03-07T10:00:00Z', type: 'opt_down' }), '{"eventId": '].join('\n'));
-    await expect(runSimulate({ lead: leadFile(), events, until: '1d' })).rejects.toThrow(new RegExp(`^${escape(events)}:2: not valid JSON`));
+    expect(() => runSimulate({ lead: leadFile(), events, until: '1d' })).toThrow(new RegExp(`^${escape(events)}:2: not valid JSON`));
   });
 
-  it('names the index and field of a bad event in a JSON array', async () => {
+  it('names the index and field of a bad event in a JSON array', () => {
     const events = file(
       'events.json',
       JSON.stringify([
@@ -205,18 +210,18 @@ describe('nurture simulate (runSimulate)', () => {
         { eventId: 'e-2', leadId: 'dana', occurredAt: '2025-03-07T10:00:00Z', type: 'unsubscribe', properties: { channel: 'fax' } },
       ]),
     );
-    await expect(runSimulate({ lead: leadFile(), events, until: '1d' })).rejects.toThrow(new RegExp(`^${escape(events)}: \\[1\\]: properties\\.channel: `));
+    expect(() => runSimulate({ lead: leadFile(), events, until: '1d' })).toThrow(new RegExp(`^${escape(events)}: \\[1\\]: properties\\.channel: `));
   });
 
-  it('rejects an unknown --sequence, a bad --until and a missing --start', async () => {
-    await expect(runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'nope' })).rejects.toThrow(/^--sequence: unknown sequence "nope" \(known: .*education/);
-    await expect(runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: 'soon' })).rejects.toThrow('--until: "soon" must be a duration such as 90d');
-    await expect(runSimulate({ lead: leadFile(), until: '1d' })).rejects.toThrow('--start is needed when there are no events');
-    await expect(runSimulate({ lead: leadFile(), start: 'Monday', until: '1d' })).rejects.toThrow('--start: "Monday" is not an ISO date-time');
+  it('rejects an unknown --sequence, a bad --until and a missing --start', () => {
+    expect(() => runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'nope' })).toThrow(/^--sequence: unknown sequence "nope" \(known: .*education/);
+    expect(() => runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: 'soon' })).toThrow('--until: "soon" must be a duration such as 90d');
+    expect(() => runSimulate({ lead: leadFile(), until: '1d' })).toThrow('--start is needed when there are no events');
+    expect(() => runSimulate({ lead: leadFile(), start: 'Monday', until: '1d' })).toThrow('--start: "Monday" is not an ISO date-time');
   });
 
-  it('enrols in the sequence given with --sequence', async () => {
-    const result = JSON.parse(await runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'education', json: true }));
+  it('enrols in the sequence given with --sequence', () => {
+    const result = JSON.parse(runSimulate({ lead: leadFile(), start: '2025-03-03T09:00:00Z', until: '1d', sequence: 'education', json: true }));
     expect(result.touches[0]).toMatchObject({ sequence: 'education', step: 'thanks' });
   });
 });

@@ -139,7 +139,7 @@ describe('lead workflow, SMS quiet hours without a known zone', () => {
   it('texts a New York number with no time zone only between 09:00 and 20:00 New York time', async () => {
     // As the API takes the lead in: where it is comes from its number, the number stays out.
     const lead: Lead = { id: `lead-${randomUUID()}`, phone: '+1 212 555 0147', firstName: 'Ada', source: 'channel-test', consent: { sms: true } };
-    const place = await placeOf(lead);
+    const place = placeOf(lead);
     expect(place).toEqual({ zones: ['America/New_York'], region: 'US-NY' });
     await withWorkers(env(), { catalog: channelCatalog }, async ({ startLead, recorder }) => {
       await startLead({ lead: { ...lead, ...place }, sequenceId: 'sms-drip' });
