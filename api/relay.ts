@@ -39,23 +39,23 @@ export class EventRelay {
 
   /**
    * Takes events in: stored is accepted (a repeated id counts as a duplicate), and they are signalled
-   * now, without waiting, or by the sweep once Temporal is reachable. A reply asking to stop is
-   * taken as the unsubscribe it is, its consent fact recorded before the answer.
+   * now, without waiting, or by the sweep once Temporal is reachable. A spam complaint or a reply
+   * asking to stop is taken as the unsubscribe it is, its consent fact recorded before the answer.
    */
   async accept(events: LeadEvent[]): Promise<StoredEvents> {
     const taken = events.map((event) => revocationIn(event) ?? event);
     const stored = await storeEvents(this.pool, taken);
-    const replies = events.filter((event, i) => taken[i] !== event && stored.leadIds.includes(event.leadId));
+    const revocations = events.filter((event, i) => taken[i] !== event && stored.leadIds.includes(event.leadId));
     await recordConsent(
       this.pool,
-      replies.map((reply) => ({
-        leadId: reply.leadId,
-        channel: reply.type === 'sms_reply' ? 'sms' : 'email',
+      revocations.map((revocation) => ({
+        leadId: revocation.leadId,
+        channel: revocation.type === 'sms_reply' ? 'sms' : 'email',
         granted: false,
-        source: reply.type,
-        evidence: { eventId: reply.eventId },
-        at: Date.parse(reply.occurredAt),
-        key: `reply:${reply.eventId}`,
+        source: revocation.type,
+        evidence: { eventId: revocation.eventId },
+        at: Date.parse(revocation.occurredAt),
+        key: `reply:${revocation.eventId}`,
       })),
     );
     void this.deliver(stored.leadIds);

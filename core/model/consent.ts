@@ -53,11 +53,14 @@ export function meansStop(text: string): boolean {
 }
 
 /**
- * A reply whose words ask to stop, as what it is: an unsubscribe from the channel it came on (same
- * event id), which closes the channel and counts as no intent. Undefined for any other event.
+ * A spam complaint, or a reply whose words ask to stop, as what it is: an unsubscribe from the
+ * channel it came on (same event id), which closes the channel and counts as no intent. Undefined
+ * for any other event.
  */
 export function revocationIn(event: LeadEvent): Extract<LeadEvent, { type: 'unsubscribe' }> | undefined {
-  if ((event.type !== 'email_reply' && event.type !== 'sms_reply') || !event.properties.body || !meansStop(event.properties.body)) return undefined;
-  const channel = event.type === 'email_reply' ? 'email' : 'sms';
+  const revokes =
+    event.type === 'email_complaint' || ((event.type === 'email_reply' || event.type === 'sms_reply') && event.properties.body !== undefined && meansStop(event.properties.body));
+  if (!revokes) return undefined;
+  const channel = event.type === 'sms_reply' ? 'sms' : 'email';
   return { eventId: event.eventId, leadId: event.leadId, type: 'unsubscribe', occurredAt: event.occurredAt, properties: { channel } };
 }

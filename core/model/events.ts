@@ -54,6 +54,8 @@ export const leadEventSchema = lazySchema(() =>
     event('unsubscribe', props({ channel: z.enum([...CONSENT_CHANNELS, 'all']) })),
     event('opt_down', noProps),
     event('email_bounce', props({ ...sendRef, hard: z.boolean() })),
+    // The recipient marked an email as spam (a mailbox provider's feedback loop): an unsubscribe.
+    event('email_complaint', props(sendRef).default({})),
     // In-app messages: engagement, like an email open, not intent.
     event('in_app_seen', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
     event('in_app_dismissed', props({ ...sendRef, messageId: z.string().min(1).max(200) })),
@@ -80,6 +82,7 @@ const ENGINE_PROPERTIES: Record<LeadEventType, readonly string[]> = {
   unsubscribe: ['channel'],
   opt_down: [],
   email_bounce: ['sendId', 'hard'],
+  email_complaint: ['sendId'],
   in_app_seen: ['sendId', 'messageId'],
   in_app_dismissed: ['sendId', 'messageId'],
 };

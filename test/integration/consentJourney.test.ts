@@ -1,7 +1,7 @@
 // Consent changed through the doors a user has, followed to the wire: the real workflows on the dev
 // server, the API, and delivery to a real SMTP server and to the real Twilio SDK's local endpoint.
 // An opt-out by profile update stops email while intent keeps arriving, a later SMS opt-in lets SMS
-// flow, and an email reply that asks to stop is taken as the unsubscribe it is.
+// flow, and an email reply that asks to stop, or a spam complaint, is taken as the unsubscribe it is.
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
@@ -150,19 +150,21 @@ describe('consent through every door, down to the wire', () => {
     });
   });
 
-  it('takes an email reply that asks to stop as an unsubscribe, with its consent fact', async () => {
+  it.each([
+    ['an email reply that asks to stop', 'email_reply', { body: 'Please take me off this list.\n\n> On Monday Sam wrote…' }],
+    ['a spam complaint', 'email_complaint', {}],
+  ])('takes %s as an unsubscribe, with its consent fact', async (_, type, properties) => {
     const id = `lead-${randomUUID()}`;
     const address = `${id}@northwind.example`;
     await withEngine(async (post, get) => {
       expect((await post('/v1/leads', { id, email: address, consent: { email: true }, source: 'consent-email' })).status).toBe(201);
       await eventually(async () => (mailsTo(address) >= 1 ? true : undefined));
-      const reply = { eventId: randomUUID(), leadId: id, type: 'email_reply', occurredAt: new Date().toISOString(), properties: { body: 'Please take me off this list.\n\n> On Monday Sam wrote…' } };
-      expect((await post('/v1/events', reply)).status).toBe(202);
-      const mailedAtReply = mailsTo(address);
+      expect((await post('/v1/events', { eventId: randomUUID(), leadId: id, type, occurredAt: new Date().toISOString(), properties })).status).toBe(202);
+      const mailedAtRevocation = mailsTo(address);
       await sleep(6_000);
-      expect(mailsTo(address)).toBeLessThanOrEqual(mailedAtReply + 1);
+      expect(mailsTo(address)).toBeLessThanOrEqual(mailedAtRevocation + 1);
       const lead = await get(`/v1/leads/${id}`);
-      expect(lead.body.consent).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'email', granted: false, source: 'email_reply' })]));
+      expect(lead.body.consent).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'email', granted: false, source: type })]));
     });
   });
 });

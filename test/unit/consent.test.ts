@@ -111,6 +111,16 @@ describe('a reply that asks to stop', () => {
     expect(revocationIn(reply('sms_reply', 'please stop texting me'))?.properties).toEqual({ channel: 'sms' });
   });
 
+  it('is what a spam complaint is too: an email unsubscribe', () => {
+    expect(revocationIn({ eventId: 'c-1', leadId: 'c-9', type: 'email_complaint', occurredAt: '2025-03-03T10:00:00.000Z', properties: {} })).toEqual({
+      eventId: 'c-1',
+      leadId: 'c-9',
+      type: 'unsubscribe',
+      occurredAt: '2025-03-03T10:00:00.000Z',
+      properties: { channel: 'email' },
+    });
+  });
+
   it('leaves other replies, replies without text and other events as they are', () => {
     expect(revocationIn(reply('email_reply', 'Can we talk on Tuesday?'))).toBeUndefined();
     expect(revocationIn(reply('email_reply'))).toBeUndefined();

@@ -28,6 +28,7 @@ const samples: Record<LeadEventType, Record<string, unknown> | undefined> = {
   unsubscribe: { channel: 'email' },
   opt_down: undefined,
   email_bounce: { sendId: 'send-1', hard: true },
+  email_complaint: { sendId: 'send-1' },
   in_app_seen: { sendId: 'send-1', messageId: 'message-1' },
   in_app_dismissed: { sendId: 'send-1', messageId: 'message-1' },
 };
