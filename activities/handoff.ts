@@ -3,15 +3,40 @@
 import type { Pool } from 'pg';
 import { recordActivity } from '../db/repositories/audit';
 import { closeHandoff, openHandoff, reassignHandoff } from '../db/repositories/handoffs';
-import { assignRep } from '../db/repositories/reps';
+import { findAssignment, recordAssignment, routingInputs } from '../db/repositories/reps';
+import { inTransaction } from '../db/pool';
+import { repSchema, routeHandoff } from '../core/model/routing';
 import { countHandoff, observeSpeedToLead } from './metrics';
 import type { HandoffActivities } from './types';
 
-export function createHandoffActivities({ pool }: { pool: Pool }): HandoffActivities {
+export interface HandoffDependencies {
+  pool: Pool;
+  /** Free-mail domains (the model's): a gmail.com address names no account to keep. */
+  freeMailDomains?: string[];
+  now?: () => number;
+}
+
+export function createHandoffActivities({ pool, freeMailDomains = [], now = Date.now }: HandoffDependencies): HandoffActivities {
   return {
-    async assignRep({ lead, exclude }) {
-      const owner = await assignRep(pool, lead, exclude);
-      return owner ? { owner } : {};
+    async assignRep({ handoffId, lead, exclude }) {
+      // One decision per round: a retry of this activity gets the first one back.
+      const round = exclude.length;
+      const decision = await inTransaction(pool, async (tx) => {
+        const made = await findAssignment(tx, handoffId, round);
+        if (made) return made;
+        const domain = lead.emailDomain && !freeMailDomains.includes(lead.emailDomain) ? lead.emailDomain : undefined;
+        const { reps, context } = await routingInputs(tx, domain);
+        // A rep row written around the API (by SQL) and no longer valid is passed over, not fatal.
+        const valid = reps.flatMap((rep) => {
+          const parsed = repSchema.safeParse(rep);
+          return parsed.success ? [parsed.data] : [];
+        });
+        const decided = routeHandoff(lead, valid, { ...context, now: now(), exclude });
+        for (const rep of reps) if (!valid.some((ok) => ok.id === rep.id)) decided.skipped.push({ rep: rep.id, why: 'invalid settings' });
+        await recordAssignment(tx, handoffId, round, decided);
+        return decided;
+      });
+      return decision.owner ? { owner: decision.owner } : {};
     },
 
     async openHandoffTask({ handoff, owner, slaDueAt }) {

@@ -19,6 +19,7 @@ import type { EventRelay } from './relay';
 import { eventRoutes } from './routes/events';
 import { funnelRoutes } from './routes/funnel';
 import { handoffRoutes } from './routes/handoffs';
+import { repRoutes } from './routes/reps';
 import { healthRoutes } from './routes/health';
 import { inAppRoutes } from './routes/inApp';
 import { keyRoutes } from './routes/keys';
@@ -95,6 +96,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       await v1.register(inAppRoutes, { pool, relay, stream: deps.inAppStream });
       await v1.register(funnelRoutes, { pool });
       await v1.register(handoffRoutes, { pool, client, settleMs: deps.handoffSettleMs });
+      await v1.register(repRoutes, { pool });
     },
     { prefix: '/v1' },
   );

@@ -37,7 +37,7 @@ function localDevKey(dataDir: string): string | undefined {
 }
 
 /** One API call whose answer is checked: a changed answer is reported by its field, not printed as `undefined`. */
-export async function callApi<T>(target: { api: string; key: string }, method: 'GET' | 'POST', route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+export async function callApi<T>(target: { api: string; key: string }, method: 'GET' | 'POST' | 'PATCH', route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${target.api}${route}`, {

@@ -5,7 +5,7 @@
 // nothing.
 import { z } from 'zod';
 import { MAX_EVENTS_PER_BATCH } from '../api/routes/events';
-import { WAVES, generateDemo, type DemoLead, type Wave } from './demoData';
+import { DEMO_REPS, WAVES, generateDemo, type DemoLead, type Wave } from './demoData';
 import { callApi, resolveApiTarget, type ApiTarget } from './apiClient';
 import { InputError } from './inputs';
 
@@ -44,6 +44,7 @@ const leadSchema = z.object({
     .nullable(),
 });
 type LeadDetail = z.infer<typeof leadSchema>;
+const repListSchema = z.object({ items: z.array(z.looseObject({ id: z.string() })) });
 const handoffSchema = z.looseObject({ id: z.string(), leadId: z.string(), status: z.string(), owner: z.string().nullable() });
 const handoffListSchema = z.object({ items: z.array(handoffSchema), nextCursor: z.string().nullable() });
 const handoffDetailSchema = handoffSchema.extend({
@@ -52,6 +53,7 @@ const handoffDetailSchema = handoffSchema.extend({
     scores: z.looseObject({ fit: z.number(), intent: z.number(), total: z.number() }),
     path: z.array(z.looseObject({ key: z.string() })),
   }),
+  assignments: z.array(z.looseObject({ rule: z.string(), startsAt: z.string().optional() })),
 });
 const createdSchema = z.looseObject({ created: z.boolean() });
 const ingestedSchema = z.object({ accepted: z.number(), duplicates: z.number() });
@@ -73,6 +75,12 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
   };
 
   print(`nurture demo: ${count} leads (seed ${seed}) into ${target.api}`);
+
+  // 0. A small sales team, so handoffs are assigned by territory, working hours and round robin.
+  const team = new Set((await callApi(target, 'GET', '/v1/reps', repListSchema)).items.map((rep) => rep.id));
+  const joined = DEMO_REPS.filter((rep) => !team.has(rep.id));
+  for (const rep of joined) await callApi(target, 'POST', '/v1/reps', repListSchema.shape.items.element, rep);
+  say(`${plural(DEMO_REPS.length, 'sales rep')} (${joined.length} new): ${DEMO_REPS.map((rep) => `${rep.name} (${rep.territories.join(', ') || 'anywhere else'})`).join('; ')}`);
 
   // 1. Leads arrive: each POST creates the lead's workflow, which routes it and sends its first touch.
   let created = 0;
@@ -213,9 +221,16 @@ function handoffLine(handoff: z.infer<typeof handoffDetailSchema>, entry: DemoLe
   const { context } = handoff;
   const lead = entry.lead;
   return [
-    `${handoff.id} → ${handoff.owner ?? 'unassigned (no active rep in the reps table)'}: ${who(entry)}, ${lead.industry}, ${lead.companySize} people, ${lead.country}`,
+    `${handoff.id} → ${handoff.owner ? `${handoff.owner} (${routedBy(handoff.assignments[0], entry)})` : 'unassigned (no active rep covers it)'}: ${who(entry)}, ${lead.industry}, ${lead.companySize} people, ${lead.country}`,
     `  why: ${context.reason}; score ${Math.round(context.scores.total)} (fit ${Math.round(context.scores.fit)}, intent ${Math.round(context.scores.intent)}); path ${context.path.map((step) => step.key).join(' → ')}`,
   ];
+}
+
+/** How the owner was chosen, and when they start if they were not working. */
+function routedBy(assignment: z.infer<typeof handoffDetailSchema>['assignments'][number] | undefined, entry: DemoLead): string {
+  if (!assignment) return 'assigned';
+  const rule = assignment.rule.replace(/_/g, ' ');
+  return assignment.startsAt ? `${rule}; starts ${when(assignment.startsAt, entry)}` : `${rule}; working now`;
 }
 
 function who({ lead }: DemoLead): string {

@@ -7,13 +7,14 @@ import { lintProject } from '../app/lint';
 import { runApi, runWorker } from '../app/parts';
 import { defaultModel } from '../core/model/tuning';
 import { MissingToolError } from '../scripts/tools';
-import { createKey } from './apiClient';
+import { createKey, type ApiTarget } from './apiClient';
 import { runDemo } from './demo';
 import { exportHistory } from './history';
 import { formatImport, runImport } from './import';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
+import { addRep, importReps, listRepLines, type RepFields } from './reps';
 
 const program = new Command()
   .name('nurture')
@@ -38,6 +39,44 @@ program
   .command('api')
   .description('run the HTTP API alone on PORT against DATABASE_URL and TEMPORAL_ADDRESS (needs NURTURE_API_KEY, NURTURE_LINK_SECRET and NURTURE_ERASURE_SECRET)')
   .action(() => runApi(parseConfig(process.env)));
+
+const reps = program.command('reps').description('the sales reps who take handoffs, through the API with an admin key');
+const target = (command: ReturnType<typeof program.command>) =>
+  command.option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)').option('--key <key>', 'an admin key (default: NURTURE_API_KEY, else the local dev key)');
+target(
+  reps
+    .command('add')
+    .description('add a rep: who they are, what they cover, when they work')
+    .requiredOption('--id <id>', 'a short lower-case id, e.g. dana')
+    .requiredOption('--name <name>', 'their name')
+    .option('--email <address>', 'where alerts go')
+    .option('--phone <e164>', 'for SMS alerts, e.g. +14155550123')
+    .option('--sms', 'alert by SMS too')
+    .option('--webhook <url>', 'also post alerts here (e.g. a Slack incoming webhook)')
+    .option('--territories <codes>', 'countries and regions they cover, e.g. US,CA or US-NY,US-NJ (default: anywhere)')
+    .option('--industries <names>', 'industries they cover, e.g. software,saas (default: any)')
+    .option('--size <band>', 'company sizes they cover, in people, e.g. 100-1000')
+    .option('--weight <n>', 'their share of the round robin (default 1)')
+    .option('--capacity <n>', 'open handoffs at most')
+    .option('--zone <zone>', 'their time zone, e.g. America/New_York')
+    .option('--hours <windows>', 'their working hours in that zone (default with --zone: 09:00-17:00,mon-fri)')
+    .option('--manager <id>', 'the rep told when their task breaches its SLA')
+    .option('--team <id>', 'their team'),
+).action(async (options: RepFields & ApiTarget & { sms?: boolean }) => {
+  console.log(await addRep({ ...options, sms: options.sms ? 'true' : undefined }, options));
+});
+target(reps.command('list').description('list the reps')).action(async (options: ApiTarget) => {
+  console.log((await listRepLines(options)).join('\n'));
+});
+target(
+  reps
+    .command('import')
+    .description('add or update reps from a CSV whose header names the add flags (id,name,email,territories,…; lists comma-separated in quotes)')
+    .argument('<file>', 'the CSV file'),
+).action(async (file: string, options: ApiTarget) => {
+  const { created, updated } = await importReps(file, options);
+  console.log(`${created} reps added, ${updated} updated`);
+});
 
 program
   .command('import')

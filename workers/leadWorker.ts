@@ -38,7 +38,7 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
           bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
           interceptors: { activity: [correlationActivityInterceptors], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
-    activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool }) },
+    activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool, freeMailDomains: deps.catalog.model.scoring.icp.freeMailDomains }) },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
   };
 }

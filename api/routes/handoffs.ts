@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HANDOFF_STATUSES } from '../../core/protocol';
 import { findHandoff, listHandoffs, noteHandoff, type HandoffTask } from '../../db/repositories/handoffs';
 import { findLeadIdentity } from '../../db/repositories/leads';
+import { assignmentsOf } from '../../db/repositories/reps';
 import { acceptSchema, acceptSignal, meetingBookedSignal, rejectSchema, rejectSignal } from '../../workflows/contract';
 import { problem } from '../plugins/errors';
 
@@ -59,7 +60,8 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
     // Who the lead is comes from PostgreSQL (the task's context holds traits only); null once erased.
     const lead = await findLeadIdentity(pool, task.leadId);
     const { id: _id, consent: _consent, ...identity } = lead ?? { id: '' };
-    return { ...task, lead: lead ? identity : null };
+    // Who took it and why, round by round (the first owner, then each escalation).
+    return { ...task, lead: lead ? identity : null, assignments: await assignmentsOf(pool, task.id) };
   });
 
   const actions = [

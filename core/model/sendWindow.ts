@@ -47,8 +47,9 @@ export const sendWindowSchema = lazySchema(() =>
   }),
 );
 
+const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
 export function formatSendWindow(window: SendWindow): string {
-  const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
   const days = window.days.length === 7 ? 'mon-sun' : window.days.map((d) => DAY_NAMES[d - 1]).join('+');
   return `${hhmm(window.startMinute)}-${hhmm(window.endMinute)},${days}`;
 }
@@ -115,4 +116,27 @@ export function nextInstantInsideAll(from: number, rules: SendWindow[][], zones:
     at = latest;
   }
   return undefined;
+}
+
+/**
+ * Windows as text that sendWindowsSchema reads back as the same windows: a window whose days do not
+ * follow each other is written once per run of days (`mon-tue;thu-fri`).
+ */
+export function sendWindowsText(windows: SendWindow[]): string {
+  return windows.flatMap((window) => dayRuns(window.days).map(([from, to]) => `${hhmm(window.startMinute)}-${hhmm(window.endMinute)},${DAY_NAMES[from - 1]}-${DAY_NAMES[to - 1]}`)).join(';');
+}
+
+/** Runs of consecutive ISO days, a run over the week end as one (`[[6, 1]]` for sat-mon). */
+function dayRuns(days: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const day of [...days].sort((a, b) => a - b)) {
+    const last = runs.at(-1);
+    if (last && last[1] === day - 1) last[1] = day;
+    else runs.push([day, day]);
+  }
+  if (runs.length > 1 && runs[0]![0] === 1 && runs.at(-1)![1] === 7) {
+    const weekEnd = runs.pop()!;
+    runs[0] = [weekEnd[0], runs[0]![1]];
+  }
+  return runs;
 }

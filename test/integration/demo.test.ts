@@ -59,6 +59,9 @@ it('loads leads from three sources, opens a handoff for a demo request, sends fi
   expect(first.output).toContain(`${LEADS} leads arrived (${LEADS} new)`);
   expect(first.output).toMatch(/next touch of .+ pulled forward: .+ → .+ \(in 2 h\), tier active/);
   expect(first.output).toContain(`handoff-${requester.lead.id}-1`);
+  // The demo's sales team takes the handoffs: by territory or as anyone's rep, working now or from when they start.
+  expect(first.output).toMatch(/4 sales reps \(4 new\): Amara Obi \(US, CA\)/);
+  expect(first.output).toMatch(/handoff-demo-1-\d+-1 → (amara|jonas|maeve|kai) \((territory|anyone); (working now|starts .+)\)/);
 
   const bySource = await demoLeadsBySource();
   expect(Object.values(bySource).every((n) => n > 0)).toBe(true);

@@ -1,5 +1,5 @@
 import { LEGAL_SMS_WINDOW } from '../../core/model/tuning';
-import { formatSendWindow, isInsideWindow, nextOpenInstant, parseSendWindow, sendWindowSchema, windowWithin } from '../../core/model/sendWindow';
+import { formatSendWindow, isInsideWindow, nextOpenInstant, parseSendWindow, sendWindowSchema, sendWindowsSchema, sendWindowsText, windowWithin } from '../../core/model/sendWindow';
 import { at } from '../support/engineDriver';
 
 const MON_FRI = [1, 2, 3, 4, 5];
@@ -151,5 +151,18 @@ describe('windowWithin', () => {
     const weekdays = parseSendWindow('08:00-21:00,mon-fri');
     expect(windowWithin(parseSendWindow('09:00-20:00,mon-fri'), weekdays)).toBe(true);
     expect(windowWithin(parseSendWindow('09:00-20:00,fri-sat'), weekdays)).toBe(false);
+  });
+});
+
+describe('sendWindowsText', () => {
+  it.each([
+    ['09:00-17:00,mon-fri', '09:00-17:00,mon-fri'],
+    ['09:00-21:00,mon-sat;12:00-21:00,sun', '09:00-21:00,mon-sat;12:00-21:00,sun-sun'],
+    ['08:00-20:00', '08:00-20:00,mon-sun'],
+    ['10:00-16:00,fri-mon', '10:00-16:00,fri-mon'],
+  ])('writes %s so that it reads back the same', (text, written) => {
+    const windows = sendWindowsSchema.parse(text);
+    expect(sendWindowsText(windows)).toBe(written);
+    expect(sendWindowsSchema.parse(written)).toEqual(windows);
   });
 });
