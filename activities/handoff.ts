@@ -3,7 +3,12 @@
 import type { Pool } from 'pg';
 import { recordActivity } from '../db/repositories/audit';
 import { closeHandoff, openHandoff, reassignHandoff } from '../db/repositories/handoffs';
-import { findAssignment, recordAssignment, routingInputs } from '../db/repositories/reps';
+import { assignmentsOf, findAssignment, findRep, recordAssignment, routingInputs } from '../db/repositories/reps';
+import { claimAlert, markAlert } from '../db/repositories/alerts';
+import { findHandoff } from '../db/repositories/handoffs';
+import { findLeadIdentity } from '../db/repositories/leads';
+import { sendAlert, type AlertSettings, type HandoffAlert } from '../channels/salesAlerts';
+import type { HandoffRequest } from '../core/protocol';
 import { inTransaction } from '../db/pool';
 import { repSchema, routeHandoff } from '../core/model/routing';
 import { countHandoff, observeSpeedToLead } from './metrics';
@@ -13,10 +18,22 @@ export interface HandoffDependencies {
   pool: Pool;
   /** Free-mail domains (the model's): a gmail.com address names no account to keep. */
   freeMailDomains?: string[];
+  /** Email alerts to reps and managers; without them a notice is only recorded on the task. */
+  alerts?: AlertSettings;
   now?: () => number;
 }
 
-export function createHandoffActivities({ pool, freeMailDomains = [], now = Date.now }: HandoffDependencies): HandoffActivities {
+export function createHandoffActivities({ pool, freeMailDomains = [], alerts, now = Date.now }: HandoffDependencies): HandoffActivities {
+  /** Emails the alert once, however often the activity runs: claimed, sent, marked. */
+  const alertOnce = async (alert: HandoffAlert, escalation: number) => {
+    if (!alerts || !alert.to.email || alert.to.channels?.email === false) return;
+    const key = `${alert.handoff.id}/${escalation}/${alert.kind}/${alert.to.id}/email`;
+    if (!(await claimAlert(pool, { key, handoffId: alert.handoff.id, rep: alert.to.id, kind: alert.kind, channel: 'email' }))) return;
+    // A failure leaves the claim for the activity's retry.
+    const providerId = await sendAlert(alert, alerts, now());
+    await markAlert(pool, key, 'sent', { providerId });
+  };
+
   return {
     async assignRep({ handoffId, lead, exclude }) {
       // One decision per round: a retry of this activity gets the first one back.
@@ -48,8 +65,18 @@ export function createHandoffActivities({ pool, freeMailDomains = [], now = Date
     },
 
     async notifyRep({ handoffId, leadId, owner, escalation, notifyManager }) {
-      // The notice itself goes out through the channels; here it is recorded for the task's history.
       await recordActivity(pool, leadId, 'handoffNotified', Date.now(), { handoffId, owner: owner ?? null, escalation, notifyManager }, `${handoffId}/notified/${escalation}`);
+      const task = await findHandoff(pool, handoffId);
+      if (!alerts || !task) return;
+      const base = { handoff: task.context as unknown as HandoffRequest, lead: await findLeadIdentity(pool, leadId), slaDueAt: task.slaDueAt };
+      const ownerRep = owner ? await findRep(pool, owner) : undefined;
+      // On a breach, the manager of the rep who let it wait hears of it.
+      const previousId = escalation > 0 ? (await assignmentsOf(pool, handoffId)).find((round) => round.round === escalation - 1)?.owner : undefined;
+      const previous = previousId ? await findRep(pool, previousId) : undefined;
+      const managerId = notifyManager && escalation > 0 ? (previous?.manager ?? ownerRep?.manager) : undefined;
+      const manager = managerId ? await findRep(pool, managerId) : undefined;
+      if (ownerRep) await alertOnce({ ...base, kind: 'assigned', to: ownerRep }, escalation);
+      if (manager) await alertOnce({ ...base, kind: 'breach', to: manager, owner: ownerRep, previous }, escalation);
     },
 
     async reassignHandoffTask({ handoffId, owner, escalations, slaDueAt }) {

@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/events';
 import { funnelRoutes } from './routes/funnel';
 import { handoffRoutes } from './routes/handoffs';
 import { repRoutes } from './routes/reps';
+import { salesLinkRoutes } from './routes/salesLinks';
 import { healthRoutes } from './routes/health';
 import { inAppRoutes } from './routes/inApp';
 import { keyRoutes } from './routes/keys';
@@ -85,6 +86,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { pool, client });
   if (deps.public) {
     await app.register(trackingRoutes, { pool, relay, linkSecret: deps.public.linkSecret, now: deps.public.now });
+    await app.register(salesLinkRoutes, { pool, client, linkSecret: deps.public.linkSecret, settleMs: deps.handoffSettleMs, now: deps.public.now });
     if (deps.public.twilio) await app.register(twilioRoutes, { pool, client, relay, publicUrl: deps.public.publicUrl, ...deps.public.twilio, now: deps.public.now });
   }
   await app.register(

@@ -19,7 +19,7 @@ import { InAppStream } from '../db/repositories/inAppMessages';
 import { publishVersions } from '../db/repositories/sequenceVersions';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
-import { deliveryWorkerOptions, type DeliveryConfig } from '../workers/deliveryWorker';
+import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
 import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
 import type { Part } from './part';
@@ -37,11 +37,16 @@ export function engineCatalog(config: Config): Catalog {
   return defaultCatalog({ cadence: { windows: configuredWindows(config) } });
 }
 
-/** Starts the lead worker, on the prebuilt workflow bundle when there is one; resolves once it polls. */
-export async function startLeadWorker(servers: Servers, catalog: Catalog, bundlePath?: string): Promise<Part> {
+/**
+ * Starts the lead worker, on the prebuilt workflow bundle when there is one; resolves once it polls.
+ * With email configured, it alerts reps and managers of handoffs by email.
+ */
+export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, bundlePath?: string): Promise<Part> {
   await publishVersions(servers.pool, catalog.versions);
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(bundlePath)]);
-  const worker = await Worker.create(leadWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle }));
+  const transport = delivery.email && delivery.signingSecret ? smtpTransport(delivery.email.smtpUrl) : undefined;
+  const alerts = transport && delivery.email && delivery.signingSecret ? { transport, from: delivery.email.from, publicUrl: delivery.publicUrl, signingSecret: delivery.signingSecret } : undefined;
+  const worker = await Worker.create(leadWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts }));
   const running = worker.run();
   return {
     name: 'lead worker',
@@ -49,6 +54,7 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, bundle
       // Drains: workflow tasks and activities under way finish first.
       worker.shutdown();
       await running;
+      transport?.close();
       await connection.close();
     },
   };
@@ -116,7 +122,7 @@ export function runWorker(config: Config): Promise<void> {
     const catalog = engineCatalog(config);
     // First: a port already taken stops the command before any worker takes work.
     const metrics = await serveMetrics(telemetry, config.HOST ?? '127.0.0.1', config.METRICS_PORT);
-    const lead = await startLeadWorker(servers, catalog, config.NURTURE_WORKFLOW_BUNDLE);
+    const lead = await startLeadWorker(servers, catalog, delivery, config.NURTURE_WORKFLOW_BUNDLE);
     const senders = await startDeliveryWorkers(servers, catalog, delivery);
     return {
       name: `lead worker and delivery (${senders.channels.join(', ') || 'no channel configured'})`,

@@ -15,19 +15,29 @@ export interface LinkToken {
 }
 
 export function signToken(token: LinkToken, secret: string): string {
-  const body = Buffer.from(JSON.stringify(token)).toString('base64url');
-  return `${body}.${mac(body, secret)}`;
+  return signPayload(token, secret);
 }
 
 /** The token's payload, or undefined when it was not signed with `secret` or is malformed. */
 export function verifyToken(text: string, secret: string): LinkToken | undefined {
+  return verifyPayload(text, secret) as LinkToken | undefined;
+}
+
+/** Any JSON payload, signed the same way (a sales action link's, for one). */
+export function signPayload(payload: object, secret: string): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${mac(body, secret)}`;
+}
+
+/** A signed payload as it was signed (the caller validates its shape), or undefined when forged or malformed. */
+export function verifyPayload(text: string, secret: string): unknown {
   const [body, signature, ...rest] = text.split('.');
   if (!body || !signature || rest.length) return undefined;
   const expected = Buffer.from(mac(body, secret));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   try {
-    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as LinkToken;
+    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
   } catch {
     return undefined;
   }

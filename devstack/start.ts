@@ -65,7 +65,7 @@ export async function start(config: Config): Promise<void> {
     };
     // Both workers at once: the lead worker's bundling takes most of a second.
     const [, delivery] = await Promise.all([
-      startLeadWorker(servers, catalog, config.NURTURE_WORKFLOW_BUNDLE).then(started),
+      startLeadWorker(servers, catalog, delivered, config.NURTURE_WORKFLOW_BUNDLE).then(started),
       startDeliveryWorkers(servers, catalog, delivered).then(started),
     ]);
     const api = await startApi(servers, { ...config, ...sinks.config }, secrets, telemetry);

@@ -51,13 +51,7 @@ export function deliveryWorkerOptions(deps: DeliveryWorkerDependencies): Deliver
   const message: MessageSettings | undefined = config.signingSecret
     ? { sender: config.sender, publicUrl: config.publicUrl, signingSecret: config.signingSecret, offers: config.offers }
     : undefined;
-  // nodemailer waits up to 10 minutes on a silent server by default. An attempt still waiting when
-  // the send activity's start-to-close timeout (1 minute) starts its retry could deliver after the
-  // retry did: these bound each wait well inside that minute (an SMTP_URL query can override them).
-  const transport =
-    message && config.email
-      ? nodemailer.createTransport({ url: config.email.smtpUrl, pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
-      : undefined;
+  const transport = message && config.email ? smtpTransport(config.email.smtpUrl) : undefined;
 
   const channels: DeliveryDependencies = { pool: deps.pool, renderer: deps.renderer };
   if (message && transport && config.email) {
@@ -94,6 +88,16 @@ export function deliveryWorkerOptions(deps: DeliveryWorkerDependencies): Deliver
     })),
     close: () => transport?.close(),
   };
+}
+
+/**
+ * A pooled SMTP transport. nodemailer waits up to 10 minutes on a silent server by default; an
+ * attempt still waiting when its activity's start-to-close timeout (1 minute) starts a retry could
+ * deliver after the retry did: these bound each wait well inside that minute (an SMTP_URL query can
+ * override them).
+ */
+export function smtpTransport(smtpUrl: string) {
+  return nodemailer.createTransport({ url: smtpUrl, pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
 }
 
 /** Every webhook target the catalog's sequences name: all of them post to the one configured endpoint. */

@@ -4,6 +4,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createHandoffActivities } from '../activities/handoff';
 import { createLeadActivities } from '../activities/lead';
+import type { AlertSettings } from '../channels/salesAlerts';
 import type { Catalog } from '../core/protocol';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
 import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
@@ -23,6 +24,8 @@ export interface LeadWorkerDependencies {
    * workflows, a cached lead weighs ~0.14 MB (bench/workflows), so memory allows far more.
    */
   maxCachedWorkflows?: number;
+  /** Email alerts to sales (the delivery configuration's SMTP and link secret); recorded only without. */
+  alerts?: AlertSettings;
 }
 
 export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
@@ -38,7 +41,7 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
           bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
           interceptors: { activity: [correlationActivityInterceptors], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
-    activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool, freeMailDomains: deps.catalog.model.scoring.icp.freeMailDomains }) },
+    activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool, freeMailDomains: deps.catalog.model.scoring.icp.freeMailDomains, alerts: deps.alerts }) },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
   };
 }

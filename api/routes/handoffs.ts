@@ -6,10 +6,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { HANDOFF_STATUSES } from '../../core/protocol';
-import { findHandoff, listHandoffs, noteHandoff, type HandoffTask } from '../../db/repositories/handoffs';
+import { findHandoff, listHandoffs, type HandoffTask } from '../../db/repositories/handoffs';
+import { ACTIONS } from '../../channels/salesAlerts';
+import { decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
 import { findLeadIdentity } from '../../db/repositories/leads';
 import { assignmentsOf } from '../../db/repositories/reps';
-import { acceptSchema, acceptSignal, meetingBookedSignal, rejectSchema, rejectSignal } from '../../workflows/contract';
+import { alertsOf } from '../../db/repositories/alerts';
 import { problem } from '../plugins/errors';
 
 const handoffParams = z.object({ id: z.string().min(1).max(200) });
@@ -60,39 +62,21 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
     // Who the lead is comes from PostgreSQL (the task's context holds traits only); null once erased.
     const lead = await findLeadIdentity(pool, task.leadId);
     const { id: _id, consent: _consent, ...identity } = lead ?? { id: '' };
-    // Who took it and why, round by round (the first owner, then each escalation).
-    return { ...task, lead: lead ? identity : null, assignments: await assignmentsOf(pool, task.id) };
+    // Who took it and why, round by round (the first owner, then each escalation), and who was alerted.
+    return { ...task, lead: lead ? identity : null, assignments: await assignmentsOf(pool, task.id), alerts: await alertsOf(pool, task.id) };
   });
 
-  const actions = [
-    { path: 'accept', body: acceptSchema, signal: acceptSignal },
-    { path: 'reject', body: rejectSchema, signal: rejectSignal },
-    { path: 'meeting-booked', body: acceptSchema, signal: meetingBookedSignal },
-  ] as const;
-  for (const action of actions) {
-    app.post(`/handoffs/:id/${action.path}`, { config: { scope: 'sales' }, schema: { params: handoffParams, body: action.body } }, async (request, reply) => {
+  for (const action of ACTIONS) {
+    app.post(`/handoffs/:id/${action}`, { config: { scope: 'sales' }, schema: { params: handoffParams, body: DECISIONS[action].body } }, async (request, reply) => {
       const { id } = request.params;
       const task = await findHandoff(pool, id);
       if (!task) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${id}` }]);
       if (task.status !== 'open') return problem(reply, 409, `the handoff is already ${task.status}`, [{ path: 'params.id', message: `${id} is closed` }]);
-      // A note is free text about a person: it is written here, and only the decision goes to the workflow.
-      const { note, ...decision } = request.body as { note?: string; by?: string };
-      if (note !== undefined) await noteHandoff(pool, id, note);
-      const payload = { ...decision, by: decision.by ?? request.apiKey?.name };
-      await client.workflow.getHandle(id).signal(action.signal as typeof acceptSignal, payload as never);
-      app.metrics.handoffActions.inc({ action: action.path });
+      const body = request.body as { note?: string; by?: string };
+      await decideHandoff(pool, client, id, action, { ...body, by: body.by ?? request.apiKey?.name });
+      app.metrics.handoffActions.inc({ action });
       const settled = await waitForClose(pool, id, settleMs);
       return reply.code(settled.status === 'open' ? 202 : 200).send(settled);
     });
   }
 };
-
-/** The handoff workflow closes the task through an activity: the answer waits (briefly) for that. */
-async function waitForClose(pool: Pool, id: string, timeoutMs: number): Promise<HandoffTask> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const task = (await findHandoff(pool, id))!;
-    if (task.status !== 'open' || Date.now() >= deadline) return task;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

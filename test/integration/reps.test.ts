@@ -18,16 +18,17 @@ import { useIntegrationServers } from '../support/integrationServers';
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
 let pool: Pool, nativeConnection: NativeConnection, client: Client;
+// The reps table is shared by the files of this run: the reps made here leave routing when it ends
+// (declared before the servers' hooks, which close the pool: hooks after all tests run in order).
+afterAll(async () => {
+  await pool.query("UPDATE reps SET active = false WHERE name IN ('Dana Lee', 'Sam Okafor', 'Ana', 'Ben', 'Working now', 'Next in the round robin', 'Starts later')");
+});
 useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
 
 beforeAll(async () => {
   await seedAdminKey(pool, adminKey);
 });
 
-// The reps table is shared by the files of this run: the reps made here leave routing when it ends.
-afterAll(async () => {
-  await pool.query("UPDATE reps SET active = false WHERE name IN ('Dana Lee', 'Sam Okafor', 'Ana', 'Ben', 'Working now', 'Next in the round robin', 'Starts later')");
-});
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
   leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });

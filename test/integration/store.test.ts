@@ -23,7 +23,8 @@ describe('the workflows writing to PostgreSQL', () => {
   it('records the stage history, the audit trail and the handoff task with its context, and closes it on rejection', async () => {
     const territoryRep = `rep-de-${randomUUID()}`;
     await pool.query("INSERT INTO reps (id, name, territories) VALUES ($1, 'Dana (DACH)', '{DE,AT,CH}')", [territoryRep]);
-    const lead: Lead = { id: `lead-${randomUUID()}`, email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
+    // A company of its own: another file's handoff for the same domain would keep the account with its rep.
+    const lead: Lead = { id: `lead-${randomUUID()}`, email: `ana@northwind-${randomUUID().slice(0, 8)}.example`, title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
     await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ startLead }) => {
       const handle = await startLead({ lead });
       await leadState(handle);

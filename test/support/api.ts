@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { buildApi, type ApiDependencies } from '../../api/app';
 import { EventRelay } from '../../api/relay';
 import { getFreePort } from '../../app/net';
+import type { LeadWorkflowOptions } from '../../workflows/contract';
 
 const TEST_ERASURE_SECRET = 'api-test-erasure-secret-0123456789';
 
@@ -13,13 +14,17 @@ export interface TestApiOptions {
   pool: Pool;
   client: Client;
   taskQueue?: string;
+  /** Listens here (a port the test chose, to sign links for it); a free one otherwise. */
+  port?: number;
+  /** The options new lead workflows start with (a short handoff SLA, for one). */
+  leadOptions?: LeadWorkflowOptions;
   public?: ApiDependencies['public'];
   corsOrigins?: ApiDependencies['corsOrigins'];
 }
 
 /** The API and its relay for the length of `body`. */
 export async function withApi<T>(options: TestApiOptions, body: (api: { url: string; relay: EventRelay; app: FastifyInstance }) => Promise<T>): Promise<T> {
-  const start = { taskQueue: options.taskQueue };
+  const start = { taskQueue: options.taskQueue, options: options.leadOptions };
   const relay = new EventRelay(options.pool, options.client, { start, sweepIntervalMs: 200 });
   const app = await buildApi({
     pool: options.pool,
@@ -30,7 +35,7 @@ export async function withApi<T>(options: TestApiOptions, body: (api: { url: str
     public: options.public,
     corsOrigins: options.corsOrigins,
   });
-  const port = await getFreePort();
+  const port = options.port ?? (await getFreePort());
   await app.listen({ host: '127.0.0.1', port });
   relay.start();
   try {
