@@ -48,7 +48,12 @@ export type EngineInput =
   | { kind: 'pause' }
   | { kind: 'resume' }
   /** A stage set from outside, e.g. the CRM marking an opportunity or a customer. */
-  | { kind: 'stage'; stage: Stage; reason: string };
+  | { kind: 'stage'; stage: Stage; reason: string }
+  /** What the CRM says became of the lead: an opportunity, a customer, or lost for a reason (recycled with its delay). */
+  | { kind: 'crmOutcome'; outcome: CrmOutcome; reason?: RecycleReason };
+
+export const CRM_OUTCOMES = ['opportunity_created', 'closed_won', 'closed_lost'] as const;
+export type CrmOutcome = (typeof CRM_OUTCOMES)[number];
 
 /** What the lead did lately, kept bounded in its state and handed to sales with a handoff. */
 export interface PageVisit {

@@ -3,7 +3,7 @@
 // workflow ids built from business keys.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { HANDOFF_OUTCOMES, type EngineInput, type HandoffStatus, type Reply } from '../core/protocol';
+import { CRM_OUTCOMES, HANDOFF_OUTCOMES, type EngineInput, type HandoffStatus, type Reply } from '../core/protocol';
 import { CONSENT_CHANNELS, leadEventSchema, type LeadEvent } from '../core/model/events';
 import { profileChangeSchema, type LeadArrival, type LeadTraits } from '../core/model/lead';
 import type { LeadState } from '../core/engine/state';
@@ -49,6 +49,8 @@ const handoffOutcomeSchema = z.object({
 });
 export const enrollSchema = z.object({ sequenceId: z.string().min(1).max(64) });
 export const exitSchema = z.object({ reason: z.string().min(1).max(200) });
+/** What the CRM says became of the lead; a lost deal's reason decides when it is re-contacted. */
+export const outcomeSchema = z.object({ outcome: z.enum(CRM_OUTCOMES), reason: z.enum(RECYCLE_REASONS).optional() });
 
 export type ConsentChange = z.infer<typeof consentChangeSchema>;
 export type HandoffOutcomeMessage = z.infer<typeof handoffOutcomeSchema>;
@@ -64,6 +66,7 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const enrollUpdate = defineUpdate<Reply, [z.infer<typeof enrollSchema>]>('enroll');
 export const exitUpdate = defineUpdate<Reply, [z.infer<typeof exitSchema>]>('exit');
+export const outcomeUpdate = defineUpdate<Reply, [z.infer<typeof outcomeSchema>]>('outcome');
 
 /** What the `state` query answers: the lead as the engine sees it now. */
 export interface LeadView {

@@ -34,6 +34,8 @@ import {
   eventsSignal,
   exitSchema,
   exitUpdate,
+  outcomeSchema,
+  outcomeUpdate,
   handoffOutcomeSignal,
   pauseSignal,
   profileUpdatedSignal,
@@ -114,6 +116,7 @@ class Lead {
     setHandler(resumeSignal, () => void this.inbox.push({ input: { kind: 'resume' } }));
     setHandler(enrollUpdate, ({ sequenceId }) => this.request({ kind: 'enroll', sequenceId }), { validator: (args) => void enrollSchema.parse(args) });
     setHandler(exitUpdate, ({ reason }) => this.request({ kind: 'exit', reason }), { validator: (args) => void exitSchema.parse(args) });
+    setHandler(outcomeUpdate, (outcome) => this.request({ kind: 'crmOutcome', ...outcome }), { validator: (args) => void outcomeSchema.parse(args) });
     setHandler(stateQuery, () => this.view());
   }
 

@@ -12,7 +12,7 @@ import { stageHistory } from '../../db/repositories/audit';
 import { openHandoffOfLead } from '../../db/repositories/handoffs';
 import { erasedLeadIds, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
 import { recentSends } from '../../db/repositories/sends';
-import { leadWorkflowId, stateQuery } from '../../workflows/contract';
+import { leadWorkflowId, outcomeSchema, outcomeUpdate, stateQuery } from '../../workflows/contract';
 import { consentOfProfile, takeConsent } from '../consent';
 import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
@@ -109,6 +109,15 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     const fact = { leadId: id, channel, granted, source, evidence: { ...evidence, key: request.apiKey?.name }, at: at === undefined ? Date.now() : Date.parse(at) };
     await takeConsent(pool, client, [fact]);
     return reply.code(201).send({ id, consent: await consentHistory(pool, id) });
+  });
+
+  // The CRM closes the loop: an opportunity, a customer, or a lost deal with its reason (recycled).
+  app.post('/leads/:id/outcomes', { config: { scope: 'ingest' }, schema: { params: leadParams, body: outcomeSchema } }, async (request, reply) => {
+    const { id } = request.params;
+    if (!(await findLead(pool, id))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+    const answer = await client.workflow.getHandle(leadWorkflowId(id)).executeUpdate(outcomeUpdate, { args: [request.body] });
+    if (!answer.accepted) return problem(reply, 409, answer.reason, [{ path: 'body.outcome', message: answer.reason }]);
+    return { id, ...request.body, accepted: true };
   });
 
   app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request) => {

@@ -9,7 +9,7 @@ import type { Model } from '../model/tuning';
 import { LATEST_RULES, type Catalog, type Command, type EngineInput, type EngineRules, type LeadSnapshot, type Reply } from '../protocol';
 import { closeFailedChannel, setConsent } from './consent';
 import { recordEvent } from './intake';
-import { closeHandoff, qualify, recontactIfDue } from './qualification';
+import { applyCrmOutcome, closeHandoff, qualify, recontactIfDue } from './qualification';
 import { Run, scoreInputs } from './run';
 import { advance, checkExits, requestEnrolment, requestExit } from './sequencing';
 import { initialState, type LeadState } from './state';
@@ -99,6 +99,9 @@ function apply(run: Run, input: EngineInput): void {
       break;
     case 'stage':
       run.changeStage(input.stage, input.reason);
+      break;
+    case 'crmOutcome':
+      run.reply = applyCrmOutcome(run, input.outcome, input.reason);
       break;
   }
   checkExits(run);

@@ -5,7 +5,7 @@ import { durationMs } from '../model/duration';
 import { HIGH_INTENT_KEYS, type LeadEvent } from '../model/events';
 import { NURTURE_STAGES } from '../model/stages';
 import type { RecycleReason } from '../model/tuning';
-import type { HandoffOutcome } from '../protocol';
+import type { CrmOutcome, HandoffOutcome, Reply } from '../protocol';
 import type { Run } from './run';
 
 export function qualify(run: Run, trigger: LeadEvent | undefined): void {
@@ -63,16 +63,39 @@ export function closeHandoff(run: Run, handoffId: string, outcome: HandoffOutcom
     run.exitSequence('handed off to sales');
     return;
   }
-  const reason: RecycleReason = outcome === 'no_response' ? 'no_response' : (reasonCode ?? 'other');
+  recycle(run, outcome === 'no_response' ? 'no_response' : (reasonCode ?? 'other'), 'sales');
+}
+
+/** Back to marketing for a reason, re-contacted after the reason's delay; not the profile: disqualified. */
+function recycle(run: Run, reason: RecycleReason, by: 'sales' | 'crm'): void {
   if (reason === 'not_icp') {
-    run.changeStage('disqualified', 'sales: not the ideal customer profile');
+    run.changeStage('disqualified', `${by}: not the ideal customer profile`);
     run.exitSequence('disqualified');
     return;
   }
-  run.changeStage('recycled', `sales: ${reason}`);
+  run.changeStage('recycled', `${by}: ${reason}`);
   run.exitSequence(`recycled: ${reason}`);
-  s.recontactAt = run.now + durationMs(run.model.qualification.recontactAfter[reason]);
+  run.state.recontactAt = run.now + durationMs(run.model.qualification.recontactAfter[reason]);
   recontactIfDue(run);
+}
+
+/**
+ * The CRM closes the loop: an opportunity or a customer leaves nurture for good (the funnel reads
+ * the path lead → mql → sql → opportunity → customer); a lost deal is recycled with its reason's delay.
+ */
+export function applyCrmOutcome(run: Run, outcome: CrmOutcome, reason: RecycleReason | undefined): Reply {
+  const s = run.state;
+  if (outcome === 'closed_lost') {
+    if (s.stage === 'customer') return { accepted: false, reason: 'the lead is a customer' };
+    recycle(run, reason ?? 'other', 'crm');
+    return { accepted: true };
+  }
+  const stage = outcome === 'closed_won' ? 'customer' : 'opportunity';
+  if (s.stage === 'customer' || s.stage === stage) return { accepted: false, reason: `the lead is already ${s.stage === 'customer' ? 'a customer' : 'an opportunity'}` };
+  run.changeStage(stage, outcome === 'closed_won' ? 'crm: closed won' : 'crm: opportunity created');
+  run.exitSequence(`handed to sales: ${stage}`);
+  s.recontactAt = undefined;
+  return { accepted: true };
 }
 
 /** A recycled lead whose rest is over goes back to the long-term pool. */

@@ -1,0 +1,59 @@
+// CRM outcomes close the funnel: through the API, a lead becomes an opportunity and then a customer
+// in its workflow and in PostgreSQL, and the funnel report counts the whole path by source.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { seedAdminKey } from '../../db/repositories/apiKeys';
+import { leadWorkerOptions } from '../../workers/leadWorker';
+import { callApi, withApi } from '../support/api';
+import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
+import { useIntegrationServers } from '../support/integrationServers';
+
+const catalog = anyHourCatalog();
+const adminKey = `admin-${randomUUID()}`;
+let pool: Pool, nativeConnection: NativeConnection, client: Client;
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
+
+beforeAll(async () => {
+  await seedAdminKey(pool, adminKey);
+});
+
+const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
+  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+
+it('moves a lead through sql, opportunity and customer, and the funnel shows the whole path', async () => {
+  await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+    await withApi({ pool, client, taskQueue }, async ({ url }) => {
+      const call = (method: string, route: string, body?: unknown) => callApi(`${url}${route}`, method, adminKey, body);
+      const source = `crm-test-${randomUUID().slice(0, 8)}`;
+      const leadId = `lead-${randomUUID()}`;
+      await call('POST', '/v1/leads', { id: leadId, email: `kim@${leadId}.example`, title: 'VP Operations', industry: 'software', companySize: 300, country: 'US', source });
+      await call('POST', '/v1/events', { eventId: randomUUID(), leadId, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} });
+      const handoffId = `handoff-${leadId}-1`;
+      await eventually(async () => ((await call('GET', `/v1/handoffs/${handoffId}`)).status === 200 ? true : undefined));
+      expect((await call('POST', `/v1/handoffs/${handoffId}/accept`, {})).body.status).toBe('accepted');
+
+      const stageOf = (wanted: string) => eventually(async () => ((await call('GET', `/v1/leads/${leadId}`)).body.state?.stage === wanted ? wanted : undefined));
+      await stageOf('sql');
+      expect(await call('POST', `/v1/leads/${leadId}/outcomes`, { outcome: 'opportunity_created' })).toMatchObject({ status: 200, body: { accepted: true } });
+      await stageOf('opportunity');
+      expect((await call('POST', `/v1/leads/${leadId}/outcomes`, { outcome: 'opportunity_created' })).body).toMatchObject({ error: 'the lead is already an opportunity', details: [{ path: 'body.outcome' }] });
+      expect((await call('POST', `/v1/leads/${leadId}/outcomes`, { outcome: 'closed_won' })).status).toBe(200);
+      await stageOf('customer');
+      expect((await call('POST', `/v1/leads/${leadId}/outcomes`, { outcome: 'closed_lost', reason: 'too pricey' })).body.details).toEqual([expect.objectContaining({ path: 'body.reason' })]);
+      expect((await call('POST', '/v1/leads/nobody/outcomes', { outcome: 'closed_won' })).status).toBe(404);
+
+      const history = await eventually(async () => {
+        const { body } = await call('GET', `/v1/leads/${leadId}`);
+        return body.stageHistory.length >= 4 ? body.stageHistory : undefined;
+      });
+      expect(history.map((change: { to: string }) => change.to)).toEqual(['mql', 'sql', 'opportunity', 'customer']);
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString();
+      const report = await call('GET', `/v1/metrics/funnel?from=${day(-1)}&to=${day(1)}&cohort=week&by=source`);
+      expect(report.body.cohorts.filter((cohort: { group: string }) => cohort.group === source)).toEqual([
+        expect.objectContaining({ counts: { lead: 1, mql: 1, sql: 1, opportunity: 1, customer: 1 } }),
+      ]);
+    });
+  });
+});
