@@ -7,7 +7,7 @@ import { assignmentsOf, findAssignment, findRep, recordAssignment, routingInputs
 import { claimAlert, markAlert } from '../db/repositories/alerts';
 import { findHandoff } from '../db/repositories/handoffs';
 import { findLeadIdentity } from '../db/repositories/leads';
-import { sendAlert, type AlertSettings, type HandoffAlert } from '../channels/salesAlerts';
+import { postAlert, sendAlert, type AlertSettings, type HandoffAlert } from '../channels/salesAlerts';
 import type { HandoffRequest } from '../core/protocol';
 import { inTransaction } from '../db/pool';
 import { repSchema, routeHandoff } from '../core/model/routing';
@@ -24,14 +24,21 @@ export interface HandoffDependencies {
 }
 
 export function createHandoffActivities({ pool, freeMailDomains = [], alerts, now = Date.now }: HandoffDependencies): HandoffActivities {
-  /** Emails the alert once, however often the activity runs: claimed, sent, marked. */
+  /** Alerts through each of the rep's channels once, however often the activity runs: claimed, sent, marked. */
   const alertOnce = async (alert: HandoffAlert, escalation: number) => {
-    if (!alerts || !alert.to.email || alert.to.channels?.email === false) return;
-    const key = `${alert.handoff.id}/${escalation}/${alert.kind}/${alert.to.id}/email`;
-    if (!(await claimAlert(pool, { key, handoffId: alert.handoff.id, rep: alert.to.id, kind: alert.kind, channel: 'email' }))) return;
-    // A failure leaves the claim for the activity's retry.
-    const providerId = await sendAlert(alert, alerts, now());
-    await markAlert(pool, key, 'sent', { providerId });
+    if (!alerts) return;
+    const { email, webhookUrl } = { email: alert.to.channels?.email !== false && alert.to.email, webhookUrl: alert.to.channels?.webhookUrl };
+    const senders = [
+      ...(email ? [{ channel: 'email' as const, send: () => sendAlert(alert, alerts, now()) }] : []),
+      ...(webhookUrl ? [{ channel: 'webhook' as const, send: () => postAlert(alert, webhookUrl, alerts, now()).then(() => undefined) }] : []),
+    ];
+    for (const { channel, send } of senders) {
+      const key = `${alert.handoff.id}/${escalation}/${alert.kind}/${alert.to.id}/${channel}`;
+      if (!(await claimAlert(pool, { key, handoffId: alert.handoff.id, rep: alert.to.id, kind: alert.kind, channel }))) continue;
+      // A failure leaves the claim for the activity's retry.
+      const providerId = await send();
+      await markAlert(pool, key, 'sent', providerId ? { providerId } : {});
+    }
   };
 
   return {

@@ -10,6 +10,7 @@ import type { Lead } from '../core/model/lead';
 import type { RepInput } from '../core/model/routing';
 import type { HandoffRequest } from '../core/protocol';
 import { signPayload, verifyPayload } from './tokens';
+import { SIGNATURE_HEADER, signWebhook } from './webhook';
 
 export interface AlertSettings {
   transport: Transporter;
@@ -58,6 +59,27 @@ const liquid = new Liquid({ root: path.join(__dirname, 'alerts'), strictFilters:
 const html = new Liquid({ root: path.join(__dirname, 'alerts'), strictFilters: true, outputEscape: 'escape', cache: true });
 // Read once: the files are part of the build, so a missing one fails at start, not at the first alert.
 for (const part of ['subject', 'text', 'html']) fs.accessSync(path.join(__dirname, 'alerts', `handoff.${part}.liquid`));
+
+/**
+ * Posts the alert to the rep's webhook: `text` with the action links (what a Slack incoming webhook
+ * shows), the task, signed as the engine's webhooks are (with the link secret).
+ */
+export async function postAlert(alert: HandoffAlert, url: string, settings: AlertSettings, now: number): Promise<void> {
+  const variables = alertVariables(alert, settings, now);
+  const subject = (await liquid.renderFile('handoff.subject.liquid', variables)).trim();
+  const { links } = variables;
+  const text = links ? `${subject}\n<${links.accept}|Accept> · <${links.meeting}|Meeting booked> · <${links.reject}|Reject>` : subject;
+  const body = JSON.stringify({ text, kind: alert.kind, rep: alert.to.id, handoff: { id: alert.handoff.id, leadId: alert.handoff.leadId, reason: alert.handoff.reason, slaDueAt: alert.slaDueAt }, links });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: signWebhook(body, settings.signingSecret, Math.floor(now / 1000)) },
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`the alert webhook answered HTTP ${response.status}`);
+}
 
 /** Sends the alert; resolves with the message id. */
 export async function sendAlert(alert: HandoffAlert, settings: AlertSettings, now: number): Promise<string> {

@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryChannel, PermanentFailure } from './channel';
 
-const SIGNATURE_HEADER = 'Nurture-Signature';
+export const SIGNATURE_HEADER = 'Nurture-Signature';
 /** The send's idempotency key: the same on every retry, so a receiver can drop repeats. */
 const IDEMPOTENCY_HEADER = 'Nurture-Idempotency-Key';
 const DEFAULT_TOLERANCE_SECONDS = 5 * 60;

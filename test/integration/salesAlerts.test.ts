@@ -2,6 +2,8 @@
 // with the lead's context and links that act for that rep alone; a breach tells their manager and
 // reassigns the task. The real workflows on the dev server, the API, PostgreSQL.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -9,6 +11,7 @@ import nodemailer from 'nodemailer';
 import type { Pool } from 'pg';
 import { createHandoffActivities } from '../../activities/handoff';
 import { actionLink, type AlertSettings } from '../../channels/salesAlerts';
+import { verifyWebhookSignature } from '../../channels/webhook';
 import { seedAdminKey } from '../../db/repositories/apiKeys';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
 import { getFreePort } from '../../app/net';
@@ -103,6 +106,35 @@ describe('alerts to sales', () => {
       expect(await accepted.text()).toContain('The task is accepted.');
       expect((await fetch(links.Accept!, { method: 'POST' })).status).toBe(409);
     });
+  });
+
+  it('posts to the rep’s webhook a Slack-readable text with the links, signed', async () => {
+    const rep = `sky-${randomUUID().slice(0, 8)}`;
+    const received: { body: string; signature: string }[] = [];
+    const hook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ body, signature: String(request.headers['nurture-signature']) });
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      await withEngine('1h', async (call) => {
+        const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/slack`;
+        await call('POST', '/v1/reps', { id: rep, name: 'Alerts test Sky', territories: ['UY'], industries: ['software'], channels: { email: false, webhookUrl } });
+        const { handoffId } = await demoRequest(call, 'UY');
+        const posted = await eventually(async () => received[0]);
+        expect(verifyWebhookSignature({ header: posted.signature, body: posted.body, secret: LINK_SECRET })).toMatchObject({ ok: true });
+        const payload = JSON.parse(posted.body);
+        expect(payload).toMatchObject({ kind: 'assigned', rep, handoff: { id: handoffId, reason: 'demo request' } });
+        expect(payload.text).toMatch(/^Ines Duarte \(Northwind\): demo request\n<http:\/\/127\.0\.0\.1:\d+\/s\/[^|]+\|Accept> · <[^|]+\|Meeting booked> · <[^|]+\|Reject>$/);
+        expect((await call('GET', `/v1/handoffs/${handoffId}`)).body.alerts).toEqual([expect.objectContaining({ rep, channel: 'webhook', status: 'sent' })]);
+      });
+    } finally {
+      await new Promise((resolve) => hook.close(resolve));
+    }
   });
 
   it('tells the manager when the rep lets the task wait, and reassigns it with its own alert', async () => {
