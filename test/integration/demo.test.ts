@@ -61,7 +61,7 @@ it('loads leads from three sources, opens a handoff for a demo request, sends fi
   expect(first.output).toContain(`handoff-${requester.lead.id}-1`);
   // The demo's sales team takes the handoffs: by territory or as anyone's rep, working now or from when they start.
   expect(first.output).toMatch(/4 sales reps \(4 new\): Amara Obi \(US, CA\)/);
-  expect(first.output).toMatch(/handoff-demo-1-\d+-1 → (amara|jonas|maeve|kai) \((territory|anyone); (working now|starts .+)\)/);
+  expect(first.output).toMatch(/handoff-demo-1-\d+-1 → (amara|jonas|maeve|kai) \((account owner|territory|anyone); (working now|starts .+)\)/);
 
   const bySource = await demoLeadsBySource();
   expect(Object.values(bySource).every((n) => n > 0)).toBe(true);
