@@ -108,6 +108,19 @@ export const acceptSignal = defineSignal<[z.infer<typeof acceptSchema>]>('accept
 export const rejectSignal = defineSignal<[{ reasonCode: RecycleReason; by?: string }]>('reject');
 export const meetingBookedSignal = defineSignal<[z.infer<typeof acceptSchema>]>('meetingBooked');
 
+/**
+ * A rep's decision as an update: the first one wins and is answered with the task's new state; a
+ * later one is refused with who decided what (the API answers 409). The signals above stay for
+ * decisions sent before updates, and for histories that carry them.
+ */
+export const decisionSchema = z.discriminatedUnion('action', [
+  acceptSchema.extend({ action: z.literal('accept') }),
+  acceptSchema.extend({ action: z.literal('meeting-booked') }),
+  rejectSchema.omit({ note: true }).extend({ action: z.literal('reject') }),
+]);
+export type DecisionMessage = z.infer<typeof decisionSchema>;
+export const decideUpdate = defineUpdate<HandoffTaskView, [DecisionMessage]>('decide');
+
 export interface HandoffTaskView {
   id: string;
   leadId: string;

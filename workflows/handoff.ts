@@ -1,7 +1,7 @@
 // The sales-handoff workflow: assigns a rep, writes the task with the lead's context, notifies, and
 // waits for accept / reject / meeting booked under an SLA timer; on breach it reassigns and tells a
 // manager, up to a limit, then returns the lead to nurture. The outcome goes back to the lead.
-import { condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities/types';
 import { iso, durationMs } from '../core/model/duration';
 import type { HandoffOutcome, HandoffRequest } from '../core/protocol';
@@ -9,6 +9,8 @@ import type { RecycleReason } from '../core/model/tuning';
 import {
   acceptSchema,
   acceptSignal,
+  decideUpdate,
+  decisionSchema,
   handoffOutcomeSignal,
   leadWorkflowId,
   meetingBookedSignal,
@@ -65,6 +67,21 @@ export async function salesHandoffWorkflow(handoff: HandoffRequest, options: Han
     ...(decision?.note ? { note: decision.note } : {}),
   });
   setHandler(taskQuery, view);
+  const statusOf = { accept: 'accepted', 'meeting-booked': 'meeting_booked', reject: 'rejected' } as const;
+  setHandler(
+    decideUpdate,
+    ({ action, ...rest }) => {
+      decide({ status: statusOf[action], ...rest });
+      return view();
+    },
+    {
+      validator: (message) => {
+        decisionSchema.parse(message);
+        const { status } = view();
+        if (status !== 'open') throw ApplicationFailure.nonRetryable(`the handoff is already ${status}${decision?.by ? ` by ${decision.by}` : ''}`, 'AlreadyDecided');
+      },
+    },
+  );
 
   const assign = async () => {
     const { owner } = await tasks.assignRep({ handoffId: handoff.id, lead: handoff.profile, exclude: owners });

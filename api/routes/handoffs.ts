@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HANDOFF_STATUSES } from '../../core/protocol';
 import { findHandoff, listHandoffs, type HandoffTask } from '../../db/repositories/handoffs';
 import { ACTIONS } from '../../channels/salesAlerts';
-import { decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
+import { AlreadyDecided, decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
 import { findLeadIdentity } from '../../db/repositories/leads';
 import { assignmentsOf } from '../../db/repositories/reps';
 import { alertsOf } from '../../db/repositories/alerts';
@@ -73,7 +73,12 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
       if (!task) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${id}` }]);
       if (task.status !== 'open') return problem(reply, 409, `the handoff is already ${task.status}`, [{ path: 'params.id', message: `${id} is closed` }]);
       const body = request.body as { note?: string; by?: string };
-      await decideHandoff(pool, client, id, action, { ...body, by: body.by ?? request.apiKey?.name });
+      try {
+        await decideHandoff(pool, client, id, action, { ...body, by: body.by ?? request.apiKey?.name });
+      } catch (err) {
+        if (err instanceof AlreadyDecided) return problem(reply, 409, err.message, [{ path: 'params.id', message: err.message }]);
+        throw err;
+      }
       app.metrics.handoffActions.inc({ action });
       const settled = await waitForClose(pool, id, settleMs);
       return reply.code(settled.status === 'open' ? 202 : 200).send(settled);

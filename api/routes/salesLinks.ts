@@ -11,7 +11,7 @@ import { readActionToken, type ActionToken } from '../../channels/salesAlerts';
 import { RECYCLE_REASONS } from '../../core/model/tuning';
 import { findHandoff, type HandoffTask } from '../../db/repositories/handoffs';
 import { findLeadIdentity } from '../../db/repositories/leads';
-import { decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
+import { AlreadyDecided, decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
 
 export interface SalesLinkOptions {
   pool: Pool;
@@ -68,7 +68,12 @@ export const salesLinkRoutes: FastifyPluginAsyncZod<SalesLinkOptions> = async (a
     const { token, task } = checked;
     const body = DECISIONS[token.action].body.safeParse({ ...(request.body as object), by: token.rep });
     if (!body.success) return show(reply, 400, TITLES[token.action], `Not done: ${body.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);
-    await decideHandoff(pool, client, task.id, token.action, body.data);
+    try {
+      await decideHandoff(pool, client, task.id, token.action, body.data);
+    } catch (err) {
+      if (err instanceof AlreadyDecided) return show(reply, 409, 'Already decided', `${err.message}.`);
+      throw err;
+    }
     app.metrics.handoffActions.inc({ action: token.action });
     const settled = await waitForClose(pool, task.id, settleMs);
     return show(reply, 200, 'Done', settled.status === 'open' ? 'Your decision is on its way.' : `The task is ${settled.status.replace(/_/g, ' ')}.`);

@@ -57,3 +57,28 @@ it('moves a lead through sql, opportunity and customer, and the funnel shows the
     });
   });
 });
+
+it('takes the first of two simultaneous decisions and refuses the other, naming the winner', async () => {
+  await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+    await withApi({ pool, client, taskQueue }, async ({ url }) => {
+      const call = (method: string, route: string, body?: unknown) => callApi(`${url}${route}`, method, adminKey, body);
+      const leadId = `lead-${randomUUID()}`;
+      await call('POST', '/v1/leads', { id: leadId, email: `kim@${leadId}.example`, title: 'VP Operations', industry: 'software', companySize: 300, country: 'US' });
+      await call('POST', '/v1/events', { eventId: randomUUID(), leadId, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} });
+      const handoffId = `handoff-${leadId}-1`;
+      await eventually(async () => ((await call('GET', `/v1/handoffs/${handoffId}`)).status === 200 ? true : undefined));
+      const answers = await Promise.all([
+        call('POST', `/v1/handoffs/${handoffId}/accept`, { by: 'rep-a' }),
+        call('POST', `/v1/handoffs/${handoffId}/reject`, { reasonCode: 'bad_timing', note: 'call in May', by: 'rep-b' }),
+      ]);
+      const [won, lost] = answers[0]!.status === 409 ? [answers[1]!, answers[0]!] : [answers[0]!, answers[1]!];
+      expect(lost.status).toBe(409);
+      expect(won.status).toBe(200);
+      expect(lost.body.error).toBe(`the handoff is already ${won.body.status}${won.body.status === 'accepted' ? ' by rep-a' : ' by rep-b'}`);
+      const task = (await call('GET', `/v1/handoffs/${handoffId}`)).body;
+      expect(task.status).toBe(won.body.status);
+      // The losing side's note is not written over the winner's task.
+      expect(task.note).toBe(won.body.status === 'rejected' ? 'call in May' : null);
+    });
+  });
+});
