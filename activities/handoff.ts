@@ -3,14 +3,15 @@
 import type { Pool } from 'pg';
 import { recordActivity } from '../db/repositories/audit';
 import { closeHandoff, openHandoff, reassignHandoff } from '../db/repositories/handoffs';
-import { assignmentsOf, findAssignment, findRep, recordAssignment, routingInputs } from '../db/repositories/reps';
+import { assignmentsOf, findAssignment, findRep, recordAssignment, routingInputs, teamSlaOf } from '../db/repositories/reps';
 import { claimAlert, markAlert } from '../db/repositories/alerts';
 import { findHandoff } from '../db/repositories/handoffs';
 import { findLeadIdentity } from '../db/repositories/leads';
 import { postAlert, sendAlert, type AlertSettings, type HandoffAlert } from '../channels/salesAlerts';
 import type { HandoffRequest } from '../core/protocol';
 import { inTransaction } from '../db/pool';
-import { repSchema, routeHandoff } from '../core/model/routing';
+import { addWorkingTime, repSchema, routeHandoff } from '../core/model/routing';
+import { durationMs } from '../core/model/duration';
 import { countHandoff, observeSpeedToLead } from './metrics';
 import type { HandoffActivities } from './types';
 
@@ -42,7 +43,7 @@ export function createHandoffActivities({ pool, freeMailDomains = [], alerts, no
   };
 
   return {
-    async assignRep({ handoffId, lead, exclude }) {
+    async assignRep({ handoffId, lead, exclude, sla }) {
       // One decision per round: a retry of this activity gets the first one back.
       const round = exclude.length;
       const decision = await inTransaction(pool, async (tx) => {
@@ -60,7 +61,13 @@ export function createHandoffActivities({ pool, freeMailDomains = [], alerts, no
         await recordAssignment(tx, handoffId, round, decided);
         return decided;
       });
-      return decision.owner ? { owner: decision.owner } : {};
+      if (!decision.owner) return {};
+      if (!sla) return { owner: decision.owner };
+      // The SLA counts the owner's working time from when they start, by their team's SLA if it has one.
+      const owner = repSchema.safeParse(await findRep(pool, decision.owner));
+      const rep = owner.success ? owner.data : undefined;
+      const teamSla = rep?.team ? await teamSlaOf(pool, rep.team) : undefined;
+      return { owner: decision.owner, slaDueAt: addWorkingTime(decision.startsAt ?? now(), durationMs(teamSla ?? sla), rep?.workingHours) };
     },
 
     async openHandoffTask({ handoff, owner, slaDueAt }) {

@@ -34,7 +34,11 @@ export function sendTaskQueue(channel: Touch['channel']): string {
 
 export interface HandoffActivities {
   /** A rep by territory/segment rules, else round robin over active reps, never one in `exclude`. */
-  assignRep(request: { handoffId: string; lead: HandoffRequest['profile']; exclude: string[] }): Promise<{ owner?: string }>;
+  /**
+   * `sla` (given since patch working-time-sla): the time the rep has, counted in their working
+   * hours from when they start, or their team's SLA; the answer's `slaDueAt` is when it runs out.
+   */
+  assignRep(request: { handoffId: string; lead: HandoffRequest['profile']; exclude: string[]; sla?: string }): Promise<{ owner?: string; slaDueAt?: number }>;
   openHandoffTask(request: { handoff: HandoffRequest; owner?: string; slaDueAt: number }): Promise<void>;
   notifyRep(request: { handoffId: string; leadId: string; owner?: string; escalation: number; notifyManager: boolean }): Promise<void>;
   reassignHandoffTask(request: { handoffId: string; owner?: string; escalations: number; slaDueAt: number }): Promise<void>;

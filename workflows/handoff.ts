@@ -1,7 +1,7 @@
 // The sales-handoff workflow: assigns a rep, writes the task with the lead's context, notifies, and
 // waits for accept / reject / meeting booked under an SLA timer; on breach it reassigns and tells a
 // manager, up to a limit, then returns the lead to nurture. The outcome goes back to the lead.
-import { ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities/types';
 import { iso, durationMs } from '../core/model/duration';
 import type { HandoffOutcome, HandoffRequest } from '../core/protocol';
@@ -83,10 +83,13 @@ export async function salesHandoffWorkflow(handoff: HandoffRequest, options: Han
     },
   );
 
+  // Since working-time-sla, the SLA counts the owner's working time from when they start.
+  const workingTimeSla = patched('working-time-sla');
   const assign = async () => {
-    const { owner } = await tasks.assignRep({ handoffId: handoff.id, lead: handoff.profile, exclude: owners });
-    if (owner) owners.push(owner);
-    return owner;
+    const assigned = await tasks.assignRep({ handoffId: handoff.id, lead: handoff.profile, exclude: owners, ...(workingTimeSla ? { sla: options.sla ?? '1h' } : {}) });
+    if (assigned.owner) owners.push(assigned.owner);
+    if (workingTimeSla && assigned.slaDueAt !== undefined) slaDueAt = assigned.slaDueAt;
+    return assigned.owner;
   };
   const firstOwner = await assign();
   await tasks.openHandoffTask({ handoff, owner: firstOwner, slaDueAt });

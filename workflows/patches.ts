@@ -29,4 +29,9 @@ export const PATCHES: readonly Patch[] = [
     why: 'SMS in every zone the lead may be in (inferred from its number or country) and inside the legal hours of its state; held until a zone is known',
     since: '2026-12-04',
   },
+  {
+    id: 'working-time-sla',
+    why: "a handoff's SLA counts the assigned rep's working time from when they start (their team's SLA if set), as the rep assignment answers it",
+    since: '2026-12-04',
+  },
 ];

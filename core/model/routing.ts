@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazySchema';
 import type { LeadTraits } from './lead';
 import { nextOpenInstant, sendWindowsSchema, type SendWindow } from './sendWindow';
-import { isValidTimeZone } from './timezone';
+import { instantOfLocal, isValidTimeZone, localDay } from './timezone';
 
 const code = z.string().trim().regex(/^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/, 'must be a country (US) or a region (US-CA)').transform((text) => text.toUpperCase());
 
@@ -137,4 +137,28 @@ function startOf(rep: Rep, now: number): { startsAt?: number } {
   const opens = rep.workingHours.hours.map((window: SendWindow) => nextOpenInstant(now, window, rep.workingHours!.zone)).filter((at): at is number => at !== undefined);
   const startsAt = opens.length ? Math.min(...opens) : undefined;
   return startsAt === undefined || startsAt === now ? {} : { startsAt };
+}
+
+/**
+ * The instant `ms` of the rep's working time after `from` (an SLA of "1 working hour": a task given
+ * on Friday evening is due on Monday morning). Without working hours, plain time.
+ */
+export function addWorkingTime(from: number, ms: number, workingHours: Rep['workingHours']): number {
+  if (!workingHours) return from + ms;
+  const { zone, hours } = workingHours;
+  let at = from;
+  let remaining = ms;
+  // Each round uses up one opening of a window; a year of them is far more than any SLA needs.
+  for (let round = 0; round < 1000 && remaining > 0; round++) {
+    const openings = hours.flatMap((window) => {
+      const opens = nextOpenInstant(at, window, zone);
+      return opens === undefined ? [] : [{ opens, closes: instantOfLocal(localDay(opens, zone).date, window.endMinute, zone) }];
+    });
+    if (!openings.length) return from + ms;
+    const { opens, closes } = openings.reduce((first, next) => (next.opens < first.opens ? next : first));
+    const used = Math.min(remaining, closes - opens);
+    remaining -= used;
+    at = remaining > 0 ? closes : opens + used;
+  }
+  return at;
 }

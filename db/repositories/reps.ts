@@ -109,6 +109,11 @@ export async function saveTeam(db: Database, team: Team): Promise<boolean> {
   return rows[0]!.created;
 }
 
+export async function teamSlaOf(db: Database, id: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ sla: string }>('SELECT sla FROM teams WHERE id = $1', [id]);
+  return rows[0]?.sla;
+}
+
 export async function listTeams(db: Database): Promise<Team[]> {
   const { rows } = await db.query<{ id: string; name: string; manager: string | null; sla: string }>('SELECT id, name, manager, sla FROM teams ORDER BY id');
   return rows.map((row) => ({ id: row.id, name: row.name, ...(row.manager ? { manager: row.manager } : {}), sla: row.sla }));

@@ -132,6 +132,8 @@ describe('routing handoffs', () => {
         const third = await handoffOf(`globex-${tag()}.example`);
         expect(third.owner).toBe(resting);
         expect(Date.parse(third.assignments[0].startsAt)).toBeGreaterThan(Date.now());
+        // Its SLA (an hour of working time) starts when the rep does.
+        expect(Date.parse(third.slaDueAt)).toBe(Date.parse(third.assignments[0].startsAt) + 3_600_000);
         expect(third.assignments[0].skipped).toEqual(expect.arrayContaining([{ rep: working, why: 'inactive' }, { rep: busy, why: 'inactive' }]));
       });
     });

@@ -1,6 +1,6 @@
 // Which rep takes a handoff: the account's owner, then the most specific territory and segment rule,
 // then a weighted round robin among reps who can take it now, else the one who starts soonest.
-import { repSchema, routeHandoff, type RepInput, type RoutingContext } from '../../core/model/routing';
+import { addWorkingTime, repSchema, routeHandoff, type RepInput, type RoutingContext } from '../../core/model/routing';
 import { at } from '../support/engineDriver';
 
 const rep = (input: Partial<RepInput> & { id: string }) => repSchema.parse({ name: input.id, ...input });
@@ -80,5 +80,23 @@ describe('routing a handoff', () => {
     expect(problems({ companySize: { min: 500, max: 100 } })).toEqual(['companySize']);
     expect(problems({ phone: '555-0100' })).toEqual(['phone']);
     expect(problems({ weight: 0 })).toEqual(['weight']);
+  });
+});
+
+describe('an SLA in working time', () => {
+  const berlin = rep({ id: 'berlin', workingHours: { zone: 'Europe/Berlin', hours: '09:00-18:00,mon-fri' } }).workingHours;
+  const HOUR = 3_600_000;
+
+  it('runs inside working hours, and from the next opening outside them', () => {
+    // Wednesday 11:00 in Berlin (CET, UTC+1): due at noon.
+    expect(addWorkingTime(at('2026-03-11T10:00:00Z'), HOUR, berlin)).toBe(at('2026-03-11T11:00:00Z'));
+    // Friday 17:30: half an hour on Friday, half an hour on Monday from 09:00.
+    expect(addWorkingTime(at('2026-03-13T16:30:00Z'), HOUR, berlin)).toBe(at('2026-03-16T08:30:00Z'));
+    // Saturday night: Monday 10:00.
+    expect(addWorkingTime(at('2026-03-14T22:00:00Z'), HOUR, berlin)).toBe(at('2026-03-16T09:00:00Z'));
+  });
+
+  it('is plain time for a rep without working hours', () => {
+    expect(addWorkingTime(at('2026-03-14T22:00:00Z'), HOUR, undefined)).toBe(at('2026-03-14T23:00:00Z'));
   });
 });
