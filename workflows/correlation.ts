@@ -1,5 +1,5 @@
 // The correlation id of an API request travels in a Temporal header: the API's client puts it on the
-// signals the request causes (api/plugins/correlation), and these workflow interceptors (bundled with the
+// signals and updates the request causes (api/plugins/correlation), and these workflow interceptors (bundled with the
 // workflows, workers/bundle) pass the latest one a workflow received on to the activities, child
 // workflows and signals it starts next, and put it on its log lines. Headers are not part of what
 // replay compares, and the id comes from history, so replays stay deterministic.
@@ -31,6 +31,10 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
           return next(input);
         },
         handleSignal: (input, next) => {
+          remember(input.headers);
+          return next(input);
+        },
+        handleUpdate: (input, next) => {
           remember(input.headers);
           return next(input);
         },

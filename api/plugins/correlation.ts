@@ -36,10 +36,11 @@ const correlation: FastifyPluginAsync = async (app) => {
 export default fp(correlation, { name: 'correlation' });
 
 /**
- * Signals carry the id of the request they are sent for. Events that the relay's sweep delivers
- * later belong to no request and carry none.
+ * Signals and updates carry the id of the request they are sent for. Events that the relay's sweep
+ * delivers later belong to no request and carry none.
  */
 export const correlationClientInterceptor: WorkflowClientInterceptor = {
   signal: (input, next) => next({ ...input, headers: withCorrelationId(input.headers, requestContext.getStore()) }),
   signalWithStart: (input, next) => next({ ...input, headers: withCorrelationId(input.headers, requestContext.getStore()) }),
+  startUpdate: (input, next) => next({ ...input, headers: withCorrelationId(input.headers, requestContext.getStore()) }),
 };

@@ -14,7 +14,7 @@ import { EventRelay } from '../../api/relay';
 import { consentHistory } from '../../db/repositories/consent';
 import { storeEvents } from '../../db/repositories/events';
 import type { Scope } from '../../api/plugins/auth';
-import { createApiKey, seedAdminKey } from '../../db/repositories/apiKeys';
+import { createApiKey } from '../../db/repositories/apiKeys';
 import { buildApi, type ApiDependencies } from '../../api/app';
 import { signToken, type LinkToken } from '../../channels/tokens';
 import type { LeadEvent } from '../../core/model/events';
@@ -32,11 +32,7 @@ import { callApi, withApi as withTestApi, type TestApiOptions } from '../support
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
 let pool: Pool, nativeConnection: NativeConnection, client: Client;
-useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
-
-beforeAll(async () => {
-  await seedAdminKey(pool, adminKey);
-});
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 /** The API on a free loopback port, with its relay, for the length of `body`. */
 const withApi = <T>(options: Omit<TestApiOptions, 'pool'>, body: Parameters<typeof withTestApi<T>>[1]) => withTestApi({ pool, ...options }, body);

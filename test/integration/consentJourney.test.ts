@@ -13,7 +13,6 @@ import type { DeliveryActivities } from '../../activities/types';
 import { createTwilioClient } from '../../channels/sms';
 import type { LeadEvent } from '../../core/model/events';
 import { buildModel } from '../../core/model/tuning';
-import { seedAdminKey } from '../../db/repositories/apiKeys';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
 import { startTwilioServer, type TwilioServer } from '../../devstack/twilioServer';
 import { buildCatalog } from '../../sequences/catalog';
@@ -50,7 +49,7 @@ const catalog = buildCatalog({
 const adminKey = `admin-${randomUUID()}`;
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 let pool: Pool, nativeConnection: NativeConnection, client: Client;
-useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 let smtp: SmtpSinkServer;
 let twilioServer: TwilioServer;
@@ -60,7 +59,6 @@ let closeTransport: () => void;
 const mailedTo: string[] = [];
 
 beforeAll(async () => {
-  await seedAdminKey(pool, adminKey);
   smtp = await startSmtpServer({ onMessage: async (raw) => void mailedTo.push(...[(await simpleParser(raw)).to].flat().flatMap((to) => to?.value.map((v) => v.address ?? '') ?? [])) });
   twilioServer = await startTwilioServer({ accountSid: ACCOUNT_SID, authToken: 'consent-test-token' });
   const transport = nodemailer.createTransport({ url: smtp.url, pool: true });

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { seedAdminKey } from '../../db/repositories/apiKeys';
 import { leadWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
@@ -13,11 +12,7 @@ import { useIntegrationServers } from '../support/integrationServers';
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
 let pool: Pool, nativeConnection: NativeConnection, client: Client;
-useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
-
-beforeAll(async () => {
-  await seedAdminKey(pool, adminKey);
-});
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
   leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });

@@ -9,7 +9,6 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { addRep, importReps, listRepLines } from '../../cli/reps';
-import { seedAdminKey } from '../../db/repositories/apiKeys';
 import { leadWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
@@ -23,11 +22,7 @@ let pool: Pool, nativeConnection: NativeConnection, client: Client;
 afterAll(async () => {
   await pool.query("UPDATE reps SET active = false WHERE name IN ('Dana Lee', 'Sam Okafor', 'Ana', 'Ben', 'Working now', 'Next in the round robin', 'Starts later')");
 });
-useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
-
-beforeAll(async () => {
-  await seedAdminKey(pool, adminKey);
-});
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>

@@ -12,7 +12,6 @@ import type { Pool } from 'pg';
 import { createHandoffActivities } from '../../activities/handoff';
 import { actionLink, type AlertSettings } from '../../channels/salesAlerts';
 import { verifyWebhookSignature } from '../../channels/webhook';
-import { seedAdminKey } from '../../db/repositories/apiKeys';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
 import { getFreePort } from '../../app/net';
 import { leadWorkerOptions } from '../../workers/leadWorker';
@@ -31,7 +30,7 @@ afterAll(async () => {
   // The reps table is shared by the files of this run: these reps leave routing.
   await pool.query("UPDATE reps SET active = false WHERE name LIKE 'Alerts test %'");
 });
-useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers));
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 let smtp: SmtpSinkServer;
 const mails: ParsedMail[] = [];
@@ -39,7 +38,6 @@ let alerts: AlertSettings;
 let port: number;
 
 beforeAll(async () => {
-  await seedAdminKey(pool, adminKey);
   smtp = await startSmtpServer({ onMessage: async (raw) => void mails.push(await simpleParser(raw)) });
   port = await getFreePort();
   alerts = { transport: nodemailer.createTransport({ url: smtp.url, pool: true }), from: 'Nurture <alerts@relay.example>', publicUrl: `http://127.0.0.1:${port}`, signingSecret: LINK_SECRET };

@@ -117,7 +117,7 @@ it("logs each request and the workflow work it causes under the caller's X-Reque
     expect(opened).toMatchObject({ msg: 'handoff opened', level: 30, sdkComponent: 'activity', workflowId: `handoff-${leadId}-1`, handoffId: `handoff-${leadId}-1` });
     expect(logRecords(engine)).toContainEqual(expect.objectContaining({ correlationId: demoRequest, method: 'POST', url: '/v1/events', statusCode: 202, msg: 'request completed' }));
 
-    // A sales action is a signal to the handoff workflow: its id reaches the activity that closes the task.
+    // A sales action is an update of the handoff workflow: its id reaches the activity that closes the task.
     const handoffId = `handoff-${leadId}-1`;
     expect(await call(engine, 'POST', `/v1/handoffs/${handoffId}/accept`, { by: 'robin' }, { 'x-request-id': acceptance })).toMatchObject({ status: 200 });
     expect(await eventually(async () => logRecords(engine).find((line) => line.correlationId === acceptance && line.activityType === 'closeHandoffTask'))).toMatchObject({

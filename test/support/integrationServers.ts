@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { publishVersions } from '../../db/repositories/sequenceVersions';
+import { seedAdminKey } from '../../db/repositories/apiKeys';
 import type { Catalog } from '../../core/protocol';
 
 export interface IntegrationConnections {
@@ -16,7 +17,7 @@ export interface IntegrationConnections {
  * Connects in beforeAll and closes in afterAll; the returned object is filled in before the first
  * test, and `connected` hears of it then too.
  */
-export function useIntegrationServers(catalog: Catalog, connected?: (connections: IntegrationConnections) => void): IntegrationConnections {
+export function useIntegrationServers(catalog: Catalog, connected?: (connections: IntegrationConnections) => void, options: { adminKey?: string } = {}): IntegrationConnections {
   const connections = {} as IntegrationConnections;
   let connection: Connection | undefined;
   beforeAll(async () => {
@@ -25,6 +26,8 @@ export function useIntegrationServers(catalog: Catalog, connected?: (connections
     connections.nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
     connections.client = new Client({ connection });
     await publishVersions(connections.pool, catalog.versions);
+    // An admin key of the file's own, for the tests that call the API.
+    if (options.adminKey) await seedAdminKey(connections.pool, options.adminKey);
     connected?.(connections);
   });
   afterAll(async () => {
