@@ -7,7 +7,7 @@ import { assignmentsOf, findAssignment, findRep, recordAssignment, routingInputs
 import { claimAlert, markAlert } from '../db/repositories/alerts';
 import { findHandoff } from '../db/repositories/handoffs';
 import { findLeadIdentity } from '../db/repositories/leads';
-import { postAlert, sendAlert, type AlertSettings, type HandoffAlert } from '../channels/salesAlerts';
+import { postAlert, sendAlert, textAlert, type AlertSettings, type HandoffAlert } from '../channels/salesAlerts';
 import type { HandoffRequest } from '../core/protocol';
 import { inTransaction } from '../db/pool';
 import { addWorkingTime, repSchema, routeHandoff } from '../core/model/routing';
@@ -29,8 +29,10 @@ export function createHandoffActivities({ pool, freeMailDomains = [], alerts, no
   const alertOnce = async (alert: HandoffAlert, escalation: number) => {
     if (!alerts) return;
     const { email, webhookUrl } = { email: alert.to.channels?.email !== false && alert.to.email, webhookUrl: alert.to.channels?.webhookUrl };
+    const { sms } = alerts;
     const senders = [
       ...(email ? [{ channel: 'email' as const, send: () => sendAlert(alert, alerts, now()) }] : []),
+      ...(sms && alert.to.channels?.sms && alert.to.phone ? [{ channel: 'sms' as const, send: () => textAlert(alert, sms, alerts, now()) }] : []),
       ...(webhookUrl ? [{ channel: 'webhook' as const, send: () => postAlert(alert, webhookUrl, alerts, now()).then(() => undefined) }] : []),
     ];
     for (const { channel, send } of senders) {

@@ -10,6 +10,7 @@ import { buildApi } from '../api/app';
 import { correlationClientInterceptor } from '../api/plugins/correlation';
 import { EventRelay } from '../api/relay';
 import { loadTemplates, TemplateRenderer } from '../channels/templates';
+import { createTwilioClient } from '../channels/sms';
 import type { Channel } from '../core/model/events';
 import type { Catalog } from '../core/protocol';
 import { migrate } from '../db/migrate';
@@ -45,7 +46,16 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
   await publishVersions(servers.pool, catalog.versions);
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(bundlePath)]);
   const transport = delivery.email && delivery.signingSecret ? smtpTransport(delivery.email.smtpUrl) : undefined;
-  const alerts = transport && delivery.email && delivery.signingSecret ? { transport, from: delivery.email.from, publicUrl: delivery.publicUrl, signingSecret: delivery.signingSecret } : undefined;
+  const alerts =
+    transport && delivery.email && delivery.signingSecret
+      ? {
+          transport,
+          from: delivery.email.from,
+          publicUrl: delivery.publicUrl,
+          signingSecret: delivery.signingSecret,
+          ...(delivery.sms ? { sms: { client: createTwilioClient(delivery.sms), from: delivery.sms.from } } : {}),
+        }
+      : undefined;
   const worker = await Worker.create(leadWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts }));
   const running = worker.run();
   return {

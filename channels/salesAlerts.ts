@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Liquid } from 'liquidjs';
 import type { Transporter } from 'nodemailer';
+import type { Twilio } from 'twilio';
 import { z } from 'zod';
 import type { Lead } from '../core/model/lead';
 import type { RepInput } from '../core/model/routing';
@@ -21,6 +22,8 @@ export interface AlertSettings {
   signingSecret: string;
   /** How long a link acts; a week unless told. */
   linkTtlMs?: number;
+  /** Texts to reps who ask for them (the deployment's Twilio sender). */
+  sms?: { client: Twilio; from: string };
 }
 
 export const ACTIONS = ['accept', 'meeting-booked', 'reject'] as const;
@@ -79,6 +82,15 @@ export async function postAlert(alert: HandoffAlert, url: string, settings: Aler
   });
   await response.body?.cancel();
   if (!response.ok) throw new Error(`the alert webhook answered HTTP ${response.status}`);
+}
+
+/** Texts the alert to the rep's phone: who, why, and the link that accepts; resolves with the message SID. */
+export async function textAlert(alert: HandoffAlert, sms: NonNullable<AlertSettings['sms']>, settings: AlertSettings, now: number): Promise<string> {
+  const variables = alertVariables(alert, settings, now);
+  const subject = (await liquid.renderFile('handoff.subject.liquid', variables)).trim();
+  const body = variables.links ? `${subject}. Accept: ${variables.links.accept}` : subject;
+  const message = await sms.client.messages.create({ to: alert.to.phone!, body, ...(sms.from.startsWith('MG') ? { messagingServiceSid: sms.from } : { from: sms.from }) });
+  return message.sid;
 }
 
 /** Sends the alert; resolves with the message id. */

@@ -12,6 +12,8 @@ import type { Pool } from 'pg';
 import { createHandoffActivities } from '../../activities/handoff';
 import { actionLink, type AlertSettings } from '../../channels/salesAlerts';
 import { verifyWebhookSignature } from '../../channels/webhook';
+import { createTwilioClient } from '../../channels/sms';
+import { startTwilioServer, type TwilioServer } from '../../devstack/twilioServer';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
 import { getFreePort } from '../../app/net';
 import { leadWorkerOptions } from '../../workers/leadWorker';
@@ -27,12 +29,14 @@ let pool: Pool, nativeConnection: NativeConnection, client: Client;
 afterAll(async () => {
   alerts?.transport.close();
   await smtp?.close();
+  await twilioServer?.close();
   // The reps table is shared by the files of this run: these reps leave routing.
   await pool.query("UPDATE reps SET active = false WHERE name LIKE 'Alerts test %'");
 });
 useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 let smtp: SmtpSinkServer;
+let twilioServer: TwilioServer;
 const mails: ParsedMail[] = [];
 let alerts: AlertSettings;
 let port: number;
@@ -40,7 +44,15 @@ let port: number;
 beforeAll(async () => {
   smtp = await startSmtpServer({ onMessage: async (raw) => void mails.push(await simpleParser(raw)) });
   port = await getFreePort();
-  alerts = { transport: nodemailer.createTransport({ url: smtp.url, pool: true }), from: 'Nurture <alerts@relay.example>', publicUrl: `http://127.0.0.1:${port}`, signingSecret: LINK_SECRET };
+  const twilioCredentials = { accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'alerts-test-token' };
+  twilioServer = await startTwilioServer(twilioCredentials);
+  alerts = {
+    transport: nodemailer.createTransport({ url: smtp.url, pool: true }),
+    from: 'Nurture <alerts@relay.example>',
+    publicUrl: `http://127.0.0.1:${port}`,
+    signingSecret: LINK_SECRET,
+    sms: { client: createTwilioClient({ ...twilioCredentials, apiUrl: twilioServer.url }), from: '+15005550006' },
+  };
 });
 
 
@@ -103,6 +115,18 @@ describe('alerts to sales', () => {
       expect(accepted.status).toBe(200);
       expect(await accepted.text()).toContain('The task is accepted.');
       expect((await fetch(links.Accept!, { method: 'POST' })).status).toBe(409);
+    });
+  });
+
+  it('texts a rep who asks for texts, with the link that accepts', async () => {
+    const rep = `tex-${randomUUID().slice(0, 8)}`;
+    const phone = `+1415555${String(1000 + Math.floor(Math.random() * 8999))}`;
+    await withEngine('1h', async (call) => {
+      await call('POST', '/v1/reps', { id: rep, name: 'Alerts test Tex', phone, territories: ['PE'], industries: ['software'], channels: { email: false, sms: true } });
+      const { handoffId } = await demoRequest(call, 'PE');
+      const text = await eventually(async () => twilioServer.received.find((message) => message.to === phone));
+      expect(text.body).toMatch(/^Ines Duarte \(Northwind\): demo request\. Accept: http:\/\/127\.0\.0\.1:\d+\/s\/\S+$/);
+      expect((await call('GET', `/v1/handoffs/${handoffId}`)).body.alerts).toEqual([expect.objectContaining({ rep, channel: 'sms', status: 'sent' })]);
     });
   });
 
