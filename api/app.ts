@@ -21,6 +21,7 @@ import { funnelRoutes } from './routes/funnel';
 import { handoffRoutes } from './routes/handoffs';
 import { repRoutes } from './routes/reps';
 import { salesLinkRoutes } from './routes/salesLinks';
+import { crmWebhookRoutes } from './routes/crmWebhook';
 import { healthRoutes } from './routes/health';
 import { inAppRoutes } from './routes/inApp';
 import { keyRoutes } from './routes/keys';
@@ -35,6 +36,8 @@ interface PublicSettings {
   /** The base URL Twilio calls (PUBLIC_URL): its webhook signatures cover the full URL. */
   publicUrl: string;
   twilio?: TwilioReplies;
+  /** NURTURE_CRM_WEBHOOK_SECRET: with it, a CRM posts outcomes to /webhooks/crm, signed. */
+  crmWebhookSecret?: string;
   now?: () => number;
 }
 
@@ -87,6 +90,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   if (deps.public) {
     await app.register(trackingRoutes, { pool, relay, linkSecret: deps.public.linkSecret, now: deps.public.now });
     await app.register(salesLinkRoutes, { pool, client, linkSecret: deps.public.linkSecret, settleMs: deps.handoffSettleMs, now: deps.public.now });
+    if (deps.public.crmWebhookSecret) await app.register(crmWebhookRoutes, { pool, client, secret: deps.public.crmWebhookSecret, now: deps.public.now });
     if (deps.public.twilio) await app.register(twilioRoutes, { pool, client, relay, publicUrl: deps.public.publicUrl, ...deps.public.twilio, now: deps.public.now });
   }
   await app.register(

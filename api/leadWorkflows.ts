@@ -4,7 +4,11 @@ import type { Client } from '@temporalio/client';
 import { minimiseEvent, type LeadEvent } from '../core/model/events';
 import { arrivalOf, traitsOf, type Lead, type LeadTraits } from '../core/model/lead';
 import { placeOf } from '../channels/place';
-import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, profileUpdatedSignal, type LeadWorkflowOptions } from '../workflows/contract';
+import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, outcomeSchema, outcomeUpdate, profileUpdatedSignal, type LeadWorkflowOptions } from '../workflows/contract';
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import type { Reply } from '../core/protocol';
+import { findLead } from '../db/repositories/leads';
 import type { leadWorkflow } from '../workflows/lead';
 
 export interface LeadStartOptions {
@@ -42,4 +46,10 @@ export async function upsertLead(client: Client, lead: Lead, start: LeadStartOpt
     signalArgs: [traitsOf({ ...lead, ...place })],
   });
   return handle.signaledRunId;
+}
+
+/** What the CRM says became of a lead, as its workflow takes it; undefined when there is no such lead. */
+export async function recordOutcome(pool: Pool, client: Client, leadId: string, outcome: z.infer<typeof outcomeSchema>): Promise<Reply | undefined> {
+  if (!(await findLead(pool, leadId))) return undefined;
+  return client.workflow.getHandle(leadWorkflowId(leadId)).executeUpdate(outcomeUpdate, { args: [outcome] });
 }

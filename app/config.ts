@@ -125,6 +125,8 @@ export const configSchema = z.object({
   /** The endpoint every webhook step's target posts to, and the secret it is signed with. */
   NURTURE_WEBHOOK_URL: httpUrl.optional(),
   NURTURE_WEBHOOK_SECRET: secret.optional(),
+  /** The secret a CRM signs its outcome webhooks (POST /webhooks/crm) with; the route answers 404 without it. */
+  NURTURE_CRM_WEBHOOK_SECRET: secret.optional(),
 
   // --- operations -------------------------------------------------------------------------------
   /** The least severe log lines written (JSON lines on stdout). */
@@ -138,7 +140,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values an error must not repeat: secrets, and URLs that may carry a password. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'NURTURE_ERASURE_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'NURTURE_ERASURE_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET', 'NURTURE_CRM_WEBHOOK_SECRET']);
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty variables mean unset, as in most twelve-factor tooling.

@@ -102,7 +102,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
     relay,
     inAppStream,
     erasureSecret: secrets.erasureSecret,
-    public: { linkSecret: secrets.linkSecret, publicUrl: publicUrl(config), twilio: twilioWebhookSettings(config) },
+    public: { linkSecret: secrets.linkSecret, publicUrl: publicUrl(config), twilio: twilioWebhookSettings(config), crmWebhookSecret: config.NURTURE_CRM_WEBHOOK_SECRET },
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,
     corsOrigins: config.NURTURE_CORS_ORIGINS,

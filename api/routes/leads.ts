@@ -12,11 +12,11 @@ import { stageHistory } from '../../db/repositories/audit';
 import { openHandoffOfLead } from '../../db/repositories/handoffs';
 import { erasedLeadIds, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
 import { recentSends } from '../../db/repositories/sends';
-import { leadWorkflowId, outcomeSchema, outcomeUpdate, stateQuery } from '../../workflows/contract';
+import { leadWorkflowId, outcomeSchema, stateQuery } from '../../workflows/contract';
 import { consentOfProfile, takeConsent } from '../consent';
 import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
-import { upsertLead, type LeadStartOptions } from '../leadWorkflows';
+import { recordOutcome, upsertLead, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
 import { handoffSummary } from './handoffs';
 
@@ -114,8 +114,8 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
   // The CRM closes the loop: an opportunity, a customer, or a lost deal with its reason (recycled).
   app.post('/leads/:id/outcomes', { config: { scope: 'ingest' }, schema: { params: leadParams, body: outcomeSchema } }, async (request, reply) => {
     const { id } = request.params;
-    if (!(await findLead(pool, id))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
-    const answer = await client.workflow.getHandle(leadWorkflowId(id)).executeUpdate(outcomeUpdate, { args: [request.body] });
+    const answer = await recordOutcome(pool, client, id, request.body);
+    if (!answer) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
     if (!answer.accepted) return problem(reply, 409, answer.reason, [{ path: 'body.outcome', message: answer.reason }]);
     return { id, ...request.body, accepted: true };
   });

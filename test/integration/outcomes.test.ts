@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { leadWorkerOptions } from '../../workers/leadWorker';
+import { SIGNATURE_HEADER, signWebhook } from '../../channels/webhook';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 import { useIntegrationServers } from '../support/integrationServers';
@@ -74,6 +75,29 @@ it('takes the first of two simultaneous decisions and refuses the other, naming 
       expect(task.status).toBe(won.body.status);
       // The losing side's note is not written over the winner's task.
       expect(task.note).toBe(won.body.status === 'rejected' ? 'call in May' : null);
+    });
+  });
+});
+
+it('takes outcomes from a CRM webhook signed with its secret, and refuses one that is not', async () => {
+  const secret = 'crm-webhook-secret-0123456789';
+  await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+    await withApi({ pool, client, taskQueue, public: { linkSecret: 'outcomes-link-secret-0123456789', publicUrl: 'http://127.0.0.1', crmWebhookSecret: secret } }, async ({ url }) => {
+      const leadId = `lead-${randomUUID()}`;
+      await callApi(`${url}/v1/leads`, 'POST', adminKey, { id: leadId, email: `kim@${leadId}.example`, country: 'US' });
+      const post = (body: string, signature?: string) =>
+        fetch(`${url}/webhooks/crm`, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { [SIGNATURE_HEADER]: signature } : {}) }, body });
+      const body = JSON.stringify({ leadId, outcome: 'closed_won' });
+      const signature = signWebhook(body, secret, Math.floor(Date.now() / 1000));
+      expect((await post(body)).status).toBe(401);
+      expect((await post(body.replace('closed_won', 'closed_lost'), signature)).status).toBe(401);
+      expect((await post(body, signWebhook(body, 'another-secret-0123456789', Math.floor(Date.now() / 1000)))).status).toBe(401);
+      const taken = await post(body, signature);
+      expect(taken.status).toBe(200);
+      expect(await taken.json()).toEqual({ leadId, outcome: 'closed_won', accepted: true });
+      await eventually(async () => ((await callApi(`${url}/v1/leads/${leadId}`, 'GET', adminKey)).body.state?.stage === 'customer' ? true : undefined));
+      const typo = JSON.stringify({ leadId, outcome: 'won' });
+      expect(await (await post(typo, signWebhook(typo, secret, Math.floor(Date.now() / 1000)))).json()).toMatchObject({ details: [{ path: 'body.outcome' }] });
     });
   });
 });
