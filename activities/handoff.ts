@@ -28,11 +28,12 @@ export function createHandoffActivities({ pool, freeMailDomains = [], alerts, no
   /** Alerts through each of the rep's channels once, however often the activity runs: claimed, sent, marked. */
   const alertOnce = async (alert: HandoffAlert, escalation: number) => {
     if (!alerts) return;
-    const { email, webhookUrl } = { email: alert.to.channels?.email !== false && alert.to.email, webhookUrl: alert.to.channels?.webhookUrl };
+    const { channels, email, phone } = alert.to;
+    const webhookUrl = channels?.webhookUrl;
     const { sms } = alerts;
     const senders = [
-      ...(email ? [{ channel: 'email' as const, send: () => sendAlert(alert, alerts, now()) }] : []),
-      ...(sms && alert.to.channels?.sms && alert.to.phone ? [{ channel: 'sms' as const, send: () => textAlert(alert, sms, alerts, now()) }] : []),
+      ...(email && channels?.email !== false ? [{ channel: 'email' as const, send: () => sendAlert(alert, alerts, now()) }] : []),
+      ...(sms && channels?.sms && phone ? [{ channel: 'sms' as const, send: () => textAlert(alert, sms, alerts, now()) }] : []),
       ...(webhookUrl ? [{ channel: 'webhook' as const, send: () => postAlert(alert, webhookUrl, alerts, now()).then(() => undefined) }] : []),
     ];
     for (const { channel, send } of senders) {
@@ -48,9 +49,10 @@ export function createHandoffActivities({ pool, freeMailDomains = [], alerts, no
     async assignRep({ handoffId, lead, exclude, sla }) {
       // One decision per round: a retry of this activity gets the first one back.
       const round = exclude.length;
-      const decision = await inTransaction(pool, async (tx) => {
+      const { decision, at } = await inTransaction(pool, async (tx) => {
         const made = await findAssignment(tx, handoffId, round);
         if (made) return made;
+        const decidedAt = now();
         const domain = lead.emailDomain && !freeMailDomains.includes(lead.emailDomain) ? lead.emailDomain : undefined;
         const { reps, context } = await routingInputs(tx, domain);
         // A rep row written around the API (by SQL) and no longer valid is passed over, not fatal.
@@ -58,18 +60,20 @@ export function createHandoffActivities({ pool, freeMailDomains = [], alerts, no
           const parsed = repSchema.safeParse(rep);
           return parsed.success ? [parsed.data] : [];
         });
-        const decided = routeHandoff(lead, valid, { ...context, now: now(), exclude });
+        const decided = routeHandoff(lead, valid, { ...context, now: decidedAt, exclude });
         for (const rep of reps) if (!valid.some((ok) => ok.id === rep.id)) decided.skipped.push({ rep: rep.id, why: 'invalid settings' });
-        await recordAssignment(tx, handoffId, round, decided);
-        return decided;
+        const assignment = { decision: decided, at: decidedAt };
+        await recordAssignment(tx, handoffId, round, assignment);
+        return assignment;
       });
       if (!decision.owner) return {};
       if (!sla) return { owner: decision.owner };
-      // The SLA counts the owner's working time from when they start, by their team's SLA if it has one.
+      // The SLA counts the owner's working time from when they start (or from the decision, the same
+      // on every retry), by their team's SLA if it has one.
       const owner = repSchema.safeParse(await findRep(pool, decision.owner));
       const rep = owner.success ? owner.data : undefined;
       const teamSla = rep?.team ? await teamSlaOf(pool, rep.team) : undefined;
-      return { owner: decision.owner, slaDueAt: addWorkingTime(decision.startsAt ?? now(), durationMs(teamSla ?? sla), rep?.workingHours) };
+      return { owner: decision.owner, slaDueAt: addWorkingTime(decision.startsAt ?? at, durationMs(teamSla ?? sla), rep?.workingHours) };
     },
 
     async openHandoffTask({ handoff, owner, slaDueAt }) {

@@ -121,10 +121,16 @@ export async function listTeams(db: Database): Promise<Team[]> {
 
 // --- assignment ---------------------------------------------------------------------------------
 
+/** A round's decision and when it was made. */
+export interface Assignment {
+  decision: RoutingDecision;
+  at: number;
+}
+
 /** The decision already made for this round of this handoff (a retried activity reads it back). */
-export async function findAssignment(db: Database, handoffId: string, round: number): Promise<RoutingDecision | undefined> {
-  const { rows } = await db.query<{ decision: RoutingDecision }>('SELECT decision FROM handoff_assignments WHERE handoff_id = $1 AND round = $2', [handoffId, round]);
-  return rows[0]?.decision;
+export async function findAssignment(db: Database, handoffId: string, round: number): Promise<Assignment | undefined> {
+  const { rows } = await db.query<{ decision: RoutingDecision; at: Date }>('SELECT decision, at FROM handoff_assignments WHERE handoff_id = $1 AND round = $2', [handoffId, round]);
+  return rows[0] && { decision: rows[0].decision, at: rows[0].at.getTime() };
 }
 
 /**
@@ -152,8 +158,8 @@ export async function routingInputs(db: Database, domain: string | undefined): P
 }
 
 /** Records the decision of this round and counts the assignment for the round robin. */
-export async function recordAssignment(db: Database, handoffId: string, round: number, decision: RoutingDecision): Promise<void> {
-  await db.query('INSERT INTO handoff_assignments (handoff_id, round, owner, decision) VALUES ($1, $2, $3, $4)', [handoffId, round, decision.owner ?? null, decision]);
+export async function recordAssignment(db: Database, handoffId: string, round: number, { decision, at }: Assignment): Promise<void> {
+  await db.query('INSERT INTO handoff_assignments (handoff_id, round, owner, decision, at) VALUES ($1, $2, $3, $4, $5)', [handoffId, round, decision.owner ?? null, decision, new Date(at)]);
   if (decision.owner) await db.query('UPDATE reps SET assigned = assigned + 1, last_assigned_at = clock_timestamp() WHERE id = $1', [decision.owner]);
 }
 

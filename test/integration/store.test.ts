@@ -100,6 +100,17 @@ describe('the workflows writing to PostgreSQL', () => {
     expect(await assignRep({ handoffId: 'h5', lead: {}, exclude: [a, b] })).toEqual({});
   });
 
+  it('answers a retried assignment with the same owner and the same SLA, whenever the retry runs', async () => {
+    let clock = Date.parse('2026-03-11T15:00:00Z');
+    const { assignRep } = createHandoffActivities({ pool, now: () => clock });
+    const handoffId = `handoff-retry-${randomUUID()}`;
+    await pool.query("INSERT INTO reps (id, name, territories) VALUES ($1, 'Bea (Bolivia)', '{BO}')", [`rep-bo-${randomUUID()}`]);
+    const first = await assignRep({ handoffId, lead: { country: 'BO' }, exclude: [], sla: '1h' });
+    expect(first.slaDueAt).toBe(clock + 3_600_000);
+    clock += 10 * 60_000;
+    expect(await assignRep({ handoffId, lead: { country: 'BO' }, exclude: [], sla: '1h' })).toEqual(first);
+  });
+
   it('writes and counts a handoff opened, escalated and closed once each, however often an activity is retried', async () => {
     const tasks = createHandoffActivities({ pool });
     const leadId = `lead-${randomUUID()}`;
