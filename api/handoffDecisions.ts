@@ -8,12 +8,8 @@ import type { SalesAction } from '../channels/salesAlerts';
 import { findHandoff, noteHandoff, type HandoffTask } from '../db/repositories/handoffs';
 import { acceptSchema, decideUpdate, rejectSchema } from '../workflows/contract';
 
-/** Each action's body. */
-export const DECISIONS = {
-  accept: { body: acceptSchema },
-  reject: { body: rejectSchema },
-  'meeting-booked': { body: acceptSchema },
-} as const satisfies Record<SalesAction, unknown>;
+/** What each action's body holds. */
+export const DECISION_BODIES = { accept: acceptSchema, reject: rejectSchema, 'meeting-booked': acceptSchema } as const satisfies Record<SalesAction, unknown>;
 
 /** Another decision was first: its message says which and by whom. */
 export class AlreadyDecided extends Error {

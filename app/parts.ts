@@ -45,11 +45,10 @@ export function engineCatalog(config: Config): Catalog {
 export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, bundlePath?: string): Promise<Part> {
   await publishVersions(servers.pool, catalog.versions);
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(bundlePath)]);
-  const transport = delivery.email && delivery.signingSecret ? smtpTransport(delivery.email.smtpUrl) : undefined;
   const alerts =
-    transport && delivery.email && delivery.signingSecret
+    delivery.email && delivery.signingSecret
       ? {
-          transport,
+          transport: smtpTransport(delivery.email.smtpUrl),
           from: delivery.email.from,
           publicUrl: delivery.publicUrl,
           signingSecret: delivery.signingSecret,
@@ -64,7 +63,7 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
       // Drains: workflow tasks and activities under way finish first.
       worker.shutdown();
       await running;
-      transport?.close();
+      alerts?.transport.close();
       await connection.close();
     },
   };

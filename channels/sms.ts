@@ -5,7 +5,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import twilio, { type Twilio } from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type { Lead } from '../core/model/lead';
-import { smsHoursFor } from '../core/model/quietHours';
+import { smsHoursFor, zonesOf } from '../core/model/quietHours';
 import { nextInstantInsideAll, type SendWindow } from '../core/model/sendWindow';
 import { placeOf } from './place';
 import type { TemplateRenderer } from './templates';
@@ -47,7 +47,9 @@ export function smsChannel(settings: SmsSettings, renderer: TemplateRenderer): D
       // Quiet hours again at the wire, found as the engine found them: the lead's zone, else every
       // zone its number or country may be in, inside the legal hours of its state or country.
       const place = placeOf(lead);
-      const zones = lead.timezone ? [lead.timezone] : place.zones?.length ? place.zones : [settings.defaultTimezone];
+      // Leads the engine placed nowhere are held there; one that reaches here anyway (a run from before zones) goes by the default.
+      const placed = zonesOf({ timezone: lead.timezone, zones: place.zones });
+      const zones = placed.length ? placed : [settings.defaultTimezone];
       const hours = smsHoursFor(settings.hours ?? {}, lead.country, place.region);
       const opens = nextInstantInsideAll(now, [[settings.window], ...hours], zones);
       if (opens === undefined) throw new Error('the SMS send window never opens');

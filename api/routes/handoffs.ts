@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HANDOFF_STATUSES } from '../../core/protocol';
 import { findHandoff, listHandoffs, type HandoffTask } from '../../db/repositories/handoffs';
 import { ACTIONS } from '../../channels/salesAlerts';
-import { AlreadyDecided, decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
+import { AlreadyDecided, decideHandoff, DECISION_BODIES, waitForClose } from '../handoffDecisions';
 import { findLeadIdentity } from '../../db/repositories/leads';
 import { assignmentsOf } from '../../db/repositories/reps';
 import { alertsOf } from '../../db/repositories/alerts';
@@ -60,14 +60,14 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
     const task = await findHandoff(pool, request.params.id);
     if (!task) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${request.params.id}` }]);
     // Who the lead is comes from PostgreSQL (the task's context holds traits only); null once erased.
-    const lead = await findLeadIdentity(pool, task.leadId);
-    const { id: _id, consent: _consent, ...identity } = lead ?? { id: '' };
     // Who took it and why, round by round (the first owner, then each escalation), and who was alerted.
-    return { ...task, lead: lead ? identity : null, assignments: await assignmentsOf(pool, task.id), alerts: await alertsOf(pool, task.id) };
+    const [lead, assignments, alerts] = await Promise.all([findLeadIdentity(pool, task.leadId), assignmentsOf(pool, task.id), alertsOf(pool, task.id)]);
+    const { id: _id, consent: _consent, ...identity } = lead ?? { id: '' };
+    return { ...task, lead: lead ? identity : null, assignments, alerts };
   });
 
   for (const action of ACTIONS) {
-    app.post(`/handoffs/:id/${action}`, { config: { scope: 'sales' }, schema: { params: handoffParams, body: DECISIONS[action].body } }, async (request, reply) => {
+    app.post(`/handoffs/:id/${action}`, { config: { scope: 'sales' }, schema: { params: handoffParams, body: DECISION_BODIES[action] } }, async (request, reply) => {
       const { id } = request.params;
       const task = await findHandoff(pool, id);
       if (!task) return problem(reply, 404, 'no such handoff', [{ path: 'params.id', message: `no handoff ${id}` }]);

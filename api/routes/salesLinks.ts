@@ -11,7 +11,7 @@ import { readActionToken, type ActionToken } from '../../channels/salesAlerts';
 import { RECYCLE_REASONS } from '../../core/model/tuning';
 import { findHandoff, type HandoffTask } from '../../db/repositories/handoffs';
 import { findLeadIdentity } from '../../db/repositories/leads';
-import { AlreadyDecided, decideHandoff, DECISIONS, waitForClose } from '../handoffDecisions';
+import { AlreadyDecided, decideHandoff, DECISION_BODIES, waitForClose } from '../handoffDecisions';
 
 export interface SalesLinkOptions {
   pool: Pool;
@@ -66,7 +66,7 @@ export const salesLinkRoutes: FastifyPluginAsyncZod<SalesLinkOptions> = async (a
     const checked = await check(request.params.token, reply);
     if (!checked) return reply;
     const { token, task } = checked;
-    const body = DECISIONS[token.action].body.safeParse({ ...(request.body as object), by: token.rep });
+    const body = DECISION_BODIES[token.action].safeParse({ ...(request.body as object), by: token.rep });
     if (!body.success) return show(reply, 400, TITLES[token.action], `Not done: ${body.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}.`);
     try {
       await decideHandoff(pool, client, task.id, token.action, body.data);

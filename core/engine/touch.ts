@@ -2,7 +2,7 @@
 // (holdout, no consent, no address, no slot ever); the send command carries why it went out.
 import { afterTouch, capUse, isCapped, nextSendSlot, recordSend } from '../model/cadence';
 import { DAY_MS } from '../model/duration';
-import { smsHoursFor } from '../model/quietHours';
+import { smsHoursFor, zonesOf } from '../model/quietHours';
 import { touchChannel, type SequenceDefinition, type TouchStep } from '../model/sequence';
 import { mergeCadence } from '../model/tuning';
 import type { Touch } from '../protocol';
@@ -21,7 +21,7 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
     return true;
   }
   const cadence = mergeCadence(run.model.cadence, definition.cadence);
-  const zones = run.rules.smsZones ? (s.profile.timezone ? [s.profile.timezone] : (s.profile.zones ?? [])) : [s.profile.timezone ?? run.model.defaultTimezone];
+  const zones = run.rules.smsZones ? zonesOf(s.profile) : [s.profile.timezone ?? run.model.defaultTimezone];
   if (channel === 'sms' && !zones.length) return holdForZone(run, current, definition);
   // Email and in-app go by the first zone the lead may be in; SMS must be inside its hours in each.
   const sendZones = channel === 'sms' ? zones : [zones[0] ?? run.model.defaultTimezone];

@@ -37,3 +37,8 @@ export function smsHoursFor(hours: Record<string, SendWindow[]>, country: string
     .filter(([key]) => applies(key))
     .map(([, windows]) => windows);
 }
+
+/** The zones a lead may be in: the one it gave, else those inferred from its number or country (none: unknown). */
+export function zonesOf(lead: { timezone?: string; zones?: string[] }): string[] {
+  return lead.timezone ? [lead.timezone] : (lead.zones ?? []);
+}
