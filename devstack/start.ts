@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dataDirOf, deliveryConfig, publicUrl, type ApiSecrets, type Config } from '../app/config';
+import { reservePort } from '../app/net';
 import type { Part } from '../app/part';
 import { engineCatalog, startApi, startDeliveryWorkers, startLeadWorker, waitForShutdownSignal } from '../app/parts';
 import { installTelemetry } from '../app/telemetry';
@@ -36,6 +37,8 @@ export async function start(config: Config): Promise<void> {
   };
 
   try {
+    const apiPort = await reservePort(config.HOST ?? '127.0.0.1', config.PORT, 'PORT');
+    parts.push({ name: 'API port', stop: apiPort.release });
     const [databaseUrl, temporal] = await Promise.all([
       startDatabase(config, dataDir, parts),
       startTemporal(config, dataDir, parts),
@@ -68,6 +71,7 @@ export async function start(config: Config): Promise<void> {
       startLeadWorker(servers, catalog, delivered, config.NURTURE_WORKFLOW_BUNDLE).then(started),
       startDeliveryWorkers(servers, catalog, delivered).then(started),
     ]);
+    await apiPort.release();
     const api = await startApi(servers, { ...config, ...sinks.config }, secrets, telemetry);
     parts.push(api);
 

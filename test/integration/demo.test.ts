@@ -9,14 +9,13 @@ import path from 'node:path';
 import { DEMO_SOURCES, generateDemo } from '../../cli/demoData';
 import { outboxLines } from '../../devstack/outbox';
 import { getFreePort } from '../../app/net';
-import { interrupt, ROOT, startEngine, type Engine } from '../support/engineProcess';
+import { interrupt, nurtureCommand, ROOT, startEngine, type Engine } from '../support/engineProcess';
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const LEADS = 40;
 
 /** Runs `nurture <args>` to its end: exit code and everything it printed. */
 function nurture(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
-  const child = spawn(TSX, ['cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...nurtureCommand(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

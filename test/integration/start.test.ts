@@ -2,8 +2,10 @@
 // fresh data folder: it becomes ready, takes a lead through to a sales handoff over HTTP, stops
 // cleanly on Ctrl-C, and after a restart still has the lead and the handoff; a new lead's first
 // email lands in the local outbox.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import twilio from 'twilio';
@@ -13,7 +15,7 @@ import { isHoldout } from '../../core/model/hash';
 import { getFreePort } from '../../app/net';
 import { defaultCatalog } from '../../sequences/library';
 import { eventually } from '../support/harness';
-import { ROOT, startEngine, stopEngine, type Engine } from '../support/engineProcess';
+import { engineEnv, nurtureCommand, ROOT, startEngine, stopEngine, type Engine } from '../support/engineProcess';
 
 async function call(engine: Engine, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${engine.api}${route}`, {
@@ -71,6 +73,24 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     await stopEngine(engine);
   }
 }, 240_000);
+
+it('stops at once, naming PORT, when the API port is taken, before it starts a server or writes data', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const { port } = holder.address() as net.AddressInfo;
+  try {
+    const child = spawn(...nurtureCommand(['start']), { cwd: ROOT, env: engineEnv(dataDir, port), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect({ code, output }).toEqual({ code: 1, output: expect.stringContaining(`nurture: PORT: port ${port} on 127.0.0.1 is in use`) });
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  } finally {
+    holder.close();
+  }
+}, 60_000);
 
 it('sends a new lead\'s first email into the local outbox, with List-Unsubscribe headers', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-start-'));

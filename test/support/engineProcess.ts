@@ -6,6 +6,11 @@ import { eventually } from './harness';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
+/** `nurture` as `npm start` and `npm run nurture` run it: one node process with tsx loaded, no relay in between. */
+export function nurtureCommand(args: string[]): [string, string[]] {
+  return [process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args]];
+}
+
 export interface Engine {
   child: ChildProcess;
   output: () => string;
@@ -14,13 +19,19 @@ export interface Engine {
   outbox?: string;
 }
 
-/** Starts `nurture start` in its own process group, as a terminal would, and waits for its banner. */
-export async function startEngine(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<Engine> {
+/** The environment of `nurture start` on its embedded defaults, with this data folder and API port. */
+export function engineEnv(dataDir: string, port: number, settings: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...settings, NURTURE_DATA_DIR: dataDir, PORT: String(port) };
   // The integration servers of this test run must not be mistaken for configured ones.
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['cli/main.ts', 'start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return env;
+}
+
+/** Starts `nurture start` in its own process group, as a terminal would, and waits for its banner. */
+export async function startEngine(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<Engine> {
+  const env = engineEnv(dataDir, port, settings);
+  const child = spawn(...nurtureCommand(['start']), { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
