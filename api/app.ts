@@ -29,6 +29,7 @@ import { leadRoutes } from './routes/leads';
 import { trackingRoutes } from './routes/tracking';
 import { twilioRoutes } from './routes/twilio';
 import type { TwilioReplies } from '../channels/twilioWebhooks';
+import { deskRoutes, type DeskOptions } from './web/desk';
 
 interface PublicSettings {
   /** The secret the delivery workers sign message links with (NURTURE_LINK_SECRET). */
@@ -38,6 +39,8 @@ interface PublicSettings {
   twilio?: TwilioReplies;
   /** NURTURE_CRM_WEBHOOK_SECRET: with it, a CRM posts outcomes to /webhooks/crm, signed. */
   crmWebhookSecret?: string;
+  /** The sales inbox's sign-in mailer and live feed of task changes; without a mailer reps cannot sign in, without a feed pages do not update live. */
+  desk?: Pick<DeskOptions, 'mailer' | 'feed'>;
   now?: () => number;
 }
 
@@ -90,6 +93,15 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   if (deps.public) {
     await app.register(trackingRoutes, { pool, relay, linkSecret: deps.public.linkSecret, now: deps.public.now });
     await app.register(salesLinkRoutes, { pool, client, linkSecret: deps.public.linkSecret, settleMs: deps.handoffSettleMs, now: deps.public.now });
+    await app.register(deskRoutes, {
+      pool,
+      client,
+      secret: deps.public.linkSecret,
+      publicUrl: deps.public.publicUrl,
+      settleMs: deps.handoffSettleMs,
+      now: deps.public.now,
+      ...deps.public.desk,
+    });
     if (deps.public.crmWebhookSecret) await app.register(crmWebhookRoutes, { pool, client, secret: deps.public.crmWebhookSecret, now: deps.public.now });
     if (deps.public.twilio) await app.register(twilioRoutes, { pool, client, relay, publicUrl: deps.public.publicUrl, ...deps.public.twilio, now: deps.public.now });
   }

@@ -194,8 +194,13 @@ export function requiredSecrets(config: Config): ApiSecrets {
  * What the delivery workers serve, from the variables that configure each channel; a channel that
  * is half configured stops start-up with a ConfigError naming what is missing.
  */
+/** The From of every email the engine sends (EMAIL_FROM, or a local default). */
+export function senderOf(config: Config): string {
+  return (config.EMAIL_FROM ?? DEFAULT_FROM).trim();
+}
+
 export function deliveryConfig(config: Config): DeliveryConfig {
-  const from = config.EMAIL_FROM ?? DEFAULT_FROM;
+  const from = senderOf(config);
   const [, , bracketed, bare] = FROM.exec(from)!;
   const fromAddress = (bracketed ?? bare)!;
   const name = senderName(config);
@@ -218,7 +223,7 @@ export function deliveryConfig(config: Config): DeliveryConfig {
     offers: config.NURTURE_OFFERS ?? {},
     ...(config.NURTURE_LINK_SECRET ? { signingSecret: config.NURTURE_LINK_SECRET } : {}),
     ...(config.SMTP_URL
-      ? { email: { smtpUrl: config.SMTP_URL, from: from.trim(), domain: fromAddress.split('@')[1]! } }
+      ? { email: { smtpUrl: config.SMTP_URL, from, domain: fromAddress.split('@')[1]! } }
       : {}),
     ...(sms ? { sms } : {}),
     ...(config.NURTURE_WEBHOOK_URL && config.NURTURE_WEBHOOK_SECRET ? { webhook: { url: config.NURTURE_WEBHOOK_URL, secret: config.NURTURE_WEBHOOK_SECRET } } : {}),

@@ -16,13 +16,14 @@ import type { Catalog } from '../core/protocol';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { seedAdminKey } from '../db/repositories/apiKeys';
+import { HandoffFeed } from '../db/repositories/desk';
 import { InAppStream } from '../db/repositories/inAppMessages';
 import { publishVersions } from '../db/repositories/sequenceVersions';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
-import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
+import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, senderOf, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
 import type { Part } from './part';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
 
@@ -95,13 +96,22 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
   await seedAdminKey(servers.pool, secrets.apiKey);
   const relay = new EventRelay(servers.pool, client, { onError: (err, leadId) => telemetry.logger.error({ err, leadId }, 'relay: an event stays pending') });
   const inAppStream = await InAppStream.listen(servers.pool);
+  const handoffFeed = await HandoffFeed.listen(servers.pool);
+  // The sales inbox mails sign-in links through the same SMTP server as every other email.
+  const signInTransport = config.SMTP_URL ? smtpTransport(config.SMTP_URL) : undefined;
   const app = await buildApi({
     pool: servers.pool,
     client,
     relay,
     inAppStream,
     erasureSecret: secrets.erasureSecret,
-    public: { linkSecret: secrets.linkSecret, publicUrl: publicUrl(config), twilio: twilioWebhookSettings(config), crmWebhookSecret: config.NURTURE_CRM_WEBHOOK_SECRET },
+    public: {
+      linkSecret: secrets.linkSecret,
+      publicUrl: publicUrl(config),
+      twilio: twilioWebhookSettings(config),
+      crmWebhookSecret: config.NURTURE_CRM_WEBHOOK_SECRET,
+      desk: { feed: handoffFeed, ...(signInTransport ? { mailer: { transport: signInTransport, from: senderOf(config) } } : {}) },
+    },
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,
     corsOrigins: config.NURTURE_CORS_ORIGINS,
@@ -118,6 +128,8 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
       await app.close();
       await relay.stop();
       await inAppStream.close();
+      await handoffFeed.close();
+      signInTransport?.close();
       await connection.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { markInAppMessage } from '../../channels/inApp';
 import { listInAppMessages, type InAppStream } from '../../db/repositories/inAppMessages';
+import { closeStreamsOnShutdown, openEventStream } from '../eventStream';
 import { problem } from '../plugins/errors';
 import type { EventRelay } from '../relay';
 import { leadParams } from './leads';
@@ -38,15 +39,14 @@ export const inAppRoutes: FastifyPluginAsyncZod<InAppRouteOptions> = async (app,
   }
 
   if (!stream) return;
+  const shutdown = closeStreamsOnShutdown(app);
   // Server-sent events for a product UI: each new, seen or dismissed message as it happens.
   app.get('/leads/:id/messages/stream', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
-    const closed = new AbortController();
-    request.raw.on('close', () => closed.abort());
-    const updates = stream.updates(request.params.id, closed.signal);
-    reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    reply.raw.write(': connected\n\n');
-    for await (const update of updates) reply.raw.write(`event: ${update.kind}\ndata: ${JSON.stringify(update)}\n\n`);
-    reply.raw.end();
+    const events = openEventStream(request, reply, shutdown);
+    try {
+      for await (const update of stream.updates(request.params.id, events.signal)) events.send(update.kind, update);
+    } finally {
+      events.end();
+    }
   });
 };

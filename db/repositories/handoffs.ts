@@ -4,7 +4,7 @@
 import type { HandoffOutcome, HandoffRequest, HandoffStatus } from '../../core/protocol';
 import type { Database } from '../pool';
 
-interface HandoffRow {
+export interface HandoffRow {
   id: string;
   lead_id: string;
   status: HandoffStatus;
@@ -33,7 +33,7 @@ export interface HandoffTask {
   context: Record<string, unknown>;
 }
 
-function taskOf(row: HandoffRow): HandoffTask {
+export function taskOf(row: HandoffRow): HandoffTask {
   return {
     id: row.id,
     leadId: row.lead_id,
@@ -64,6 +64,16 @@ export async function reassignHandoff(db: Database, id: string, owner: string | 
   const { rowCount } = await db.query(
     `UPDATE handoffs SET owner = $2, escalations = $3, sla_due_at = $4, updated_at = now() WHERE id = $1 AND status = 'open' AND escalations < $3`,
     [id, owner ?? null, escalations, new Date(slaDueAt)],
+  );
+  return Boolean(rowCount);
+}
+
+/** A desk action on the open task: its owner and due time, the escalations as they were; false when it is closed or was done before. */
+export async function moveHandoff(db: Database, id: string, owner: string | undefined, slaDueAt: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE handoffs SET owner = $2, sla_due_at = $3, updated_at = now()
+     WHERE id = $1 AND status = 'open' AND (owner IS DISTINCT FROM $2 OR sla_due_at IS DISTINCT FROM $3)`,
+    [id, owner ?? null, new Date(slaDueAt)],
   );
   return Boolean(rowCount);
 }

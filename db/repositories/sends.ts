@@ -95,3 +95,27 @@ export async function recentSends(db: Database, leadId: string, limit = 20): Pro
   );
   return rows;
 }
+
+export interface EmailEngagement {
+  template: string;
+  status: string;
+  at: Date;
+  opens: number;
+  clicks: number;
+  replies: number;
+}
+
+/** The lead's latest emails, newest first, each with how often it was opened, clicked and replied to. */
+export async function emailEngagement(db: Database, leadId: string, limit = 10): Promise<EmailEngagement[]> {
+  const { rows } = await db.query<EmailEngagement>(
+    `SELECT s.template, s.status, s.claimed_at AS at,
+            count(*) FILTER (WHERE e.type = 'email_open')::int AS opens,
+            count(*) FILTER (WHERE e.type = 'email_click')::int AS clicks,
+            count(*) FILTER (WHERE e.type = 'email_reply')::int AS replies
+     FROM sends s LEFT JOIN events e ON e.lead_id = s.lead_id AND e.properties->>'sendId' = s.idempotency_key
+     WHERE s.lead_id = $1 AND s.channel = 'email'
+     GROUP BY s.id ORDER BY s.id DESC LIMIT $2`,
+    [leadId, limit],
+  );
+  return rows;
+}

@@ -1,0 +1,268 @@
+// The sales inbox under /app: server-rendered pages (Liquid) made live with htmx: a rep signs in by a
+// link mailed to them, sees only their own open tasks by SLA due time with a countdown, opens one
+// for the lead's context and decides; a manager also sees the team's queue (unassigned, breaching,
+// breached) and reassigns. A change to any task reaches open pages as a server-sent event.
+import fs from 'node:fs';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import type { Client } from '@temporalio/client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Liquid } from 'liquidjs';
+import type { Transporter } from 'nodemailer';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { RECYCLE_REASONS } from '../../core/model/tuning';
+import type { HandoffRequest } from '../../core/protocol';
+import { alertsOf } from '../../db/repositories/alerts';
+import { closedTasksOf, createSignIn, findDeskRep, openTasksOf, redeemSignIn, type DeskRep, type DeskTask, type HandoffFeed } from '../../db/repositories/desk';
+import { findHandoff, type HandoffTask } from '../../db/repositories/handoffs';
+import { findLeadIdentity } from '../../db/repositories/leads';
+import { assignmentsOf } from '../../db/repositories/reps';
+import { emailEngagement } from '../../db/repositories/sends';
+import { closeStreamsOnShutdown, openEventStream } from '../eventStream';
+import { AlreadyDecided, decideHandoff, DECISION_BODIES, waitForClose } from '../handoffDecisions';
+import { endSession, signedInRep, startSession, type SessionSettings } from './session';
+
+export interface DeskOptions {
+  pool: Pool;
+  client: Client;
+  /** Signs the session cookie (NURTURE_LINK_SECRET). */
+  secret: string;
+  /** The public base of the links mailed to reps (PUBLIC_URL). */
+  publicUrl: string;
+  /** Mails sign-in links; absent, the page says sign-in by email is not set up. */
+  mailer?: { transport: Transporter; from: string };
+  feed?: HandoffFeed;
+  settleMs?: number;
+  now?: () => number;
+}
+
+const VIEWS = path.join(__dirname, 'views');
+const SIGN_IN_TTL_MS = 15 * 60 * 1000;
+/** Open tasks due within this are "breaching" in a manager's queue. */
+const BREACHING_MS = 15 * 60 * 1000;
+
+/** The files the pages load: ours, and htmx with its SSE extension from their npm packages. */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'app.css': { file: path.join(__dirname, 'assets/app.css'), type: 'text/css' },
+  'app.js': { file: path.join(__dirname, 'assets/app.js'), type: 'text/javascript' },
+  'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
+  // The package's main is its ES module build; a page loads the classic script beside it.
+  'sse.js': { file: path.join(path.dirname(require.resolve('htmx-ext-sse/package.json')), 'dist/sse.min.js'), type: 'text/javascript' },
+};
+
+const signInBody = z.object({ email: z.string().trim().email().max(320) });
+const idParams = z.object({ id: z.string().min(1).max(200) });
+const tokenParams = z.object({ token: z.string().min(1).max(200) });
+const PAGE_ACTIONS = ['accept', 'meeting-booked', 'reject'] as const;
+const actionParams = idParams.extend({ action: z.enum(PAGE_ACTIONS) });
+
+export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, options) => {
+  const { pool, client, feed, mailer, settleMs = 5_000, now = Date.now } = options;
+  const session: SessionSettings = { secret: options.secret, secure: options.publicUrl.startsWith('https:'), now };
+  const liquid = new Liquid({ root: VIEWS, extname: '.liquid', outputEscape: 'escape', strictFilters: true, cache: true });
+  const assets = Object.fromEntries(Object.entries(ASSETS).map(([name, { file, type }]) => [name, { body: fs.readFileSync(file), type }]));
+
+  await app.register(cookie);
+
+  const render = async (reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) =>
+    reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(await liquid.renderFile(view, data));
+
+  /** The signed-in rep, or the sign-in page (fragments and streams: 401). */
+  const repOf = async (request: FastifyRequest, reply: FastifyReply): Promise<DeskRep | undefined> => {
+    const id = signedInRep(request, session);
+    const rep = id ? await findDeskRep(pool, id) : undefined;
+    if (rep) return rep;
+    endSession(reply);
+    if (request.headers['hx-request'] || request.method !== 'GET') return void (await reply.code(401).send());
+    return void (await render(reply, 'signIn', { mailer: Boolean(mailer) }));
+  };
+
+  /** A rep sees their own tasks; a manager also their reports' and the unassigned. */
+  const visibleTo = (rep: DeskRep, task: HandoffTask) =>
+    task.owner === rep.id || (rep.reports.length > 0 && (task.owner === null || rep.reports.some((report) => report.id === task.owner)));
+
+  // Forms post from our own pages only: a browser names the page's origin on every POST.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (request.method === 'POST' && origin && origin !== `${request.protocol}://${request.host}`) await reply.code(403).send('cross-site form posts are refused');
+  });
+
+  app.get('/app/assets/:name', { schema: { params: z.object({ name: z.string() }), hide: true } }, async (request, reply) => {
+    const asset = assets[request.params.name];
+    if (!asset) return reply.code(404).send();
+    return reply.header('cache-control', 'public, max-age=3600').type(asset.type).send(asset.body);
+  });
+
+  // --- signing in ------------------------------------------------------------------------------
+
+  app.post('/app/sign-in', { schema: { hide: true } }, async (request, reply) => {
+    const body = signInBody.safeParse(request.body);
+    if (!body.success) return render(reply, 'signIn', { mailer: Boolean(mailer), error: 'email: enter the address you receive handoff alerts at' }, 400);
+    if (!mailer) return render(reply, 'signIn', { mailer: false }, 503);
+    const link = await createSignIn(pool, body.data.email, SIGN_IN_TTL_MS);
+    if (link) {
+      const url = `${options.publicUrl.replace(/\/$/, '')}/app/sign-in/${link.token}`;
+      await mailer.transport.sendMail({
+        from: mailer.from,
+        to: body.data.email,
+        subject: 'Your sign-in link to the sales inbox',
+        text: await liquid.renderFile('signInEmail', { name: link.name, url, minutes: SIGN_IN_TTL_MS / 60_000 }),
+      });
+    }
+    // The same answer whether or not the address is a rep's: the page tells no one who works here.
+    return render(reply, 'message', { title: 'Check your email', message: `If ${body.data.email} belongs to a rep, a sign-in link is on its way. It works once, within ${SIGN_IN_TTL_MS / 60_000} minutes.` });
+  });
+
+  // A mail scanner may follow the link: GET only shows the button, POST signs in.
+  app.get('/app/sign-in/:token', { schema: { params: tokenParams, hide: true } }, async (_request, reply) => render(reply, 'confirmSignIn', {}));
+
+  app.post('/app/sign-in/:token', { schema: { params: tokenParams, hide: true } }, async (request, reply) => {
+    const rep = await redeemSignIn(pool, request.params.token);
+    if (!rep) return render(reply, 'message', { title: 'Link expired', message: 'This sign-in link was used already or has expired. Ask for a new one.', signIn: true }, 410);
+    startSession(reply, rep, session);
+    return reply.redirect('/app', 303);
+  });
+
+  app.post('/app/sign-out', { schema: { hide: true } }, async (_request, reply) => {
+    endSession(reply);
+    return reply.redirect('/app', 303);
+  });
+
+  // --- the inbox -------------------------------------------------------------------------------
+
+  const myTasks = (rep: DeskRep) => openTasksOf(pool, [rep.id], false);
+
+  app.get('/app', { schema: { hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    const [open, closed] = await Promise.all([myTasks(rep), closedTasksOf(pool, rep.id, 10)]);
+    return render(reply, 'inbox', { rep, tasks: open.map(listItem(now())), closed: closed.map(listItem(now())), live: Boolean(feed) });
+  });
+
+  app.get('/app/list', { schema: { hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    return render(reply, 'taskList', { tasks: (await myTasks(rep)).map(listItem(now())), emptyText: 'No open handoffs. New ones appear here as they are assigned to you.' });
+  });
+
+  const teamQueue = async (rep: DeskRep) => {
+    const tasks = (await openTasksOf(pool, rep.reports.map((report) => report.id), true)).map(listItem(now()));
+    return {
+      unassigned: tasks.filter((task) => !task.owner),
+      breached: tasks.filter((task) => task.owner && task.breached),
+      breaching: tasks.filter((task) => task.owner && !task.breached && task.dueInMs !== undefined && task.dueInMs <= BREACHING_MS),
+      onTrack: tasks.filter((task) => task.owner && !task.breached && (task.dueInMs === undefined || task.dueInMs > BREACHING_MS)),
+    };
+  };
+
+  app.get('/app/team', { schema: { hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    if (!rep.reports.length) return render(reply, 'message', { rep, title: 'No team', message: 'The team queue is for managers: no active rep names you as their manager.' }, 403);
+    return render(reply, 'team', { rep, queue: await teamQueue(rep), live: Boolean(feed) });
+  });
+
+  app.get('/app/team/list', { schema: { hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    if (!rep.reports.length) return reply.code(403).send();
+    return render(reply, 'teamQueue', { queue: await teamQueue(rep) });
+  });
+
+  app.get('/app/handoffs/:id', { schema: { params: idParams, hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    const task = await findHandoff(pool, request.params.id);
+    // Another rep's task is answered as if it did not exist.
+    if (!task || !visibleTo(rep, task)) return render(reply, 'message', { rep, title: 'No such task', message: 'There is no task here for you.' }, 404);
+    const [lead, emails, assignments, alerts] = await Promise.all([findLeadIdentity(pool, task.leadId), emailEngagement(pool, task.leadId), assignmentsOf(pool, task.id), alertsOf(pool, task.id)]);
+    return render(reply, 'task', {
+      rep,
+      task: listItem(now())({ ...task, lead: null }),
+      lead,
+      context: contextOf(task.context as unknown as HandoffRequest),
+      emails: emails.map((email) => ({ ...email, at: email.at.toISOString() })),
+      assignments,
+      alerts,
+      mine: task.owner === rep.id,
+      reasons: RECYCLE_REASONS,
+    });
+  });
+
+  app.post('/app/handoffs/:id/:action', { schema: { params: actionParams, hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    const { id, action } = request.params;
+    const task = await findHandoff(pool, id);
+    if (!task || !visibleTo(rep, task)) return render(reply, 'message', { rep, title: 'No such task', message: 'There is no task here for you.' }, 404);
+    const back = { rep, title: 'Not done', link: `/app/handoffs/${encodeURIComponent(id)}` };
+    if (task.owner !== rep.id) return render(reply, 'message', { ...back, message: 'Only the rep the task is assigned to decides it.' }, 403);
+    if (task.status !== 'open') return render(reply, 'message', { ...back, message: `The task is already ${task.status.replace(/_/g, ' ')}.` }, 409);
+    const body = DECISION_BODIES[action].safeParse({ ...(request.body as object), by: rep.id });
+    if (!body.success) return render(reply, 'message', { ...back, message: body.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') }, 400);
+    try {
+      await decideHandoff(pool, client, id, action, body.data);
+    } catch (err) {
+      if (err instanceof AlreadyDecided) return render(reply, 'message', { ...back, message: `${err.message}.` }, 409);
+      throw err;
+    }
+    app.metrics.handoffActions.inc({ action });
+    await waitForClose(pool, id, settleMs);
+    return reply.redirect(`/app/handoffs/${encodeURIComponent(id)}`, 303);
+  });
+
+  // --- live --------------------------------------------------------------------------------------
+
+  if (!feed) return;
+  const shutdown = closeStreamsOnShutdown(app);
+  app.get('/app/events', { schema: { hide: true } }, async (request, reply) => {
+    const rep = await repOf(request, reply);
+    if (!rep) return reply;
+    const watched = new Set([rep.id, ...rep.reports.map((report) => report.id)]);
+    const concerns = (owner: string | null) => (owner === null ? rep.reports.length > 0 : watched.has(owner));
+    const events = openEventStream(request, reply, shutdown);
+    try {
+      for await (const change of feed.changes(events.signal)) {
+        if (concerns(change.owner) || (change.previousOwner !== null && watched.has(change.previousOwner))) events.send('handoffs', change.id);
+      }
+    } finally {
+      events.end();
+    }
+  });
+};
+
+/** A task as the lists show it: who, why, and how long until its SLA is due. */
+function listItem(now: number) {
+  return (task: DeskTask) => {
+    const context = task.context as unknown as Partial<HandoffRequest>;
+    const dueInMs = task.slaDueAt ? Date.parse(task.slaDueAt) - now : undefined;
+    return {
+      ...task,
+      href: `/app/handoffs/${encodeURIComponent(task.id)}`,
+      reason: context.reason,
+      total: context.scores?.total,
+      dueInMs,
+      breached: task.status === 'open' && dueInMs !== undefined && dueInMs < 0,
+    };
+  };
+}
+
+/** The lead's context as the task page shows it: newest first, times as ISO text. */
+function contextOf(context: HandoffRequest) {
+  const iso = (at: number) => new Date(at).toISOString();
+  return {
+    reason: context.reason,
+    at: iso(context.at),
+    scores: context.scores,
+    profile: context.profile,
+    pages: [...(context.recentPages ?? [])].reverse().map((page) => ({ ...page, at: iso(page.at) })),
+    downloads: [...(context.downloads ?? [])].reverse().map((download) => ({ ...download, at: iso(download.at) })),
+    path: (context.path ?? []).map((step) => ({ ...step, at: iso(step.at) })),
+  };
+}
