@@ -16,7 +16,7 @@ const sends = new Counter({
 const stageChanges = new Counter({ name: 'nurture_stage_changes_total', help: 'Stage changes of leads, by stage left and entered', labelNames: ['from', 'to'] });
 const handoffs = new Counter({
   name: 'nurture_handoffs_total',
-  help: 'Sales handoffs by event: opened, escalated (SLA breached, reassigned), accepted, rejected, meeting_booked, no_response',
+  help: 'Sales handoffs by event: opened, escalated (SLA breached, reassigned), reassigned (by a manager), snoozed (by its owner), accepted, rejected, meeting_booked, no_response',
   labelNames: ['event'],
 });
 const speedToLead = new Histogram({
@@ -26,7 +26,7 @@ const speedToLead = new Histogram({
 });
 
 export type SendOutcome = 'sent' | 'duplicate' | 'suppressed' | 'failed' | 'deferred' | 'error';
-type HandoffEvent = 'opened' | 'escalated' | HandoffOutcome;
+type HandoffEvent = 'opened' | 'escalated' | 'reassigned' | 'snoozed' | HandoffOutcome;
 
 export function countSend(channel: Channel, outcome: SendOutcome, details: LogMetadata): void {
   sends.inc({ channel, outcome });

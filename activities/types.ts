@@ -38,9 +38,25 @@ export interface HandoffActivities {
    * `sla` (given since patch working-time-sla): the time the rep has, counted in their working
    * hours from when they start, or their team's SLA; the answer's `slaDueAt` is when it runs out.
    */
-  assignRep(request: { handoffId: string; lead: HandoffRequest['profile']; exclude: string[]; sla?: string }): Promise<{ owner?: string; slaDueAt?: number }>;
+  /**
+   * Since patch desk-actions, `round` is given (the workflow counts its rounds, so a reassignment
+   * has one of its own), and `reassign` when a manager hands the task on: to the active rep `to`
+   * (rule `manual`), or by the rules; a rep who is unknown or inactive, or nobody to take it, is a
+   * non-retryable failure (`UnknownRep`, `NoRepAvailable`) and records no round.
+   */
+  assignRep(request: {
+    handoffId: string;
+    lead: HandoffRequest['profile'];
+    exclude: string[];
+    sla?: string;
+    round?: number;
+    reassign?: { to?: string; by?: string };
+  }): Promise<{ owner?: string; slaDueAt?: number }>;
   openHandoffTask(request: { handoff: HandoffRequest; owner?: string; slaDueAt: number }): Promise<void>;
-  notifyRep(request: { handoffId: string; leadId: string; owner?: string; escalation: number; notifyManager: boolean }): Promise<void>;
+  /** `round` (since patch desk-actions): the owner's assignment round, which keys the notice and its alerts. */
+  notifyRep(request: { handoffId: string; leadId: string; owner?: string; escalation: number; notifyManager: boolean; round?: number }): Promise<void>;
   reassignHandoffTask(request: { handoffId: string; owner?: string; escalations: number; slaDueAt: number }): Promise<void>;
+  /** A desk action (since patch desk-actions): the open task's owner and due time, no escalation counted. */
+  moveHandoffTask(request: { handoffId: string; owner?: string; slaDueAt: number; action: 'reassigned' | 'snoozed'; by?: string }): Promise<void>;
   closeHandoffTask(request: { handoffId: string; status: HandoffOutcome; reasonCode?: RecycleReason; note?: string; by?: string }): Promise<void>;
 }

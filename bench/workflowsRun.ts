@@ -203,6 +203,7 @@ const leadActivities: LeadActivities & HandoffActivities = {
   openHandoffTask: async () => void calls.handoff++,
   notifyRep: async () => void calls.handoff++,
   reassignHandoffTask: async () => void calls.handoff++,
+  moveHandoffTask: async () => void calls.handoff++,
   closeHandoffTask: async () => void calls.handoff++,
 };
 const deliveryActivities: DeliveryActivities = {

@@ -121,6 +121,35 @@ export const decisionSchema = z.discriminatedUnion('action', [
 export type DecisionMessage = z.infer<typeof decisionSchema>;
 export const decideUpdate = defineUpdate<HandoffTaskView, [DecisionMessage]>('decide');
 
+/**
+ * Desk actions (since patch desk-actions) change who has the open task or when it is due, and decide
+ * nothing: `reassign` hands it to the rep `to` (or, without `to`, to the next rep by the routing
+ * rules, the owner excluded) with a fresh SLA and no escalation counted; `snooze` is the owner's
+ * promise to act by `until`, which becomes the SLA's due time. Each is answered with the task's new
+ * state. The note, free text, stays in PostgreSQL (the API writes it), as a decision's does.
+ */
+export const reassignSchema = z.object({
+  to: z.string().trim().min(1).max(64).optional(),
+  by: z.string().max(200).optional(),
+  note: z.string().max(2000).optional(),
+});
+export const snoozeSchema = z.object({ until: z.iso.datetime({ offset: true }), by: z.string().max(200).optional() });
+type ReassignMessage = Omit<z.infer<typeof reassignSchema>, 'note'>;
+type SnoozeMessage = z.infer<typeof snoozeSchema>;
+export const reassignUpdate = defineUpdate<HandoffTaskView, [ReassignMessage]>('reassign');
+export const snoozeUpdate = defineUpdate<HandoffTaskView, [SnoozeMessage]>('snooze');
+
+/** How far ahead an owner may push the task's due time. */
+const SNOOZE_LIMIT_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Why a snooze until `until` is refused at `now` (the workflow's time, or the API's), if it is. */
+export function snoozeRefusal(until: string, now: number): string | undefined {
+  const at = Date.parse(until);
+  if (!(at > now)) return `until ${until} is not in the future`;
+  if (at > now + SNOOZE_LIMIT_MS) return `until ${until} is more than 7 days ahead`;
+  return undefined;
+}
+
 export interface HandoffTaskView {
   id: string;
   leadId: string;
@@ -128,6 +157,8 @@ export interface HandoffTaskView {
   owner?: string;
   escalations: number;
   slaDueAt: string;
+  /** When the owner promised to act by, while that is the due time (a snooze). */
+  snoozedUntil?: string;
   reasonCode?: RecycleReason;
   note?: string;
 }

@@ -34,4 +34,9 @@ export const PATCHES: readonly Patch[] = [
     why: "a handoff's SLA counts the assigned rep's working time from when they start (their team's SLA if set), as the rep assignment answers it",
     since: '2026-12-04',
   },
+  {
+    id: 'desk-actions',
+    why: 'a manager may reassign an open handoff (to a named rep or by the rules, a fresh SLA, no escalation) and its owner may snooze it (the SLA due then); assignment rounds are counted by the workflow, notices keyed by round',
+    since: '2026-12-04',
+  },
 ];

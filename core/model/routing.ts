@@ -2,9 +2,10 @@
 // who already has a lead of the same company domain keeps the account), then the most specific
 // territory and segment rules that match the lead, then a weighted round robin among the reps of
 // that rule who are active, not out of office, under capacity and working now; when none is working,
-// the one who starts soonest takes it, and the task says when. Every decision says why.
+// the one who starts soonest takes it, and the task says when. Every decision says why. A manager
+// may also name the rep by hand (rule `manual`).
 import { z } from 'zod';
-import { lazySchema } from '../lazySchema';
+import { builtSchema, lazySchema } from '../lazySchema';
 import type { LeadTraits } from './lead';
 import { nextOpenInstant, sendWindowsSchema, type SendWindow } from './sendWindow';
 import { instantOfLocal, isValidTimeZone, localDay } from './timezone';
@@ -35,7 +36,7 @@ export const repSchema = lazySchema(() =>
     /** Open handoffs at most; absent: no limit. */
     capacity: z.number().int().min(0).max(10_000).optional(),
     /** When the rep works, in their zone: `09:00-17:00,mon-fri` (several `;`-separated); absent: always. */
-    workingHours: z.object({ zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'), hours: sendWindowsSchema }).optional(),
+    workingHours: z.object({ zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'), hours: builtSchema(sendWindowsSchema) }).optional(),
     /** Absences; a rep is not assigned while one lasts. */
     outOfOffice: z
       .array(z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).refine((range) => Date.parse(range.from) < Date.parse(range.to), 'must end after it starts'))
@@ -65,12 +66,20 @@ export interface RoutingContext {
 
 export interface RoutingDecision {
   owner?: string;
-  rule: 'account_owner' | 'territory_and_segment' | 'territory' | 'segment' | 'anyone' | 'none';
+  rule: 'account_owner' | 'territory_and_segment' | 'territory' | 'segment' | 'anyone' | 'none' | 'manual';
   /** When the owner starts work, if not now: the SLA counts from then. */
   startsAt?: number;
   /** The reps the rule chose among, and those passed over with why. */
   candidates: string[];
   skipped: { rep: string; why: string }[];
+  /** Who reassigned the task, when a person did. */
+  by?: string;
+}
+
+/** A manager's choice of `rep`, who must be active; out of office, capacity and rules are theirs to judge. */
+export function assignByHand(rep: Rep, now: number, by: string | undefined): RoutingDecision | { refused: string } {
+  if (!rep.active) return { refused: `${rep.id} is not active` };
+  return { owner: rep.id, rule: 'manual', ...startOf(rep, now), candidates: [rep.id], skipped: [], ...(by ? { by } : {}) };
 }
 
 /** Who takes a handoff of a lead with these traits, and why. */

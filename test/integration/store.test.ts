@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { register } from 'prom-client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { createHandoffActivities } from '../../activities/handoff';
+import { assignmentsOf } from '../../db/repositories/reps';
 import { createLeadActivities } from '../../activities/lead';
 import type { Lead } from '../../core/model/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
@@ -109,6 +111,27 @@ describe('the workflows writing to PostgreSQL', () => {
     expect(first.slaDueAt).toBe(clock + 3_600_000);
     clock += 10 * 60_000;
     expect(await assignRep({ handoffId, lead: { country: 'BO' }, exclude: [], sla: '1h' })).toEqual(first);
+  });
+
+  it('records a reassignment by hand as a round of its own, rule manual, and refuses a rep who is not one or not active, recording nothing', async () => {
+    const { assignRep } = createHandoffActivities({ pool });
+    const handoffId = `handoff-desk-${randomUUID()}`;
+    const [named, gone] = [`rep-aq-${randomUUID()}`, `rep-gone-${randomUUID()}`];
+    await pool.query("INSERT INTO reps (id, name, territories, active) VALUES ($1, 'Mo (Antarctica)', '{AQ}', true), ($2, 'Gone (Antarctica)', '{AQ}', false)", [named, gone]);
+    const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (err: ApplicationFailure) => ({ type: err.type, message: err.message }));
+    const reassign = (to: string) => assignRep({ handoffId, lead: { country: 'AQ' }, exclude: ['rep-before'], sla: '1h', round: 1, reassign: { to, by: 'morgan' } });
+    try {
+      expect(await refusal(reassign('nobody-here'))).toEqual({ type: 'UnknownRep', message: 'to: there is no rep nobody-here' });
+      expect(await refusal(reassign(gone))).toEqual({ type: 'UnknownRep', message: `to: ${gone} is not active` });
+      expect(await assignmentsOf(pool, handoffId)).toEqual([]);
+      const assigned = await reassign(named);
+      expect(assigned.owner).toBe(named);
+      expect(await assignmentsOf(pool, handoffId)).toEqual([expect.objectContaining({ round: 1, owner: named, rule: 'manual', by: 'morgan', candidates: [named], skipped: [] })]);
+      // A retry answers the same, from the round recorded.
+      expect(await reassign(named)).toEqual(assigned);
+    } finally {
+      await pool.query('UPDATE reps SET active = false WHERE id = $1', [named]);
+    }
   });
 
   it('writes and counts a handoff opened, escalated and closed once each, however often an activity is retried', async () => {

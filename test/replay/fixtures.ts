@@ -9,8 +9,10 @@ import { PATCHES } from '../../workflows/patches';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
+type WorkflowType = 'leadWorkflow' | 'salesHandoffWorkflow';
+
 /** The scenarios' recordings of the baseline, by file name, with the workflow that recorded each. */
-const BASELINE: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+const BASELINE: Record<string, WorkflowType> = {
   'quiet-lead.json': 'leadWorkflow',
   're-engaged-lead.json': 'leadWorkflow',
   'unsubscribe.json': 'leadWorkflow',
@@ -24,6 +26,12 @@ const BASELINE: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
   'continue-as-new.last-run.json': 'leadWorkflow',
 };
 
+/** The scenarios a patch added (the code paths it brought), recorded in its era and every later one. */
+const ADDED: Record<string, Record<string, WorkflowType>> = {
+  /** A handoff reassigned (refused once), snoozed, breached after the snooze, then accepted. */
+  'desk-actions': { 'handoff-desk-actions.handoff.json': 'salesHandoffWorkflow' },
+};
+
 /** A scenario's recording in the era of a patch (`quiet-lead.consent-facts.json`), or the baseline's. */
 export function eraFile(file: string, era: string | undefined): string {
   return era ? file.replace(/\.json$/, `.${era}.json`) : file;
@@ -33,12 +41,18 @@ export function eraFile(file: string, era: string | undefined): string {
 export const CURRENT_ERA = PATCHES.at(-1)?.id;
 
 /**
- * Every recorded history, by file name: the baseline, and each patch's recordings beside it. All of
- * them stay, since leads started in an earlier era may still be running.
+ * Every recorded history, by file name: the baseline, and each patch's recordings beside it (with the
+ * scenarios a patch added, from its era on). All of them stay, since leads started in an earlier era
+ * may still be running.
  */
-export const FIXTURES: Record<string, 'leadWorkflow' | 'salesHandoffWorkflow'> = {
+export const FIXTURES: Record<string, WorkflowType> = {
   ...BASELINE,
-  ...Object.fromEntries(PATCHES.flatMap((patch) => Object.entries(BASELINE).map(([file, type]) => [eraFile(file, patch.id), type]))),
+  ...Object.fromEntries(
+    PATCHES.flatMap((patch, index) => {
+      const scenarios: Record<string, WorkflowType> = Object.assign({}, BASELINE, ...PATCHES.slice(0, index + 1).map((earlier) => ADDED[earlier.id] ?? {}));
+      return Object.entries(scenarios).map(([file, type]) => [eraFile(file, patch.id), type]);
+    }),
+  ),
 };
 
 export interface HistoryEventJson {

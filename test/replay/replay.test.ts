@@ -71,6 +71,23 @@ describe('recorded histories', () => {
     }
   });
 
+  it('include a handoff reassigned (once refused), snoozed, breached after the snooze and decided, through updates (since desk-actions)', () => {
+    const events = fixtureJson('handoff-desk-actions.handoff.desk-actions.json').events;
+    const updates = events.flatMap((e) => {
+      const accepted = e.workflowExecutionUpdateAcceptedEventAttributes as { acceptedRequest: { input: { name: string } } } | undefined;
+      return accepted ? [accepted.acceptedRequest.input.name] : [];
+    });
+    expect(updates).toEqual(['reassign', 'reassign', 'snooze', 'decide']);
+    const scheduled = events.flatMap((e) => {
+      const attributes = e.activityTaskScheduledEventAttributes as { activityType: { name: string } } | undefined;
+      return attributes ? [attributes.activityType.name] : [];
+    });
+    expect(scheduled.filter((name) => name === 'moveHandoffTask')).toHaveLength(2);
+    expect(scheduled.filter((name) => name === 'reassignHandoffTask')).toHaveLength(1);
+    expect(events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_FAILED')).toHaveLength(1);
+    expect(events.at(-1)?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  });
+
   it('include a run that continued as new and a later run that took over the carried state', () => {
     const first = fixtureJson('continue-as-new.json').events;
     const last = fixtureJson('continue-as-new.last-run.json').events;

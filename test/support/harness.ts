@@ -1,6 +1,7 @@
 // Runs the real lead and handoff workflows on a time-skipping server, with the activities at their
 // boundary: the catalog is the real default library, and what would be written or sent is recorded.
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivities } from '../../activities/types';
@@ -67,15 +68,18 @@ export async function withWorkers<T>(
     recordDecisions: async ({ decisions }) => void recorder.decisions.push(...decisions),
   };
   const handoff: HandoffActivities = {
-    assignRep: async ({ exclude }) => {
+    assignRep: async ({ exclude, round, reassign }) => {
+      // A rep named by a manager must be one of the reps, as the real activity checks the reps table.
+      if (reassign?.to && !reps.includes(reassign.to)) throw ApplicationFailure.nonRetryable(`to: there is no rep ${reassign.to}`, 'UnknownRep');
       const candidates = reps.filter((rep) => !exclude.includes(rep));
-      const owner = candidates[nextRep++ % Math.max(candidates.length, 1)];
-      recorder.handoffCalls.push({ name: 'assignRep', args: { exclude, owner } });
+      const owner = reassign?.to ?? candidates[nextRep++ % Math.max(candidates.length, 1)];
+      recorder.handoffCalls.push({ name: 'assignRep', args: { exclude, owner, ...(round === undefined ? {} : { round }), ...(reassign ? { reassign } : {}) } });
       return { owner };
     },
     openHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'openHandoffTask', args }),
     notifyRep: async (args) => void recorder.handoffCalls.push({ name: 'notifyRep', args }),
     reassignHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'reassignHandoffTask', args }),
+    moveHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'moveHandoffTask', args }),
     closeHandoffTask: async (args) => void recorder.handoffCalls.push({ name: 'closeHandoffTask', args }),
   };
   const delivery: DeliveryActivities = options.delivery ?? {

@@ -18,7 +18,7 @@ import { historyToJSON } from '../../workers/history';
 import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { anyHourCatalog, assignedTask, eventually, leadState, withWorkers, type HarnessContext } from './harness';
-import { acceptSignal, eventSignal, eventsSignal, rejectSignal } from '../../workflows/contract';
+import { acceptSignal, decideUpdate, eventSignal, eventsSignal, reassignUpdate, rejectSignal, snoozeUpdate } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { startTimeSkippingServer } from '../../devstack/temporal';
 import { CURRENT_ERA, eraFile } from '../replay/fixtures';
@@ -133,6 +133,31 @@ const scenarios: Scenario[] = [
         { file: 'handoff-rejected.json', workflowId: handle.workflowId },
         { file: 'handoff-rejected.handoff.json', workflowId: handoffId },
       ];
+    },
+  },
+  {
+    // Since desk-actions: a reassignment refused (no such rep), one to a rep named, a snooze, the
+    // breach after it, then a decision, all through updates.
+    name: 'handoff-desk-actions',
+    async run(env, { startLead }) {
+      const lead = { ...buyer('replay-handoff-desk-actions'), title: 'VP Operations' };
+      const handle = await startLead({ lead, options: { handoff: { sla: '1h', maxEscalations: 2 } } });
+      await handle.signal(eventSignal, await event(env, lead.id, 'replay-handoff-desk-actions-1', 'demo_request'));
+      const handoffId = `handoff-${lead.id}-1`;
+      await assignedTask(env.client, handoffId);
+      const handoff = env.client.workflow.getHandle(handoffId);
+      const refused = await handoff.executeUpdate(reassignUpdate, { args: [{ to: 'rep-zed', by: 'mo' }] }).then(() => false, () => true);
+      expectThat(refused, 'a reassignment to a rep who does not exist is refused');
+      await env.sleep(20 * 60 * 1000);
+      expectThat((await handoff.executeUpdate(reassignUpdate, { args: [{ to: 'rep-cy', by: 'mo' }] })).owner === 'rep-cy', 'the task goes to the rep named');
+      const until = new Date((await env.currentTimeMs()) + 2 * HOUR).toISOString();
+      expectThat((await handoff.executeUpdate(snoozeUpdate, { args: [{ until, by: 'rep-cy' }] })).snoozedUntil === until, 'the snooze moves the due time');
+      await env.sleep(2 * HOUR + 10 * 60 * 1000);
+      const decided = await handoff.executeUpdate(decideUpdate, { args: [{ action: 'accept', by: 'rep-ben' }] });
+      expectThat(decided.escalations === 1 && decided.status === 'accepted', 'the task breaches after the snooze, then is accepted');
+      await handoff.result();
+      await env.sleep(HOUR);
+      return [{ file: 'handoff-desk-actions.handoff.json', workflowId: handoffId }];
     },
   },
   {

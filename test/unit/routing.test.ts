@@ -1,6 +1,6 @@
 // Which rep takes a handoff: the account's owner, then the most specific territory and segment rule,
 // then a weighted round robin among reps who can take it now, else the one who starts soonest.
-import { addWorkingTime, repSchema, routeHandoff, type RepInput, type RoutingContext } from '../../core/model/routing';
+import { addWorkingTime, assignByHand, repSchema, routeHandoff, type RepInput, type RoutingContext } from '../../core/model/routing';
 import { at } from '../support/engineDriver';
 
 const rep = (input: Partial<RepInput> & { id: string }) => repSchema.parse({ name: input.id, ...input });
@@ -80,6 +80,17 @@ describe('routing a handoff', () => {
     expect(problems({ companySize: { min: 500, max: 100 } })).toEqual(['companySize']);
     expect(problems({ phone: '555-0100' })).toEqual(['phone']);
     expect(problems({ weight: 0 })).toEqual(['weight']);
+  });
+});
+
+describe('a reassignment by hand', () => {
+  it('gives the task to the rep named, rule manual, saying who chose and when the rep starts', () => {
+    const tokyo = rep({ id: 'tokyo', capacity: 0, workingHours: { zone: 'Asia/Tokyo', hours: '09:00-18:00,mon-fri' } });
+    expect(assignByHand(tokyo, NOW, 'mo')).toEqual({ owner: 'tokyo', rule: 'manual', startsAt: at('2026-03-12T00:00:00Z'), candidates: ['tokyo'], skipped: [], by: 'mo' });
+  });
+
+  it('refuses a rep who is not active', () => {
+    expect(assignByHand(rep({ id: 'gone', active: false }), NOW, undefined)).toEqual({ refused: 'gone is not active' });
   });
 });
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Lead } from '../../core/model/lead';
-import { acceptSignal, eventSignal, rejectSignal, taskQuery } from '../../workflows/contract';
-import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers } from '../support/harness';
+import { acceptSignal, decideUpdate, eventSignal, reassignUpdate, rejectSignal, snoozeUpdate, taskQuery } from '../../workflows/contract';
+import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers, type HarnessContext } from '../support/harness';
 
-const HOUR = 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const env = useTimeSkippingServer();
 const catalog = anyHourCatalog();
@@ -81,6 +83,109 @@ describe('sales handoff', () => {
       expect(closed?.args).toMatchObject({ status: 'no_response' });
       const view = await leadState(handle, (current) => current.openHandoff === undefined);
       expect(view.stage).toBe('recycled');
+    });
+  });
+
+  describe('desk actions', () => {
+    /** A lead asking for a demo, its handoff assigned to rep-ana under a 1h SLA; `body` gets the handoff's handle. */
+    const withHandoff = (body: (ctx: { handoff: WorkflowHandle; recorder: HarnessContext['recorder'] }) => Promise<void>) => {
+      const subject = lead();
+      return withWorkers(env(), { catalog }, async ({ startLead, recorder }) => {
+        const handle = await startLead({ lead: subject, options: { handoff: { sla: '1h', maxEscalations: 2 } } });
+        await handle.signal(eventSignal, await demoRequest(subject.id));
+        const handoffId = `handoff-${subject.id}-1`;
+        expect(await assignedTask(env().client, handoffId)).toMatchObject({ owner: 'rep-ana', escalations: 0 });
+        await body({ handoff: env().client.workflow.getHandle(handoffId), recorder });
+      });
+    };
+    const calls = (recorder: HarnessContext['recorder'], name: string) => recorder.handoffCalls.filter((c) => c.name === name).map((c) => c.args);
+    const refusal = (promise: Promise<unknown>) =>
+      promise.then(
+        () => undefined,
+        (err: unknown) => (err instanceof WorkflowUpdateFailedError ? String((err.cause as Error | undefined)?.message) : `not refused: ${String(err)}`),
+      );
+
+    it('reassigns the open task to the rep named, with a fresh SLA and no escalation counted', async () => {
+      await withHandoff(async ({ handoff, recorder }) => {
+        await env().sleep(40 * MINUTE);
+        const reassignedAt = await env().currentTimeMs();
+        const task = await handoff.executeUpdate(reassignUpdate, { args: [{ to: 'rep-cy', by: 'mo' }] });
+        expect(task).toMatchObject({ status: 'open', owner: 'rep-cy', escalations: 0 });
+        expect(Date.parse(task.slaDueAt) - reassignedAt).toBeGreaterThanOrEqual(HOUR);
+        expect(Date.parse(task.slaDueAt) - reassignedAt).toBeLessThan(HOUR + MINUTE);
+        expect(calls(recorder, 'assignRep').at(-1)).toEqual({ exclude: ['rep-ana'], owner: 'rep-cy', round: 1, reassign: { to: 'rep-cy', by: 'mo' } });
+        expect(calls(recorder, 'moveHandoffTask')).toEqual([{ handoffId: handoff.workflowId, owner: 'rep-cy', slaDueAt: Date.parse(task.slaDueAt), action: 'reassigned', by: 'mo' }]);
+        expect(calls(recorder, 'notifyRep').at(-1)).toMatchObject({ owner: 'rep-cy', escalation: 0, round: 1, notifyManager: false });
+        expect(calls(recorder, 'reassignHandoffTask')).toEqual([]);
+
+        // Past the first owner's SLA, inside the new owner's: nothing breached.
+        await env().sleep(40 * MINUTE);
+        expect(await handoff.query(taskQuery)).toMatchObject({ owner: 'rep-cy', escalations: 0 });
+        // Past the new owner's: an escalation, to a rep who had not had it, the manager told.
+        await env().sleep(30 * MINUTE);
+        expect(await handoff.query(taskQuery)).toMatchObject({ owner: 'rep-ben', escalations: 1 });
+        expect(calls(recorder, 'notifyRep').at(-1)).toMatchObject({ owner: 'rep-ben', escalation: 1, round: 2, notifyManager: true });
+
+        // A decision closes the task as before; a desk action after it is refused with who decided.
+        expect(await handoff.executeUpdate(decideUpdate, { args: [{ action: 'accept', by: 'rep-ben' }] })).toMatchObject({ status: 'accepted', owner: 'rep-ben' });
+        expect(await refusal(handoff.executeUpdate(reassignUpdate, { args: [{ to: 'rep-ana' }] }))).toBe('the handoff is already accepted by rep-ben');
+        expect(await refusal(handoff.executeUpdate(snoozeUpdate, { args: [{ until: new Date((await env().currentTimeMs()) + HOUR).toISOString() }] }))).toBe('the handoff is already accepted by rep-ben');
+        // The lead hears the outcome before the test ends (a workflow ended mid-activity would hold the server's clock).
+        await handoff.result();
+        await env().sleep(HOUR);
+      });
+    });
+
+    it('reassigns by the rules when no rep is named, passing over the owner only', async () => {
+      await withHandoff(async ({ handoff, recorder }) => {
+        const task = await handoff.executeUpdate(reassignUpdate, { args: [{}] });
+        expect(task).toMatchObject({ status: 'open', escalations: 0 });
+        expect(task.owner).toBe('rep-cy');
+        expect(calls(recorder, 'assignRep').at(-1)).toEqual({ exclude: ['rep-ana'], owner: 'rep-cy', round: 1, reassign: {} });
+        expect(calls(recorder, 'notifyRep').at(-1)).toMatchObject({ owner: 'rep-cy', round: 1, notifyManager: false });
+      });
+    });
+
+    it('refuses a rep who is not one, and the owner themselves, leaving the task as it was', async () => {
+      await withHandoff(async ({ handoff }) => {
+        const before = await handoff.query(taskQuery);
+        expect(await refusal(handoff.executeUpdate(reassignUpdate, { args: [{ to: 'rep-zed' }] }))).toBe('to: there is no rep rep-zed');
+        expect(await refusal(handoff.executeUpdate(reassignUpdate, { args: [{ to: 'rep-ana' }] }))).toBe('to: rep-ana has the task already');
+        expect(await handoff.query(taskQuery)).toEqual(before);
+        // Still waiting for a decision, under the SLA it had.
+        await env().sleep(70 * MINUTE);
+        expect(await handoff.query(taskQuery)).toMatchObject({ escalations: 1 });
+      });
+    });
+
+    it('moves the due time to the owner’s promise, and breaches only after it', async () => {
+      await withHandoff(async ({ handoff, recorder }) => {
+        await env().sleep(10 * MINUTE);
+        const until = new Date((await env().currentTimeMs()) + 3 * HOUR).toISOString();
+        const task = await handoff.executeUpdate(snoozeUpdate, { args: [{ until, by: 'rep-ana' }] });
+        expect(task).toMatchObject({ status: 'open', owner: 'rep-ana', escalations: 0, slaDueAt: until, snoozedUntil: until });
+        expect(calls(recorder, 'moveHandoffTask')).toEqual([{ handoffId: handoff.workflowId, owner: 'rep-ana', slaDueAt: Date.parse(until), action: 'snoozed', by: 'rep-ana' }]);
+        // Well past the hour the SLA gave, short of the promise.
+        await env().sleep(3 * HOUR - 5 * MINUTE);
+        expect(await handoff.query(taskQuery)).toMatchObject({ owner: 'rep-ana', escalations: 0, snoozedUntil: until });
+        await env().sleep(10 * MINUTE);
+        const breached = await handoff.query(taskQuery);
+        expect(breached).toMatchObject({ owner: 'rep-cy', escalations: 1 });
+        expect(breached.snoozedUntil).toBeUndefined();
+      });
+    });
+
+    it('refuses a snooze into the past or more than 7 days ahead', async () => {
+      await withHandoff(async ({ handoff, recorder }) => {
+        const now = await env().currentTimeMs();
+        const past = new Date(now - MINUTE).toISOString();
+        const tooFar = new Date(now + 7 * DAY + HOUR).toISOString();
+        expect(await refusal(handoff.executeUpdate(snoozeUpdate, { args: [{ until: past }] }))).toBe(`until ${past} is not in the future`);
+        expect(await refusal(handoff.executeUpdate(snoozeUpdate, { args: [{ until: tooFar }] }))).toBe(`until ${tooFar} is more than 7 days ahead`);
+        expect(await refusal(handoff.executeUpdate(snoozeUpdate, { args: [{ until: 'tomorrow' }] }))).toMatch(/until/);
+        expect(calls(recorder, 'moveHandoffTask')).toEqual([]);
+        expect((await handoff.query(taskQuery)).snoozedUntil).toBeUndefined();
+      });
     });
   });
 });
