@@ -56,6 +56,6 @@ export async function callApi<T>(target: { api: string; key: string }, method: '
 const createdKeySchema = z.object({ id: z.string(), secret: z.string(), scopes: z.array(z.string()) });
 
 /** `nurture keys create`: a new API key with these scopes, made by the API with an admin key. */
-export function createKey(name: string, scopes: string[], target: ApiTarget, env: Record<string, string | undefined> = process.env): Promise<z.infer<typeof createdKeySchema>> {
-  return callApi(resolveApiTarget(target, env), 'POST', '/v1/keys', createdKeySchema, { name, scopes });
+export function createKey(name: string, scopes: string[], target: ApiTarget & { rep?: string }, env: Record<string, string | undefined> = process.env): Promise<z.infer<typeof createdKeySchema>> {
+  return callApi(resolveApiTarget(target, env), 'POST', '/v1/keys', createdKeySchema, { name, scopes, ...(target.rep ? { rep: target.rep } : {}) });
 }

@@ -216,8 +216,8 @@ function ascii(name: string): string {
 
 /** The demo's sales team: one rep per region of the data set's companies, each in their own hours. */
 export const DEMO_REPS: (RepInput & { territories: string[] })[] = [
-  { id: 'amara', name: 'Amara Obi', email: 'amara@nurture.example', territories: ['US', 'CA'], workingHours: { zone: 'America/Chicago', hours: '08:00-18:00,mon-fri' } },
-  { id: 'jonas', name: 'Jonas Berg', email: 'jonas@nurture.example', territories: ['DE', 'AT', 'CH', 'NL', 'SE', 'DK', 'NO', 'FI'], workingHours: { zone: 'Europe/Berlin', hours: '09:00-18:00,mon-fri' } },
+  { id: 'amara', name: 'Amara Obi', email: 'amara@nurture.example', territories: ['US', 'CA'], manager: 'maeve', workingHours: { zone: 'America/Chicago', hours: '08:00-18:00,mon-fri' } },
+  { id: 'jonas', name: 'Jonas Berg', email: 'jonas@nurture.example', territories: ['DE', 'AT', 'CH', 'NL', 'SE', 'DK', 'NO', 'FI'], manager: 'maeve', workingHours: { zone: 'Europe/Berlin', hours: '09:00-18:00,mon-fri' } },
   { id: 'maeve', name: 'Maeve Byrne', email: 'maeve@nurture.example', territories: ['GB', 'IE', 'FR', 'ES'], workingHours: { zone: 'Europe/London', hours: '09:00-17:30,mon-fri' } },
-  { id: 'kai', name: 'Kai Tanaka', email: 'kai@nurture.example', territories: [], workingHours: { zone: 'Asia/Tokyo', hours: '09:00-18:00,mon-fri' } },
+  { id: 'kai', name: 'Kai Tanaka', email: 'kai@nurture.example', territories: [], manager: 'maeve', workingHours: { zone: 'Asia/Tokyo', hours: '09:00-18:00,mon-fri' } },
 ];

@@ -106,11 +106,12 @@ keys
   .description('make an API key (shown once; only its hash is kept) through the API, with an admin key')
   .requiredOption('--scope <scope>', 'ingest, read, sales or admin (repeatable)', (scope: string, scopes: string[] = []) => [...scopes, scope])
   .option('--name <name>', 'what the key is for', 'api key')
+  .option('--rep <id>', "a rep's own key (scope sales): it reads and decides that rep's handoffs only")
   .option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)')
   .option('--key <key>', 'an admin key (default: NURTURE_API_KEY, else the local dev key)')
-  .action(async (options: { scope: string[]; name: string; api?: string; key?: string }) => {
+  .action(async (options: { scope: string[]; name: string; rep?: string; api?: string; key?: string }) => {
     const created = await createKey(options.name, options.scope, options);
-    console.log(`${created.secret}\n(${created.id}, scopes ${created.scopes.join(', ')}: keep the key now, it is not shown again)`);
+    console.log(`${created.secret}\n(${created.id}, scopes ${created.scopes.join(', ')}${options.rep ? `, for rep ${options.rep}` : ''}: keep the key now, it is not shown again)`);
   });
 
 program

@@ -21,7 +21,8 @@ import { findLeadIdentity } from '../../db/repositories/leads';
 import { assignmentsOf } from '../../db/repositories/reps';
 import { emailEngagement } from '../../db/repositories/sends';
 import { closeStreamsOnShutdown, openEventStream } from '../eventStream';
-import { AlreadyDecided, decideHandoff, DECISION_BODIES, waitForClose } from '../handoffDecisions';
+import { canSee, refusal } from '../deskAccess';
+import { actOnHandoff, AlreadyDecided, decideHandoff, DECISION_BODIES, DeskActionRefused, waitForClose } from '../handoffDecisions';
 import { endSession, signedInRep, startSession, type SessionSettings } from './session';
 
 export interface DeskOptions {
@@ -55,8 +56,17 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 const signInBody = z.object({ email: z.string().trim().email().max(320) });
 const idParams = z.object({ id: z.string().min(1).max(200) });
 const tokenParams = z.object({ token: z.string().min(1).max(200) });
-const PAGE_ACTIONS = ['accept', 'meeting-booked', 'reject'] as const;
-const actionParams = idParams.extend({ action: z.enum(PAGE_ACTIONS) });
+const actionParams = idParams.extend({ action: z.enum(['accept', 'meeting-booked', 'reject', 'snooze', 'reassign']) });
+/** How long an owner may snooze a task from the page. */
+const SNOOZES = {
+  '1h': { ms: 3_600_000, label: '1 hour' },
+  '2h': { ms: 7_200_000, label: '2 hours' },
+  '4h': { ms: 14_400_000, label: '4 hours' },
+  '1d': { ms: 86_400_000, label: '1 day' },
+  '2d': { ms: 172_800_000, label: '2 days' },
+} as const;
+const snoozeForm = z.object({ for: z.enum(Object.keys(SNOOZES) as [keyof typeof SNOOZES]) });
+const reassignForm = z.object({ to: z.string().max(64).optional(), note: z.string().max(2000).optional() });
 
 export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, options) => {
   const { pool, client, feed, mailer, settleMs = 5_000, now = Date.now } = options;
@@ -82,10 +92,6 @@ export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, option
     if (request.headers['hx-request'] || request.method !== 'GET') return void (await reply.code(401).send());
     return void (await render(reply, 'signIn', { mailer: Boolean(mailer) }));
   };
-
-  /** A rep sees their own tasks; a manager also their reports' and the unassigned. */
-  const visibleTo = (rep: DeskRep, task: HandoffTask) =>
-    task.owner === rep.id || (rep.reports.length > 0 && (task.owner === null || rep.reports.some((report) => report.id === task.owner)));
 
   // Forms post from our own pages only: a browser names the page's origin on every POST.
   app.addHook('onRequest', async (request, reply) => {
@@ -180,7 +186,7 @@ export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, option
     if (!rep) return reply;
     const task = await findHandoff(pool, request.params.id);
     // Another rep's task is answered as if it did not exist.
-    if (!task || !visibleTo(rep, task)) return render(reply, 'message', { rep, title: 'No such task', message: 'There is no task here for you.' }, 404);
+    if (!task || !canSee(rep, task)) return render(reply, 'message', { rep, title: 'No such task', message: 'There is no task here for you.' }, 404);
     const [lead, emails, assignments, alerts] = await Promise.all([findLeadIdentity(pool, task.leadId), emailEngagement(pool, task.leadId), assignmentsOf(pool, task.id), alertsOf(pool, task.id)]);
     return render(reply, 'task', {
       rep,
@@ -191,6 +197,9 @@ export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, option
       assignments,
       alerts,
       mine: task.owner === rep.id,
+      // A manager hands the task to one of their reports, or to the next rep by the rules.
+      reassignTo: rep.reports.length ? [{ id: rep.id, name: `${rep.name} (me)` }, ...rep.reports].filter((report) => report.id !== task.owner) : [],
+      snoozes: Object.entries(SNOOZES).map(([value, { label }]) => ({ value, label })),
       reasons: RECYCLE_REASONS,
     });
   });
@@ -200,16 +209,30 @@ export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, option
     if (!rep) return reply;
     const { id, action } = request.params;
     const task = await findHandoff(pool, id);
-    if (!task || !visibleTo(rep, task)) return render(reply, 'message', { rep, title: 'No such task', message: 'There is no task here for you.' }, 404);
+    if (!task || !canSee(rep, task)) return render(reply, 'message', { rep, title: 'No such task', message: 'There is no task here for you.' }, 404);
     const back = { rep, title: 'Not done', link: `/app/handoffs/${encodeURIComponent(id)}` };
-    if (task.owner !== rep.id) return render(reply, 'message', { ...back, message: 'Only the rep the task is assigned to decides it.' }, 403);
+    const refused = refusal(rep, task, action);
+    if (refused) return render(reply, 'message', { ...back, message: `${refused}.` }, 403);
     if (task.status !== 'open') return render(reply, 'message', { ...back, message: `The task is already ${task.status.replace(/_/g, ' ')}.` }, 409);
-    const body = DECISION_BODIES[action].safeParse({ ...(request.body as object), by: rep.id });
-    if (!body.success) return render(reply, 'message', { ...back, message: body.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') }, 400);
+    const invalid = (issues: z.core.$ZodIssue[]) => render(reply, 'message', { ...back, message: issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') }, 400);
     try {
-      await decideHandoff(pool, client, id, action, body.data);
+      if (action === 'snooze') {
+        const form = snoozeForm.safeParse(request.body);
+        if (!form.success) return invalid(form.error.issues);
+        await actOnHandoff(pool, client, id, 'snooze', { until: new Date(now() + SNOOZES[form.data.for].ms).toISOString(), by: rep.id });
+      } else if (action === 'reassign') {
+        const form = reassignForm.safeParse(request.body);
+        if (!form.success) return invalid(form.error.issues);
+        // Blank: to the next rep by the routing rules.
+        await actOnHandoff(pool, client, id, 'reassign', { ...(form.data.to ? { to: form.data.to } : {}), ...(form.data.note ? { note: form.data.note } : {}), by: rep.id });
+      } else {
+        const body = DECISION_BODIES[action].safeParse({ ...(request.body as object), by: rep.id });
+        if (!body.success) return invalid(body.error.issues);
+        await decideHandoff(pool, client, id, action, body.data);
+      }
     } catch (err) {
       if (err instanceof AlreadyDecided) return render(reply, 'message', { ...back, message: `${err.message}.` }, 409);
+      if (err instanceof DeskActionRefused) return render(reply, 'message', { ...back, message: `${err.message}.` }, err.status);
       throw err;
     }
     app.metrics.handoffActions.inc({ action });

@@ -2,11 +2,11 @@
 // kept as data in the model: the US federal 08:00–21:00 and the states that are stricter. A lead
 // whose region is unknown is held to every rule of its country, the strictest hours of all.
 import { z } from 'zod';
-import { lazySchema } from '../lazySchema';
+import { builtSchema, lazySchema } from '../lazySchema';
 import { sendWindowsSchema, type SendWindow } from './sendWindow';
 
 export const quietHoursSchema = lazySchema(() =>
-  z.record(z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be a country (US) or an ISO 3166-2 region (US-FL)'), sendWindowsSchema),
+  z.record(z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be a country (US) or an ISO 3166-2 region (US-FL)'), builtSchema(sendWindowsSchema)),
 );
 
 /** When SMS may reach a lead, by place: federal rules by country code, state rules by region code. */

@@ -7,6 +7,8 @@ export interface ApiKey<Scope extends string = string> {
   id: string;
   name: string;
   scopes: Scope[];
+  /** The rep the key acts for: it sees and decides that rep's handoffs only. */
+  rep?: string;
 }
 
 function hashKey(secret: string): string {
@@ -14,11 +16,11 @@ function hashKey(secret: string): string {
 }
 
 /** Creates a key and returns its secret, which is not stored and cannot be shown again. */
-export async function createApiKey<Scope extends string>(db: Database, name: string, scopes: Scope[]): Promise<{ key: ApiKey<Scope>; secret: string }> {
+export async function createApiKey<Scope extends string>(db: Database, name: string, scopes: Scope[], rep?: string): Promise<{ key: ApiKey<Scope>; secret: string }> {
   const id = `key_${randomBytes(6).toString('hex')}`;
   const secret = `nk_${randomBytes(24).toString('base64url')}`;
-  await db.query('INSERT INTO api_keys (id, name, key_hash, scopes) VALUES ($1, $2, $3, $4)', [id, name, hashKey(secret), scopes]);
-  return { key: { id, name, scopes }, secret };
+  await db.query('INSERT INTO api_keys (id, name, key_hash, scopes, rep_id) VALUES ($1, $2, $3, $4, $5)', [id, name, hashKey(secret), scopes, rep ?? null]);
+  return { key: { id, name, scopes, ...(rep ? { rep } : {}) }, secret };
 }
 
 /** Makes sure `secret` is an admin key (NURTURE_API_KEY at start): idempotent across restarts. */
@@ -31,6 +33,13 @@ export async function seedAdminKey(db: Database, secret: string): Promise<void> 
 }
 
 export async function findApiKey(db: Database, secret: string): Promise<ApiKey | undefined> {
-  const { rows } = await db.query<ApiKey>('SELECT id, name, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashKey(secret)]);
-  return rows[0];
+  const { rows } = await db.query<ApiKey & { rep: string | null }>(
+    `SELECT k.id, k.name, k.scopes, k.rep_id AS rep FROM api_keys k
+     WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.rep_id IS NULL OR EXISTS (SELECT 1 FROM reps r WHERE r.id = k.rep_id AND r.active))`,
+    [hashKey(secret)],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { rep, ...key } = row;
+  return rep ? { ...key, rep } : key;
 }

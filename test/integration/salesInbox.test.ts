@@ -144,6 +144,19 @@ it('signs a rep in by a mailed link, shows a new handoff live, accepts it from t
     const forged = await page.request.post(`${url}/app/handoffs/${his.handoffId}/accept`, { form: {}, headers: { origin: url } });
     expect(forged.status()).toBe(404);
     expect((await call('GET', `/v1/handoffs/${his.handoffId}`)).body.status).toBe('open');
+    // Through the API with Ana's own key: her tasks only, Ben's as if it did not exist.
+    const key = await call('POST', '/v1/keys', { name: 'Ana', scopes: ['sales'], rep: ana.id });
+    expect(key.status).toBe(201);
+    const asAna = (method: string, route: string, payload?: unknown) => callApi(`${url}${route}`, method, key.body.secret, payload);
+    expect((await asAna('GET', `/v1/handoffs/${his.handoffId}`)).status).toBe(404);
+    expect((await asAna('POST', `/v1/handoffs/${his.handoffId}/accept`, {})).status).toBe(404);
+    expect((await asAna('GET', `/v1/handoffs?owner=${ben.id}&limit=200`)).body.items.map((task: { owner: string }) => task.owner)).toEqual([ana.id]);
+    expect((await asAna('GET', `/v1/handoffs/${mine.handoffId}`)).status).toBe(200);
+    expect((await call('GET', `/v1/handoffs/${his.handoffId}`)).body.status).toBe('open');
+    // A rep's key is a sales key, for a rep who exists.
+    expect(await call('POST', '/v1/keys', { name: 'Ana', scopes: ['admin'], rep: ana.id })).toMatchObject({ status: 400, body: { details: [expect.objectContaining({ path: 'body.scopes' })] } });
+    expect(await call('POST', '/v1/keys', { name: 'Nobody', scopes: ['sales'], rep: 'nobody-here' })).toMatchObject({ status: 422, body: { details: [{ path: 'body.rep', message: 'no active rep nobody-here' }] } });
+
     // A post from another site's page is refused whoever is signed in.
     expect((await page.request.post(`${url}/app/handoffs/${mine.handoffId}/reject`, { form: { reasonCode: 'bad_timing' }, headers: { origin: 'https://evil.example' } })).status()).toBe(403);
 
@@ -178,6 +191,18 @@ it('shows a manager the team’s queue, live, and only to managers', async () =>
     await row.getByRole('link').click();
     await page.getByRole('heading', { name: 'Why now' }).waitFor();
     expect(page.url()).toContain(request.handoffId);
+
+    // The manager takes the task, then snoozes it for two hours as its new owner.
+    await page.getByLabel('Reassign to').selectOption({ label: 'Inbox test Lina (me)' });
+    await page.getByRole('button', { name: 'Reassign' }).click();
+    await page.getByText(`assigned to ${lead.id}`).waitFor();
+    await page.getByLabel('Snooze for').selectOption('2h');
+    const snoozedAt = Date.now();
+    await page.getByRole('button', { name: 'Snooze' }).click();
+    await page.locator('time[data-due]', { hasText: /due in (1 h 59 min|2 h 00 min)/ }).waitFor();
+    const task = (await call('GET', `/v1/handoffs/${request.handoffId}`)).body;
+    expect(task).toMatchObject({ status: 'open', owner: lead.id, assignments: expect.arrayContaining([expect.objectContaining({ owner: lead.id, rule: 'manual' })]) });
+    expect(Math.abs(Date.parse(task.slaDueAt) - (snoozedAt + 2 * 3_600_000))).toBeLessThan(60_000);
     expect(errors).toEqual([]);
 
     // A rep who manages no one has no team queue.
