@@ -14,6 +14,7 @@ import { formatImport, runImport } from './import';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
+import { timelineLines } from './timeline';
 import { addRep, importReps, listRepLines, type RepFields } from './reps';
 
 const program = new Command()
@@ -99,6 +100,14 @@ program
   .option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)')
   .option('--key <key>', 'an API key with the ingest, read and sales scopes (default: NURTURE_API_KEY, else the local dev key)')
   .action((options: { leads?: string; seed?: string; api?: string; key?: string }) => runDemo(options));
+
+target(
+  program
+    .command('lead <id>')
+    .description("the lead's timeline through the API: events, decisions and their reasons, touches sent or held back and why, stage, consent, handoffs"),
+).action(async (id: string, options: ApiTarget) => {
+  console.log((await timelineLines(id, options)).join('\n'));
+});
 
 const keys = program.command('keys').description('API keys');
 keys

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CONSENT_CHANNELS } from '../../core/model/events';
 import { leadSchema } from '../../core/model/lead';
 import { consentHistory } from '../../db/repositories/consent';
-import { stageHistory } from '../../db/repositories/audit';
+import { leadTimeline, stageHistory } from '../../db/repositories/audit';
 import { openHandoffOfLead } from '../../db/repositories/handoffs';
 import { erasedLeadIds, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
 import { recentSends } from '../../db/repositories/sends';
@@ -22,6 +22,7 @@ import { handoffSummary } from './handoffs';
 
 export const leadParams = z.object({ id: z.string().min(1).max(200) });
 
+const timelineQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), offset: z.coerce.number().int().min(0).default(0) });
 const importQuery = z.object({
   mapping: z
     .string()
@@ -136,6 +137,17 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     const { id } = request.params;
     if (!(await eraseEverywhere(pool, client, id, erasureSecret))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
     return reply.code(200).send({ id, erased: true });
+  });
+
+  app.get('/leads/:id/timeline', { config: { scope: 'read' }, schema: { params: leadParams, querystring: timelineQuery } }, async (request, reply) => {
+    const { id } = request.params;
+    const { limit, offset } = request.query;
+    if (!(await findLead(pool, id))) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+    const entries = await leadTimeline(pool, id, limit + 1, offset);
+    return {
+      items: entries.slice(0, limit).map((entry) => ({ at: entry.at.toISOString(), kind: entry.kind, detail: entry.detail })),
+      nextOffset: entries.length > limit ? offset + limit : null,
+    };
   });
 
   app.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {

@@ -40,3 +40,32 @@ export async function recordActivity(
     [idempotencyKey, leadId, kind, detail, new Date(at)],
   );
 }
+
+export interface TimelineEntry {
+  at: Date;
+  /** `event`, `stageChange`, `touch` (sent, failed or suppressed), `consent`, `handoffOpened`, `handoffClosed`, or an audit kind (`enterSequence`, `touchDeferred`, `touchSkipped`, ...). */
+  kind: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Everything that happened to the lead, oldest first: its events, the engine's decisions with their
+ * reasons, every touch with why it went out (rule, score parts, tier, caps), stage and consent
+ * changes, and its handoffs; a page of `limit` entries from `offset` on.
+ */
+export async function leadTimeline(db: Database, leadId: string, limit: number, offset = 0): Promise<TimelineEntry[]> {
+  const { rows } = await db.query<TimelineEntry>(
+    `SELECT at, kind, detail FROM (
+       SELECT occurred_at AS at, 'event' AS kind, jsonb_build_object('type', type, 'eventId', event_id, 'properties', properties) AS detail FROM events WHERE lead_id = $1
+       UNION ALL SELECT at, kind, detail FROM lead_activity WHERE lead_id = $1
+       UNION ALL SELECT changed_at, 'stageChange', jsonb_build_object('from', from_stage, 'to', to_stage, 'reason', reason) FROM stage_changes WHERE lead_id = $1
+       UNION ALL SELECT claimed_at, 'touch', jsonb_strip_nulls(jsonb_build_object('status', status, 'channel', channel, 'sequenceId', sequence_id, 'version', sequence_version,
+           'stepId', step_id, 'template', template, 'why', reason, 'error', error)) FROM sends WHERE lead_id = $1
+       UNION ALL SELECT at, 'consent', jsonb_build_object('channel', channel, 'granted', granted, 'source', source) FROM consent_records WHERE lead_id = $1
+       UNION ALL SELECT opened_at, 'handoffOpened', jsonb_strip_nulls(jsonb_build_object('handoffId', id, 'owner', owner)) FROM handoffs WHERE lead_id = $1
+       UNION ALL SELECT closed_at, 'handoffClosed', jsonb_strip_nulls(jsonb_build_object('handoffId', id, 'status', status, 'reasonCode', reason_code)) FROM handoffs WHERE lead_id = $1 AND closed_at IS NOT NULL
+     ) timeline ORDER BY at, kind, detail::text OFFSET $2 LIMIT $3`,
+    [leadId, offset, limit],
+  );
+  return rows;
+}
