@@ -4,9 +4,23 @@ import type { Client } from '@temporalio/client';
 import { minimiseEvent, type LeadEvent } from '../core/model/events';
 import { arrivalOf, traitsOf, type Lead, type LeadTraits } from '../core/model/lead';
 import { placeOf } from '../channels/place';
-import { eventsSignal, LEAD_TASK_QUEUE, leadWorkflowId, outcomeSchema, outcomeUpdate, profileUpdatedSignal, type LeadWorkflowOptions } from '../workflows/contract';
+import {
+  enrollSchema,
+  enrollUpdate,
+  eventsSignal,
+  exitSchema,
+  exitUpdate,
+  LEAD_TASK_QUEUE,
+  leadWorkflowId,
+  outcomeSchema,
+  outcomeUpdate,
+  pauseUpdate,
+  profileUpdatedSignal,
+  resumeUpdate,
+  type LeadWorkflowOptions,
+} from '../workflows/contract';
 import type { Pool } from 'pg';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Reply } from '../core/protocol';
 import { findLead } from '../db/repositories/leads';
 import type { leadWorkflow } from '../workflows/lead';
@@ -52,4 +66,24 @@ export async function upsertLead(client: Client, lead: Lead, start: LeadStartOpt
 export async function recordOutcome(pool: Pool, client: Client, leadId: string, outcome: z.infer<typeof outcomeSchema>): Promise<Reply | undefined> {
   if (!(await findLead(pool, leadId))) return undefined;
   return client.workflow.getHandle(leadWorkflowId(leadId)).executeUpdate(outcomeUpdate, { args: [outcome] });
+}
+
+/** What marketers and operators may do to a lead's run, and what each takes. */
+export const CONTROL_BODIES = { pause: z.object({}), resume: z.object({}), enrol: enrollSchema, exit: exitSchema } as const;
+export type LeadControl = keyof typeof CONTROL_BODIES;
+
+/** Pauses, resumes, enrols or exits the lead's run and answers as the run does; undefined for an unknown lead. */
+export async function controlLead<A extends LeadControl>(pool: Pool, client: Client, leadId: string, action: A, body: z.infer<(typeof CONTROL_BODIES)[A]>): Promise<Reply | undefined> {
+  if (!(await findLead(pool, leadId))) return undefined;
+  const handle = client.workflow.getHandle(leadWorkflowId(leadId));
+  switch (action) {
+    case 'pause':
+      return handle.executeUpdate(pauseUpdate);
+    case 'resume':
+      return handle.executeUpdate(resumeUpdate);
+    case 'enrol':
+      return handle.executeUpdate(enrollUpdate, { args: [body as z.infer<typeof enrollSchema>] });
+    default:
+      return handle.executeUpdate(exitUpdate, { args: [body as z.infer<typeof exitSchema>] });
+  }
 }

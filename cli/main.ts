@@ -14,6 +14,7 @@ import { formatImport, runImport } from './import';
 import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
+import { controlLeads, LEAD_CONTROLS, type ControlOptions } from './leadControl';
 import { timelineLines } from './timeline';
 import { addRep, importReps, listRepLines, type RepFields } from './reps';
 
@@ -108,6 +109,23 @@ target(
 ).action(async (id: string, options: ApiTarget) => {
   console.log((await timelineLines(id, options)).join('\n'));
 });
+
+const leads = program.command('leads').description("pause, resume, enrol or exit leads' runs: one by id, or every lead a filter matches (counted first; --yes does it)");
+for (const action of LEAD_CONTROLS) {
+  target(
+    leads
+      .command(`${action} [id]`)
+      .description(`${action} one lead, or every lead the filter matches`)
+      .option('--stage <stage>', 'leads at this stage, e.g. mql')
+      .option('--source <source>', 'leads from this source, e.g. webinar')
+      .option('--segment <segment>', 'leads in this segment')
+      .option('--sequence <id>', 'for enrol: the sequence')
+      .option('--reason <text>', 'for exit: why they leave their sequence')
+      .option('--yes', 'do it to every lead the filter matches (without: count them only)'),
+  ).action(async (id: string | undefined, options: ControlOptions) => {
+    console.log(await controlLeads(action, id, options));
+  });
+}
 
 const keys = program.command('keys').description('API keys');
 keys

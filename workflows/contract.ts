@@ -64,6 +64,9 @@ export const consentChangedSignal = defineSignal<[ConsentChange]>('consentChange
 export const handoffOutcomeSignal = defineSignal<[HandoffOutcomeMessage]>('handoffOutcome');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
+/** Pause and resume as updates: the caller hears once the lead's run has taken them. */
+export const pauseUpdate = defineUpdate<Reply, []>('pauseLead');
+export const resumeUpdate = defineUpdate<Reply, []>('resumeLead');
 export const enrollUpdate = defineUpdate<Reply, [z.infer<typeof enrollSchema>]>('enroll');
 export const exitUpdate = defineUpdate<Reply, [z.infer<typeof exitSchema>]>('exit');
 export const outcomeUpdate = defineUpdate<Reply, [z.infer<typeof outcomeSchema>]>('outcome');

@@ -38,8 +38,10 @@ import {
   outcomeUpdate,
   handoffOutcomeSignal,
   pauseSignal,
+  pauseUpdate,
   profileUpdatedSignal,
   resumeSignal,
+  resumeUpdate,
   schemas,
   stateQuery,
   type LeadWorkflowInput,
@@ -114,6 +116,8 @@ class Lead {
     setHandler(handoffOutcomeSignal, (outcome) => this.accept('handoffOutcome', outcome, (valid) => ({ kind: 'handoffOutcome', ...valid })));
     setHandler(pauseSignal, () => void this.inbox.push({ input: { kind: 'pause' } }));
     setHandler(resumeSignal, () => void this.inbox.push({ input: { kind: 'resume' } }));
+    setHandler(pauseUpdate, () => this.request({ kind: 'pause' }));
+    setHandler(resumeUpdate, () => this.request({ kind: 'resume' }));
     setHandler(enrollUpdate, ({ sequenceId }) => this.request({ kind: 'enroll', sequenceId }), { validator: (args) => void enrollSchema.parse(args) });
     setHandler(exitUpdate, ({ reason }) => this.request({ kind: 'exit', reason }), { validator: (args) => void exitSchema.parse(args) });
     setHandler(outcomeUpdate, (outcome) => this.request({ kind: 'crmOutcome', ...outcome }), { validator: (args) => void outcomeSchema.parse(args) });

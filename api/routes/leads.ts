@@ -16,7 +16,7 @@ import { leadWorkflowId, outcomeSchema, stateQuery } from '../../workflows/contr
 import { consentOfProfile, takeConsent } from '../consent';
 import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
-import { recordOutcome, upsertLead, type LeadStartOptions } from '../leadWorkflows';
+import { CONTROL_BODIES, controlLead, recordOutcome, upsertLead, type LeadControl, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
 import { handoffSummary } from './handoffs';
 
@@ -59,6 +59,13 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(400).optional(),
 });
+
+const leadFilter = listQuery.pick({ stage: true, segment: true, source: true });
+/** The field an action's refusal is about. */
+const REFUSED_FIELD: Record<LeadControl, string> = { pause: 'params.id', resume: 'params.id', enrol: 'body.sequenceId', exit: 'params.id' };
+/** Leads one bulk action may reach: a larger change is several, by narrower filters. */
+const BULK_LIMIT = 50_000;
+const BULK_CONCURRENCY = 16;
 
 export interface LeadRouteOptions {
   pool: Pool;
@@ -120,6 +127,47 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     if (!answer.accepted) return problem(reply, 409, answer.reason, [{ path: 'body.outcome', message: answer.reason }]);
     return { id, ...request.body, accepted: true };
   });
+
+  // Pause, resume, enrol and exit: updates of the lead's run, answered with its reply.
+  for (const action of Object.keys(CONTROL_BODIES) as LeadControl[]) {
+    // Pause and resume take no body: a bare POST will do.
+    const bodySchema = action === 'pause' || action === 'resume' ? CONTROL_BODIES[action].nullish() : CONTROL_BODIES[action];
+    app.post(`/leads/:id/${action}`, { config: { scope: 'admin' }, schema: { params: leadParams, body: bodySchema } }, async (request, reply) => {
+      const { id } = request.params;
+      const answer = await controlLead(pool, client, id, action, (request.body ?? {}) as never);
+      if (!answer) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
+      if (!answer.accepted) return problem(reply, 409, answer.reason, [{ path: REFUSED_FIELD[action], message: answer.reason }]);
+      return { id, action, accepted: true };
+    });
+
+    // The same for every lead a filter matches (as GET /v1/leads filters): counted first (dryRun), then done.
+    const bulkBody = CONTROL_BODIES[action].extend({ filter: leadFilter.default({}), dryRun: z.boolean().default(true) });
+    app.post(`/leads/bulk/${action}`, { config: { scope: 'admin' }, schema: { body: bulkBody } }, async (request, reply) => {
+      const { filter, dryRun, ...body } = request.body as z.infer<typeof bulkBody>;
+      const ids: string[] = [];
+      for (let afterId: string | undefined; ids.length <= BULK_LIMIT; ) {
+        const rows = await listLeads(pool, { ...filter, afterId, limit: 1_000 });
+        ids.push(...rows.map((row) => row.id));
+        if (rows.length < 1_000) break;
+        afterId = rows.at(-1)!.id;
+      }
+      if (ids.length > BULK_LIMIT) return problem(reply, 422, `more than ${BULK_LIMIT} leads match`, [{ path: 'body.filter', message: 'narrow the filter: one bulk action reaches 50,000 leads at most' }]);
+      if (dryRun) return { action, matched: ids.length, dryRun: true };
+      const refused: { leadId: string; reason: string }[] = [];
+      let done = 0;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: BULK_CONCURRENCY }, async () => {
+          for (let i = next++; i < ids.length; i = next++) {
+            const answer = await controlLead(pool, client, ids[i]!, action, body as never).catch((err: unknown) => ({ accepted: false as const, reason: (err as Error).message }));
+            if (answer?.accepted) done++;
+            else refused.push({ leadId: ids[i]!, reason: answer?.reason ?? 'the lead is gone' });
+          }
+        }),
+      );
+      return { action, matched: ids.length, done, refused: refused.length, examples: refused.slice(0, 20) };
+    });
+  }
 
   app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request) => {
     const { stage, segment, source, limit, cursor } = request.query;
