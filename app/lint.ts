@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lint, type AnalysedTemplate, type LintIssue } from '../core/lint';
-import type { Model } from '../core/model/tuning';
+import { ZodError } from 'zod';
+import { buildModel, defaultModel, type Model } from '../core/model/tuning';
+import { deploymentModel } from '../sequences/model';
 import type { SequenceDefinition } from '../core/model/sequence';
 import { SequenceDefinitionError } from '../sequences/dsl';
 import { loadTemplates, templateVariables } from '../channels/templates';
@@ -16,7 +18,21 @@ export interface LintPaths {
   root?: string;
 }
 
-export function lintProject(model: Model, paths: LintPaths = {}): LintIssue[] {
+const MODEL_FILE = path.join(__dirname, '../sequences/model.ts');
+
+/** `nurture lint`: the deployment's model (sequences/model.ts) and the library, checked together. */
+export function lintDeployment(paths: LintPaths = {}): LintIssue[] {
+  const file = path.relative(paths.root ?? process.cwd(), MODEL_FILE);
+  try {
+    return lintProject(buildModel(deploymentModel), paths, file);
+  } catch (err) {
+    if (!(err instanceof ZodError)) throw err;
+    // A model that does not parse is reported field by field; the sequences are linted with the defaults.
+    return [...err.issues.map((issue) => ({ file, path: issue.path.join('.'), message: issue.message })), ...lintProject(defaultModel, paths, file)];
+  }
+}
+
+export function lintProject(model: Model, paths: LintPaths = {}, modelFile?: string): LintIssue[] {
   const libraryDir = paths.libraryDir ?? LIBRARY_DIR;
   const templatesDir = paths.templatesDir ?? TEMPLATES_DIR;
   const relative = (file: string) => path.relative(paths.root ?? process.cwd(), file);
@@ -54,7 +70,7 @@ export function lintProject(model: Model, paths: LintPaths = {}): LintIssue[] {
     }
     templates[id] = analysed;
   }
-  return [...issues, ...lint({ sequences, templates, layoutId: '_layout', model })];
+  return [...issues, ...lint({ sequences, templates, layoutId: '_layout', model, ...(modelFile ? { modelFile } : {}) })];
 }
 
 function isDefinition(value: unknown): value is SequenceDefinition {

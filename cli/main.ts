@@ -3,9 +3,8 @@
 // need it import it when they run.
 import { Command } from 'commander';
 import { ConfigError, dataDirOf, parseConfig } from '../app/config';
-import { lintProject } from '../app/lint';
+import { lintDeployment } from '../app/lint';
 import { runApi, runWorker } from '../app/parts';
-import { defaultModel } from '../core/model/tuning';
 import { MissingToolError } from '../scripts/tools';
 import { createKey, type ApiTarget } from './apiClient';
 import { runDemo } from './demo';
@@ -153,9 +152,9 @@ program
 
 program
   .command('lint')
-  .description('validate every sequence and template; prints `file: path: message` lines and exits non-zero on any')
+  .description('validate the model (sequences/model.ts), every sequence and template; prints `file: path: message` lines and exits non-zero on any')
   .action(() => {
-    const issues = lintProject(defaultModel);
+    const issues = lintDeployment();
     for (const issue of issues) console.log(`${issue.file}: ${issue.path}: ${issue.message}`);
     if (issues.length) process.exitCode = 1;
     else console.error('lint: every sequence and template is valid');

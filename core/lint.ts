@@ -2,6 +2,7 @@
 // steps, unknown templates and fields, missing template parts, missing unsubscribe links, SMS
 // timing outside legal hours. Pure: the caller hands in definitions and analysed templates.
 import { conditionParts, type Condition } from './model/conditions';
+import { durationMs } from './model/duration';
 import { CONTENT_KINDS, PAGE_CATEGORIES } from './model/events';
 import { leadSchema } from './model/lead';
 import { LEGAL_SMS_WINDOW, mergeCadence, type Model } from './model/tuning';
@@ -27,6 +28,8 @@ export interface LintInput {
   /** The layout every email is wrapped in (template id `_layout`), if any. */
   layoutId?: string;
   model: Model;
+  /** Where the deployment's model is written, for its issues (default sequences/model.ts). */
+  modelFile?: string;
 }
 
 const REQUIRED_PARTS: Record<string, string[]> = { email: ['subject', 'html', 'text'], sms: ['text'], in_app: ['title', 'text'] };
@@ -50,6 +53,7 @@ export function lint(input: LintInput): LintIssue[] {
     lintSteps(definition, report);
     lintConditions(definition, report);
     lintTemplates(definition, input, report);
+    lintCaps(definition, mergeCadence(input.model.cadence, definition.cadence), report);
     const smsWindow = mergeCadence(input.model.cadence, definition.cadence).windows.sms;
     if (definition.steps.some((step) => isTouchStep(step) && touchChannel(step) === 'sms') && !windowWithin(smsWindow, parseSendWindow(LEGAL_SMS_WINDOW))) {
       report('cadence.windows.sms', `SMS window ${formatSendWindow(smsWindow)} is not quiet-hour safe: it must stay inside ${LEGAL_SMS_WINDOW}`);
@@ -59,7 +63,45 @@ export function lint(input: LintInput): LintIssue[] {
   for (const { file, definition } of input.sequences) {
     if (definition.then && !known.has(definition.then)) issues.push({ file, path: 'then', message: `unknown sequence ${JSON.stringify(definition.then)}` });
   }
+  lintModel(input.model, (path, message) => issues.push({ file: input.modelFile ?? 'sequences/model.ts', path, message }));
   return issues;
+}
+
+/** Opens this few or fewer reaching the MQL intent bar is qualifying on opens alone. */
+const OPENS_ALONE = 5;
+
+/** Thresholds no lead can reach, and intent that opens alone can earn (privacy proxies and scanners open every email). */
+function lintModel(model: Model, report: (path: string, message: string) => void): void {
+  const { fitPoints, icp, intentWeights } = model.scoring;
+  const bestTitle = Math.max(0, ...icp.seniority.map((rule) => rule.points));
+  const maxFit = Math.max(0, fitPoints.industry) + Math.max(0, fitPoints.companySize) + Math.max(0, fitPoints.country) + bestTitle;
+  const { mql } = model.qualification;
+  if (mql.fit > maxFit) report('qualification.mql.fit', `${mql.fit} can never be reached: the best-fitting lead scores ${maxFit} (industry, size, country and the best title)`);
+  const open = intentWeights.email_open ?? 0;
+  if (open > 0 && Math.ceil(mql.intent / open) <= OPENS_ALONE) {
+    report(
+      'scoring.intentWeights.email_open',
+      `${Math.ceil(mql.intent / open)} email opens alone reach the MQL intent bar (${mql.intent}): privacy proxies and link scanners open every email, so weigh clicks and replies instead`,
+    );
+  }
+}
+
+/** A sequence that, by its own waits, sends more in a cap's window than the cap allows: those steps always wait for the cap. */
+function lintCaps(definition: SequenceDefinition, cadence: Model['cadence'], report: (path: string, message: string) => void): void {
+  // The touches along the straight path (waits taken at face value, a waitFor as soon as it may end).
+  const touches: { at: number; channel: string }[] = [];
+  let at = 0;
+  for (const step of definition.steps) {
+    if (step.kind === 'wait') at += durationMs(step.duration);
+    else if (isTouchStep(step) && step.kind !== 'webhook') touches.push({ at, channel: touchChannel(step) });
+  }
+  for (const [cap, { limit, window }] of Object.entries(cadence.caps)) {
+    const counted = touches.filter((touch) => cap === 'all' || touch.channel === cap).map((touch) => touch.at);
+    const most = Math.max(0, ...counted.map((start) => counted.filter((t) => t >= start && t < start + durationMs(window)).length));
+    if (most > limit) {
+      report(`cadence.caps.${cap}`, `the sequence sends ${most} ${cap === 'all' ? 'touches' : `${cap} touches`} within ${window} by its own waits, and the cap allows ${limit}: ${most - limit} of them always wait for the cap`);
+    }
+  }
 }
 
 function lintSteps(definition: SequenceDefinition, report: (path: string, message: string) => void): void {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { buildModel, type ModelInput } from '../core/model/tuning';
 import type { Catalog } from '../core/protocol';
 import { buildCatalog } from './catalog';
+import { deploymentModel } from './model';
 import { education } from './library/education';
 import { eventFollowUp } from './library/eventFollowUp';
 import { fastTrack } from './library/fastTrack';
@@ -16,9 +17,12 @@ export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 
 export const librarySequences = [fastTrack, eventFollowUp, itSecurity, economicBuyer, endUser, education, longTermNurture];
 
-export function defaultCatalog(model: ModelInput = {}): Catalog {
+/** The library with the deployment's model (sequences/model.ts), changed where `overrides` says (send windows from the environment, a test's holdout). */
+export function defaultCatalog(overrides: ModelInput = {}): Catalog {
+  const base = deploymentModel;
+  const cadence = { ...base.cadence, ...overrides.cadence, caps: { ...base.cadence?.caps, ...overrides.cadence?.caps }, windows: { ...base.cadence?.windows, ...overrides.cadence?.windows } };
   return buildCatalog({
-    model: buildModel(model),
+    model: buildModel({ ...base, ...overrides, scoring: { ...base.scoring, ...overrides.scoring }, qualification: { ...base.qualification, ...overrides.qualification }, cadence }),
     sequences: librarySequences,
     routing: ['fast-track', 'event-follow-up', 'it-security', 'economic-buyer', 'end-user', 'education'],
     defaultSequence: 'education',

@@ -8,7 +8,7 @@ import { buildModel, defaultModel } from '../../core/model/tuning';
 import type { SequenceDefinition } from '../../core/model/sequence';
 import { branch, defineSequence, did, email, exit, inApp, offer, sms, wait, waitFor, type SequenceDraft } from '../../sequences/dsl';
 import { defaultCatalog } from '../../sequences/library';
-import { lintProject } from '../../app/lint';
+import { lintDeployment, lintProject } from '../../app/lint';
 import { at, makeEvent, makeLead } from '../support/engineDriver';
 
 const emailTemplate = (id: string, variables: Partial<Record<'subject' | 'html' | 'text', string[]>> = {}): AnalysedTemplate => ({
@@ -38,8 +38,36 @@ const lintOne = (definition: SequenceDefinition, extra: Partial<LintInput> = {})
   lint({ sequences: [{ file: 'sequences/library/ops.ts', definition }], templates, model: defaultModel, ...extra });
 
 describe('lint of the shipped library', () => {
-  it('finds nothing wrong with the sequences and templates that ship', () => {
-    expect(lintProject(defaultModel)).toEqual([]);
+  it('finds nothing wrong with the model, sequences and templates that ship', () => {
+    expect(lintDeployment()).toEqual([]);
+  });
+});
+
+describe('lint of the model', () => {
+  const modelIssue = (path: string, message: string) => ({ file: 'sequences/model.ts', path, message });
+
+  it('reports an MQL fit bar no lead can reach', () => {
+    // The best fit: industry 15 + size 15 + country 5 + the best title 20.
+    const model = buildModel({ qualification: { mql: { fit: 56, intent: 10, total: 40 } } });
+    expect(lintOne(sequence(), { model })).toEqual([modelIssue('qualification.mql.fit', '56 can never be reached: the best-fitting lead scores 55 (industry, size, country and the best title)')]);
+    expect(lintOne(sequence(), { model: buildModel({ qualification: { mql: { fit: 55, intent: 10, total: 40 } } }) })).toEqual([]);
+  });
+
+  it('reports intent that email opens alone can earn', () => {
+    const model = buildModel({ scoring: { intentWeights: { ...defaultModel.scoring.intentWeights, email_open: 3 } } });
+    expect(lintOne(sequence(), { model })).toEqual([
+      modelIssue('scoring.intentWeights.email_open', '4 email opens alone reach the MQL intent bar (10): privacy proxies and link scanners open every email, so weigh clicks and replies instead'),
+    ]);
+  });
+
+  it('reports a sequence that sends more within a cap’s window than the cap allows', () => {
+    const daily = sequence({ steps: [email('one', 'ops/welcome'), wait('1d'), email('two', 'ops/follow-up'), wait('1d'), email('three', 'ops/follow-up'), wait('1d'), email('four', 'ops/follow-up')] });
+    expect(lintOne(daily)).toEqual([
+      { file: 'sequences/library/ops.ts', path: 'cadence.caps.email', message: 'the sequence sends 4 email touches within 7d by its own waits, and the cap allows 3: 1 of them always wait for the cap' },
+    ]);
+    // A week between the third and fourth: within the cap.
+    const weekly = sequence({ steps: [email('one', 'ops/welcome'), wait('1d'), email('two', 'ops/follow-up'), wait('1d'), email('three', 'ops/follow-up'), wait('7d'), email('four', 'ops/follow-up')] });
+    expect(lintOne(weekly)).toEqual([]);
   });
 });
 
