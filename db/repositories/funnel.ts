@@ -12,7 +12,18 @@ export interface FunnelQuery {
 
 /** The funnel's stages in order; a lead that reached a later one counts as having passed the earlier ones. */
 const FUNNEL = ['lead', 'mql', 'sql', 'opportunity', 'customer'] as const;
-const GROUP_COLUMN = { source: 'l.source', sequence: 'l.sequence_id', segment: 'l.segment' } as const;
+/**
+ * What a lead is grouped by. Its sequence is the one it was in when it reached its furthest stage
+ * (the last it entered by then): its current one is none once sales have it.
+ */
+const GROUP_COLUMN = {
+  source: 'l.source',
+  sequence: `(SELECT a.detail->>'sequenceId' FROM lead_activity a
+     WHERE a.lead_id = l.id AND a.kind = 'enterSequence'
+       AND a.at <= COALESCE((SELECT max(s.changed_at) FROM stage_changes s WHERE s.lead_id = l.id), 'infinity')
+     ORDER BY a.at DESC LIMIT 1)`,
+  segment: 'l.segment',
+} as const;
 
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
 

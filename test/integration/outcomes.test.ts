@@ -50,6 +50,12 @@ it('moves a lead through sql, opportunity and customer, and the funnel shows the
       expect(report.body.cohorts.filter((cohort: { group: string }) => cohort.group === source)).toEqual([
         expect.objectContaining({ counts: { lead: 1, mql: 1, sql: 1, opportunity: 1, customer: 1 } }),
       ]);
+      // By sequence, the customer counts for the sequence it was in when it converted, not for none.
+      const timeline = (await call('GET', `/v1/leads/${leadId}/timeline`)).body.items;
+      const nurturedIn = timeline.find((entry: { kind: string }) => entry.kind === 'enterSequence').detail.sequenceId;
+      const bySequence = await call('GET', `/v1/metrics/funnel?from=${day(-1)}&to=${day(1)}&cohort=week&by=sequence`);
+      const group = bySequence.body.cohorts.find((cohort: { group: string }) => cohort.group === nurturedIn);
+      expect(group.counts.customer).toBeGreaterThanOrEqual(1);
     });
   });
 });
