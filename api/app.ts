@@ -13,10 +13,11 @@ import correlation, { requestCorrelationId } from './plugins/correlation';
 import cors from './plugins/cors';
 import docs from './plugins/docs';
 import errors from './plugins/errors';
+import inputPolicy from './plugins/inputPolicy';
 import metrics from './plugins/metrics';
 import { RequestLog } from './plugins/requestLog';
 import type { EventRelay } from './relay';
-import { eventRoutes } from './routes/events';
+import { eventRoutes, type EventTimeBounds } from './routes/events';
 import { funnelRoutes } from './routes/funnel';
 import { handoffRoutes } from './routes/handoffs';
 import { repRoutes } from './routes/reps';
@@ -60,6 +61,8 @@ export interface ApiDependencies {
   corsOrigins?: '*' | string[];
   /** How long an action on a handoff waits to answer with the task's new state. */
   handoffSettleMs?: number;
+  /** The times an event may carry (NURTURE_EVENTS_SINCE, NURTURE_EVENTS_MAX_SKEW). */
+  eventTimeBounds?: EventTimeBounds;
   /** The key of the erased identifiers' hashes (NURTURE_ERASURE_SECRET). */
   erasureSecret: string;
   /** Request lines go here (pino); absent, the API logs nothing. */
@@ -82,6 +85,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.setSerializerCompiler(serializerCompiler);
   await app.register(correlation);
   await app.register(errors);
+  await app.register(inputPolicy);
   await app.register(docs);
   await app.register(metrics, { processMetrics: deps.processMetrics });
   // Registered outside /v1, so a preflight (which browsers send without a key) is answered first.
@@ -109,7 +113,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     async (v1) => {
       await v1.register(auth, { pool, rateLimitPerMinute: deps.rateLimitPerMinute });
       await v1.register(keyRoutes, { pool });
-      await v1.register(eventRoutes, { relay });
+      await v1.register(eventRoutes, { relay, ...(deps.eventTimeBounds ? { timeBounds: deps.eventTimeBounds } : {}) });
       await v1.register(leadRoutes, { pool, client, start: deps.start, erasureSecret: deps.erasureSecret });
       await v1.register(inAppRoutes, { pool, relay, stream: deps.inAppStream });
       await v1.register(funnelRoutes, { pool });

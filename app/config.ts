@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from '../core/model/sendWindow';
 import { LEGAL_SMS_WINDOW } from '../core/model/tuning';
+import { durationMs, durationSchema } from '../core/model/duration';
 import type { DeliveryConfig } from '../workers/deliveryWorker';
 import type { TwilioReplies } from '../channels/twilioWebhooks';
 
@@ -83,6 +84,10 @@ export const configSchema = z.object({
   NURTURE_CORS_ORIGINS: corsOriginsSchema.optional(),
   /** The public base URL of the API: message links, Twilio's signatures; the API's own address when unset. */
   PUBLIC_URL: httpUrl.optional(),
+  /** Events that happened before this day are refused (422): a clock or an import gone wrong. */
+  NURTURE_EVENTS_SINCE: z.iso.date({ error: 'must be a day such as 2000-01-01' }).default('2000-01-01'),
+  /** How far ahead of the API's clock an event's time may be (a sender's clock skew), e.g. 1h. */
+  NURTURE_EVENTS_MAX_SKEW: durationSchema.default('1h'),
   /** An admin API key, seeded at start; `nurture start` makes and keeps a dev key when unset. */
   NURTURE_API_KEY: secret.optional(),
   /** The secret message links are signed with (open pixel, clicks, unsubscribe). */
@@ -195,6 +200,11 @@ export function requiredSecrets(config: Config): ApiSecrets {
  * is half configured stops start-up with a ConfigError naming what is missing.
  */
 /** The From of every email the engine sends (EMAIL_FROM, or a local default). */
+/** The times an event may carry: from NURTURE_EVENTS_SINCE to NURTURE_EVENTS_MAX_SKEW ahead of now. */
+export function eventTimeBounds(config: Config): { earliest: number; maxSkewMs: number } {
+  return { earliest: Date.parse(`${config.NURTURE_EVENTS_SINCE}T00:00:00Z`), maxSkewMs: durationMs(config.NURTURE_EVENTS_MAX_SKEW) };
+}
+
 export function senderOf(config: Config): string {
   return (config.EMAIL_FROM ?? DEFAULT_FROM).trim();
 }

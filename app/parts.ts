@@ -23,7 +23,7 @@ import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
 import { leadWorkerOptions } from '../workers/leadWorker';
-import { configuredWindows, deliveryConfig, publicUrl, requiredSecrets, senderOf, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
+import { configuredWindows, deliveryConfig, eventTimeBounds, publicUrl, requiredSecrets, senderOf, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
 import type { Part } from './part';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
 
@@ -115,6 +115,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,
     corsOrigins: config.NURTURE_CORS_ORIGINS,
+    eventTimeBounds: eventTimeBounds(config),
   });
   const address = await app.listen({ host: config.HOST ?? '127.0.0.1', port: config.PORT });
   relay.start();

@@ -29,6 +29,7 @@ const errors: FastifyPluginAsync = async (app) => {
       }));
       return problem(reply, 400, `invalid ${where}`, details);
     }
+    if (err.name === 'UnreadableJson') return problem(reply, 400, (err as FastifyError & { error: string }).error, [{ path: 'body', message: err.message }]);
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return problem(reply, 400, 'malformed JSON', [{ path: 'body', message: err.message }]);
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return problem(reply, 400, 'empty body', [{ path: 'body', message: err.message }]);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return problem(reply, 413, 'body too large', [{ path: 'body', message: err.message }]);

@@ -60,11 +60,13 @@ export const handoffRoutes: FastifyPluginAsyncZod<HandoffRouteOptions> = async (
   /** The rep a rep's own key acts for (undefined for a team key); a deactivated rep's key never gets here. */
   const repOfKey = async (request: FastifyRequest): Promise<DeskRep | undefined> => (request.apiKey?.rep ? findDeskRep(pool, request.apiKey.rep) : undefined);
 
-  app.get('/handoffs', { config: { scope: 'sales' }, schema: { querystring: listQuery } }, async (request) => {
+  app.get('/handoffs', { config: { scope: 'sales' }, schema: { querystring: listQuery } }, async (request, reply) => {
     const { status, limit, cursor } = request.query;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && !after) return problem(reply, 400, 'invalid query', [{ path: 'query.cursor', message: 'is not a cursor this API gave' }]);
     // A rep's own key lists that rep's tasks, whatever owner is asked for.
     const owner = request.apiKey?.rep ?? request.query.owner;
-    const tasks = await listHandoffs(pool, { status, owner, after: cursor ? decodeCursor(cursor) : undefined, limit: limit + 1 });
+    const tasks = await listHandoffs(pool, { status, owner, after, limit: limit + 1 });
     const page = tasks.slice(0, limit);
     const last = page.at(-1);
     return { items: page.map(handoffSummary), nextCursor: tasks.length > limit && last ? encodeCursor(last) : null };

@@ -60,6 +60,12 @@ const listQuery = z.object({
   cursor: z.string().max(400).optional(),
 });
 
+/** The lead id a list cursor continues after; null when the text is not a cursor this API gave (base64url of a lead id). */
+function leadCursorId(cursor: string): string | null {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  return id && Buffer.from(id).toString('base64url') === cursor && leadSchema.shape.id.safeParse(id).success ? id : null;
+}
+
 const leadFilter = listQuery.pick({ stage: true, segment: true, source: true });
 /** The field an action's refusal is about. */
 const REFUSED_FIELD: Record<LeadControl, string> = { pause: 'params.id', resume: 'params.id', enrol: 'body.sequenceId', exit: 'params.id' };
@@ -169,9 +175,10 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     });
   }
 
-  app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request) => {
+  app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request, reply) => {
     const { stage, segment, source, limit, cursor } = request.query;
-    const afterId = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
+    const afterId = cursor === undefined ? undefined : leadCursorId(cursor);
+    if (afterId === null) return problem(reply, 400, 'invalid query', [{ path: 'query.cursor', message: 'is not a cursor this API gave' }]);
     const rows = await listLeads(pool, { stage, segment, source, afterId, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);

@@ -1,0 +1,104 @@
+// Input an attacker or a sloppy integration sends, over real HTTP to the API on PostgreSQL and the
+// dev server: a NUL byte or a lone surrogate anywhere, bodies nested too deep, event times from
+// another age, one event id twice with different content, a __proto__ key, a forged cursor. Each
+// is refused with a 4xx that names the field, never a 500, and nothing is written.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { callApi, withApi } from '../support/api';
+import { anyHourCatalog, withWorkers } from '../support/harness';
+import { useIntegrationServers } from '../support/integrationServers';
+
+const catalog = anyHourCatalog();
+const adminKey = `admin-${randomUUID()}`;
+let pool: Pool, nativeConnection: NativeConnection, client: Client;
+useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
+
+const pageView = (leadId: string, occurredAt = new Date().toISOString(), url = 'https://example.com/pricing') => ({
+  eventId: randomUUID(),
+  leadId,
+  type: 'page_view',
+  occurredAt,
+  properties: { url, category: 'pricing' },
+});
+
+function withHostileApi(body: (call: (method: string, route: string, payload?: unknown, raw?: string) => ReturnType<typeof callApi>) => Promise<void>) {
+  return withWorkers({ client, nativeConnection }, { catalog }, ({ taskQueue }) =>
+    withApi({ pool, client, taskQueue }, ({ url }) => body((method, route, payload, raw) => callApi(`${url}${route}`, method, adminKey, payload, raw))),
+  );
+}
+
+const storedEvents = async (leadId: string) => Number((await pool.query('SELECT count(*) FROM events WHERE lead_id = $1', [leadId])).rows[0].count);
+
+it('refuses a NUL byte or a lone surrogate wherever it comes, naming where, and writes nothing', async () => {
+  await withHostileApi(async (call) => {
+    const leadId = `lead-${randomUUID()}`;
+    expect(await call('POST', '/v1/leads', { id: `${leadId}\u0000x`, email: 'ana@northwind.example' })).toMatchObject({
+      status: 400,
+      body: { error: 'refused input', details: [{ path: 'body.id', message: 'the text holds a NUL character (\\u0000)' }] },
+    });
+    // A lone surrogate cannot be written as JSON.stringify would escape it: sent as the raw escape.
+    expect(await call('POST', '/v1/leads', undefined, `{"id":"${leadId}\\ud800","email":"ana@northwind.example"}`)).toMatchObject({
+      status: 400,
+      body: { details: [{ path: 'body.id', message: 'the text holds a lone UTF-16 surrogate: not valid Unicode' }] },
+    });
+    expect((await call('GET', `/v1/leads/${leadId}`)).status).toBe(404);
+
+    expect((await call('POST', '/v1/events', pageView(leadId, undefined, 'https://example.com/\u0000'))).body).toMatchObject({ details: [{ path: 'body.properties.url' }] });
+    expect((await call('POST', '/v1/events', { events: [pageView(leadId), { ...pageView(leadId), properties: { url: 'https://example.com/a', category: 'pricing', ['k\u0000']: 1 } }] })).body).toMatchObject({
+      details: [{ path: 'body.events.1.properties.k\u0000', message: 'the key holds a NUL character (\\u0000)' }],
+    });
+    expect(await call('GET', `/v1/leads/a%00b`)).toMatchObject({ status: 400, body: { details: [{ path: 'params.id' }] } });
+    expect(await call('GET', '/v1/leads?source=web%00')).toMatchObject({ status: 400, body: { details: [{ path: 'query.source' }] } });
+    expect(await storedEvents(leadId)).toBe(0);
+  });
+});
+
+it('refuses bodies nested deeper than 32 levels and keys that reach the prototype', async () => {
+  await withHostileApi(async (call) => {
+    const leadId = `lead-${randomUUID()}`;
+    let nested: Record<string, unknown> = { end: true };
+    for (let i = 0; i < 40; i++) nested = { inner: nested };
+    const deep = await call('POST', '/v1/events', { ...pageView(leadId), properties: { url: 'https://example.com/a', category: 'pricing', nested } });
+    expect(deep).toMatchObject({ status: 400, body: { details: [{ message: 'nested deeper than 32 levels' }] } });
+    expect(await call('POST', '/v1/leads', undefined, `{"id":"${leadId}","__proto__":{"admin":true}}`)).toMatchObject({
+      status: 400,
+      body: { error: 'forbidden key', details: [{ path: 'body', message: 'the keys __proto__ and constructor.prototype are refused' }] },
+    });
+    expect(await storedEvents(leadId)).toBe(0);
+  });
+});
+
+it('refuses event times before 2000 or ahead of the clock, and an event id twice with different content', async () => {
+  await withHostileApi(async (call) => {
+    const leadId = `lead-${randomUUID()}`;
+    for (const [occurredAt, message] of [
+      ['0000-01-01T00:00:00Z', 'is before 2000-01-01'],
+      ['1900-06-01T00:00:00Z', 'is before 2000-01-01'],
+      ['9999-12-31T00:00:00Z', 'is in the future'],
+      [new Date(Date.now() + 2 * 3_600_000).toISOString(), 'is in the future'],
+    ]) {
+      expect(await call('POST', '/v1/events', pageView(leadId, occurredAt))).toMatchObject({ status: 422, body: { details: [{ path: 'body.occurredAt', message }] } });
+    }
+    const first = pageView(leadId);
+    const twice = await call('POST', '/v1/events', { events: [first, { ...first, properties: { url: 'https://example.com/other', category: 'pricing' } }] });
+    expect(twice).toMatchObject({ status: 422, body: { details: [{ path: 'body.events.1.eventId', message: `${first.eventId} comes twice in the batch with different content` }] } });
+    expect(await storedEvents(leadId)).toBe(0);
+    // The same event twice is one event and a duplicate, as before.
+    expect(await call('POST', '/v1/events', { events: [first, first] })).toMatchObject({ status: 202, body: { accepted: 1, duplicates: 1 } });
+  });
+});
+
+it('refuses a list cursor the API did not give', async () => {
+  await withHostileApi(async (call) => {
+    expect(await call('GET', '/v1/leads?cursor=not-a-cursor!')).toMatchObject({ status: 400, body: { details: [{ path: 'query.cursor', message: 'is not a cursor this API gave' }] } });
+    expect(await call('GET', '/v1/handoffs?cursor=Zm9v')).toMatchObject({ status: 400, body: { details: [{ path: 'query.cursor' }] } });
+    // One the API gave goes on.
+    const source = `cursor-${randomUUID().slice(0, 8)}`;
+    for (const n of [1, 2]) expect((await call('POST', '/v1/leads', { id: `lead-${n}-${randomUUID()}`, source })).status).toBe(201);
+    const page = await call('GET', `/v1/leads?limit=1&source=${source}`);
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    expect((await call('GET', `/v1/leads?limit=1&source=${source}&cursor=${page.body.nextCursor}`)).body.items).toHaveLength(1);
+  });
+});
