@@ -16,6 +16,7 @@ import { leadWorkflowId, outcomeSchema, stateQuery } from '../../workflows/contr
 import { consentOfProfile, takeConsent } from '../consent';
 import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
+import { CsvRefused, utf8Csv } from '../csvEncoding';
 import { CONTROL_BODIES, controlLead, recordOutcome, upsertLead, type LeadControl, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
 import { handoffSummary } from './handoffs';
@@ -108,7 +109,14 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
     if (!request.headers['content-type']?.startsWith('text/csv')) {
       return problem(reply, 415, 'send the file as text/csv', [{ path: 'content-type', message: `got ${request.headers['content-type'] ?? 'none'}` }]);
     }
-    const result = await importLeadsCsv(request.body as Readable, { pool, client, start, erasureSecret }, request.query.mapping);
+    let file: Readable;
+    try {
+      file = await utf8Csv(request.body as Readable);
+    } catch (err) {
+      if (err instanceof CsvRefused) return problem(reply, 400, 'unreadable CSV', [{ path: 'body', message: err.message }]);
+      throw err;
+    }
+    const result = await importLeadsCsv(file, { pool, client, start, erasureSecret }, request.query.mapping);
     app.metrics.leadsImported.inc({ outcome: 'imported' }, result.imported);
     app.metrics.leadsImported.inc({ outcome: 'updated' }, result.updated);
     app.metrics.leadsImported.inc({ outcome: 'failed' }, new Set(result.failed.map((failure) => failure.row)).size);

@@ -23,9 +23,9 @@ const pageView = (leadId: string, occurredAt = new Date().toISOString(), url = '
   properties: { url, category: 'pricing' },
 });
 
-function withHostileApi(body: (call: (method: string, route: string, payload?: unknown, raw?: string) => ReturnType<typeof callApi>) => Promise<void>) {
+function withHostileApi(body: (call: (method: string, route: string, payload?: unknown, raw?: string) => ReturnType<typeof callApi>, url: string) => Promise<void>) {
   return withWorkers({ client, nativeConnection }, { catalog }, ({ taskQueue }) =>
-    withApi({ pool, client, taskQueue }, ({ url }) => body((method, route, payload, raw) => callApi(`${url}${route}`, method, adminKey, payload, raw))),
+    withApi({ pool, client, taskQueue }, ({ url }) => body((method, route, payload, raw) => callApi(`${url}${route}`, method, adminKey, payload, raw), url)),
   );
 }
 
@@ -100,5 +100,24 @@ it('refuses a list cursor the API did not give', async () => {
     const page = await call('GET', `/v1/leads?limit=1&source=${source}`);
     expect(page.body.nextCursor).toEqual(expect.any(String));
     expect((await call('GET', `/v1/leads?limit=1&source=${source}&cursor=${page.body.nextCursor}`)).body.items).toHaveLength(1);
+  });
+});
+
+it('refuses a CSV that is empty or not UTF-8, saying what to do, and imports nothing from it', async () => {
+  await withHostileApi(async (_call, url) => {
+    const prefix = `enc-${randomUUID().slice(0, 8)}`;
+    const upload = async (bytes: Buffer) => {
+      const response = await fetch(`${url}/v1/leads/import`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'text/csv' }, body: bytes });
+      return { status: response.status, body: (await response.json()) as { error: string; details: { path: string; message: string }[] } };
+    };
+    const text = `id,email,firstName\n${prefix}-1,jose@acme.example,José\n`;
+    expect(await upload(Buffer.alloc(0))).toMatchObject({ status: 400, body: { error: 'unreadable CSV', details: [{ path: 'body', message: 'the file is empty' }] } });
+    expect((await upload(Buffer.from(text, 'latin1'))).body.details[0]!.message).toBe('the file is not UTF-8 (Windows-1252 or Latin-1, as older spreadsheets save): save it as "CSV UTF-8" and send it again');
+    expect((await upload(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]))).body.details[0]!.message).toBe('the file is UTF-16 text: save it as "CSV UTF-8" and send it again');
+    expect((await upload(Buffer.from(text, 'utf16le'))).body.details[0]!.message).toMatch(/^the file holds NUL bytes \(UTF-16 without a byte-order mark/);
+    expect((await pool.query('SELECT count(*)::int AS n FROM leads WHERE id LIKE $1', [`${prefix}-%`])).rows[0].n).toBe(0);
+    // The same file as UTF-8 imports, accents intact.
+    expect(await upload(Buffer.from(text, 'utf8'))).toMatchObject({ status: 200, body: { imported: 1 } });
+    expect((await pool.query('SELECT first_name FROM leads WHERE id = $1', [`${prefix}-1`])).rows[0].first_name).toBe('José');
   });
 });
