@@ -1,6 +1,6 @@
 // The engine's PostgreSQL connections, and what a repository function takes as its database: the
 // pool, or one client inside a transaction.
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 
 export type Database = Pool | PoolClient;
 
@@ -39,4 +39,20 @@ export async function isReachable(db: Database): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * A connection of its own, with the pool's settings (so it never holds one of the pool's), that
+ * LISTENs on `channel`; resolves once listening: nothing committed after that is missed.
+ */
+export async function listenOn(pool: Pool, channel: string): Promise<Client> {
+  const client = new Client(pool.options);
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${channel}`);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  return client;
 }

@@ -2,9 +2,9 @@
 // own; a manager also their reports' and the unassigned ones), and the live feed of task changes.
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
-import { Client, type Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import { z } from 'zod';
-import type { Database } from '../pool';
+import { listenOn, type Database } from '../pool';
 import { taskOf, type HandoffRow, type HandoffTask } from './handoffs';
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -97,16 +97,9 @@ export class HandoffFeed {
     listener.on('error', (err) => this.emitter.emit('error', err));
   }
 
+  /** Resolves once listening: nothing committed after that is missed. */
   static async listen(pool: Pool): Promise<HandoffFeed> {
-    const client = new Client(pool.options);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    return new HandoffFeed(client);
+    return new HandoffFeed(await listenOn(pool, CHANNEL));
   }
 
   /** The changes from this call on, until `signal` aborts. */

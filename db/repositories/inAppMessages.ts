@@ -2,9 +2,9 @@
 // announced through LISTEN/NOTIFY on every change, so a stream in any process sees the changes
 // made anywhere.
 import { on, EventEmitter } from 'node:events';
-import { Client, type Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import { z } from 'zod';
-import type { Database } from '../pool';
+import { listenOn, type Database } from '../pool';
 
 /** The NOTIFY channel every change to an in-app message is announced on. */
 const NOTIFY_CHANNEL = 'in_app_messages';
@@ -130,20 +130,9 @@ export class InAppStream {
     listener.on('error', (err) => this.fail(err));
   }
 
-  /**
-   * Resolves once listening: nothing committed after that is missed. The LISTEN runs on a
-   * connection of its own, with the pool's settings, so it never holds one of the pool's.
-   */
+  /** Resolves once listening: nothing committed after that is missed. */
   static async listen(pool: Pool): Promise<InAppStream> {
-    const client = new Client(pool.options);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    return new InAppStream(pool, client);
+    return new InAppStream(pool, await listenOn(pool, NOTIFY_CHANNEL));
   }
 
   /**
