@@ -93,8 +93,11 @@ export class HandoffFeed {
       const change = channel === CHANNEL ? changeSchema.safeParse(JSON.parse(payload ?? 'null')) : undefined;
       if (change?.success) this.emitter.emit('change', change.data);
     });
-    // A lost connection ends every stream; browsers reconnect and read the list afresh.
-    listener.on('error', (err) => this.emitter.emit('error', err));
+    // A lost connection ends every open stream (browsers reconnect and read the list afresh); with
+    // none open, as when the database stops first on Ctrl-C, it is nobody's error.
+    listener.on('error', (err) => {
+      if (this.emitter.listenerCount('error') > 0) this.emitter.emit('error', err);
+    });
   }
 
   /** Resolves once listening: nothing committed after that is missed. */
