@@ -2,7 +2,7 @@ import { ConfigError, parseConfig } from '../../app/config';
 
 describe('the configuration', () => {
   it('runs on embedded defaults when nothing is set, empty meaning unset', () => {
-    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464 });
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464, NURTURE_EVENTS_SINCE: '2000-01-01', NURTURE_EVENTS_MAX_SKEW: '1h' });
   });
 
   it('reads the API settings', () => {
