@@ -85,6 +85,8 @@ it('refuses event times before 2000 or ahead of the clock, and an event id twice
     const twice = await call('POST', '/v1/events', { events: [first, { ...first, properties: { url: 'https://example.com/other', category: 'pricing' } }] });
     expect(twice).toMatchObject({ status: 422, body: { details: [{ path: 'body.events.1.eventId', message: `${first.eventId} comes twice in the batch with different content` }] } });
     expect(await storedEvents(leadId)).toBe(0);
+    // An empty batch names its list.
+    expect(await call('POST', '/v1/events', { events: [] })).toMatchObject({ status: 400, body: { details: [{ path: 'body.events', message: 'Too small: expected array to have >=1 items' }] } });
     // The same event twice is one event and a duplicate, as before.
     expect(await call('POST', '/v1/events', { events: [first, first] })).toMatchObject({ status: 202, body: { accepted: 1, duplicates: 1 } });
   });
