@@ -229,6 +229,9 @@ export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, option
         const body = DECISION_BODIES[action].safeParse({ ...(request.body as object), by: rep.id });
         if (!body.success) return invalid(body.error.issues);
         await decideHandoff(pool, client, id, action, body.data);
+        // A decision closes the task in an activity after the update: the page shows it closed. A
+        // desk action's update answers once the task row is written, so it needs no wait.
+        await waitForClose(pool, id, settleMs);
       }
     } catch (err) {
       if (err instanceof AlreadyDecided) return render(reply, 'message', { ...back, message: `${err.message}.` }, 409);
@@ -236,7 +239,6 @@ export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, option
       throw err;
     }
     app.metrics.handoffActions.inc({ action });
-    await waitForClose(pool, id, settleMs);
     return reply.redirect(`/app/handoffs/${encodeURIComponent(id)}`, 303);
   });
 
