@@ -36,11 +36,10 @@ function localDevKey(dataDir: string): string | undefined {
   }
 }
 
-/** One API call whose answer is checked: a changed answer is reported by its field, not printed as `undefined`. */
-export async function callApi<T>(target: { api: string; key: string }, method: 'GET' | 'POST' | 'PATCH', route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-  let response: Response;
+/** The API's answer as it comes, or an InputError when the API cannot be reached. */
+export async function requestApi(target: { api: string; key: string }, method: 'GET' | 'POST' | 'PATCH', route: string, body?: unknown): Promise<Response> {
   try {
-    response = await fetch(`${target.api}${route}`, {
+    return await fetch(`${target.api}${route}`, {
       method,
       headers: { authorization: `Bearer ${target.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -48,6 +47,11 @@ export async function callApi<T>(target: { api: string; key: string }, method: '
   } catch (err) {
     throw new InputError(`cannot reach the API at ${target.api}: ${(err as Error).cause ?? (err as Error).message}`);
   }
+}
+
+/** One API call whose answer is checked: a changed answer is reported by its field, not printed as `undefined`. */
+export async function callApi<T>(target: { api: string; key: string }, method: 'GET' | 'POST' | 'PATCH', route: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  const response = await requestApi(target, method, route, body);
   const answer = schema.safeParse(await apiAnswer<unknown>(response));
   if (!answer.success) throw new InputError(`${method} ${route}: unexpected answer: ${answer.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   return answer.data;

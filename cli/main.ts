@@ -14,6 +14,7 @@ import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
 import { controlLeads, LEAD_CONTROLS, type ControlOptions } from './leadControl';
+import { exportLeads, type ExportOptions } from './leadExport';
 import { timelineLines } from './timeline';
 import { addRep, importReps, listRepLines, type RepFields } from './reps';
 
@@ -109,7 +110,7 @@ target(
   console.log((await timelineLines(id, options)).join('\n'));
 });
 
-const leads = program.command('leads').description("pause, resume, enrol or exit leads' runs: one by id, or every lead a filter matches (counted first; --yes does it)");
+const leads = program.command('leads').description("pause, resume, enrol or exit leads' runs: one by id, or every lead a filter matches (counted first; --yes does it); export leads as CSV");
 for (const action of LEAD_CONTROLS) {
   target(
     leads
@@ -125,6 +126,19 @@ for (const action of LEAD_CONTROLS) {
     console.log(await controlLeads(action, id, options));
   });
 }
+
+target(
+  leads
+    .command('export')
+    .description('the leads (all, or those the filter matches) as CSV for a spreadsheet: profile, consent, stage, score; formula-like cells neutralised; needs an admin key')
+    .option('--stage <stage>', 'leads at this stage, e.g. mql')
+    .option('--source <source>', 'leads from this source, e.g. webinar')
+    .option('--segment <segment>', 'leads in this segment')
+    .option('--out <file>', 'write to this file (default: standard output)'),
+).action(async (options: ExportOptions) => {
+  const saved = await exportLeads(options);
+  if (saved) console.log(saved);
+});
 
 const keys = program.command('keys').description('API keys');
 keys

@@ -22,7 +22,8 @@ export function zodDetails(where: string, issues: { path: PropertyKey[]; message
 const errors: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const where = err.validationContext ?? 'body';
+      // Named as the input policy and the routes name it: query, not Fastify's `querystring`.
+      const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');
       const details = err.validation.map((issue) => ({
         path: [where, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
         message: issue.message ?? 'is invalid',

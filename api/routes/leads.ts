@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { CONSENT_CHANNELS } from '../../core/model/events';
+import { flatRecord } from '../../core/model/input';
 import { leadSchema } from '../../core/model/lead';
 import { consentHistory } from '../../db/repositories/consent';
 import { leadTimeline, stageHistory } from '../../db/repositories/audit';
@@ -15,12 +16,14 @@ import { recentSends } from '../../db/repositories/sends';
 import { leadWorkflowId, outcomeSchema, stateQuery } from '../../workflows/contract';
 import { consentOfProfile, takeConsent } from '../consent';
 import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
+import { leadsCsv } from '../csvExport';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
 import { CsvRefused, utf8Csv } from '../csvEncoding';
 import { CONTROL_BODIES, controlLead, recordOutcome, upsertLead, type LeadControl, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
 import { handoffSummary } from './handoffs';
 
+// Looking a lead up takes any id stored before the id rule (core/model/input.ts), so erasure reaches it.
 export const leadParams = z.object({ id: z.string().min(1).max(200) });
 
 const timelineQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), offset: z.coerce.number().int().min(0).default(0) });
@@ -45,7 +48,7 @@ const consentBody = z.object({
   granted: z.boolean(),
   /** Who gave or refused it: a CRM, a preference page, a form. */
   source: z.string().trim().regex(/^[a-z0-9][a-z0-9_:.-]{0,63}$/, 'must be a short lower-case name, e.g. crm or preference_page').default('api'),
-  evidence: z.record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+  evidence: flatRecord().optional(),
   /** When the person gave or refused it; now when absent. Never in the future. */
   at: z.iso
     .datetime({ offset: true })
@@ -64,7 +67,7 @@ const listQuery = z.object({
 /** The lead id a list cursor continues after; null when the text is not a cursor this API gave (base64url of a lead id). */
 function leadCursorId(cursor: string): string | null {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  return id && Buffer.from(id).toString('base64url') === cursor && leadSchema.shape.id.safeParse(id).success ? id : null;
+  return id && Buffer.from(id).toString('base64url') === cursor && leadParams.shape.id.safeParse(id).success ? id : null;
 }
 
 const leadFilter = listQuery.pick({ stage: true, segment: true, source: true });
@@ -194,6 +197,15 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
       items: page.map((row) => ({ id: row.id, ...profileOf(row) })),
       nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null,
     };
+  });
+
+  // Personal data in bulk: admin keys only.
+  app.get('/leads/export.csv', { config: { scope: 'admin' }, schema: { querystring: leadFilter } }, async (request, reply) => {
+    const { stage, segment, source } = request.query;
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="leads.csv"')
+      .send(leadsCsv(pool, { stage, segment, source }));
   });
 
   app.delete('/leads/:id', { config: { scope: 'admin' }, schema: { params: leadParams } }, async (request, reply) => {

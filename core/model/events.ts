@@ -2,6 +2,7 @@
 // over them, and the aggregation key each event counts under (type, refined by its category).
 import { z } from 'zod';
 import { lazySchema } from '../lazySchema';
+import { boundedFreeForm, identifier } from './input';
 
 export const PAGE_CATEGORIES = ['pricing', 'security', 'case_study', 'careers', 'docs', 'blog', 'other'] as const;
 export const CONTENT_KINDS = [
@@ -24,14 +25,15 @@ export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 const pageCategorySchema = lazySchema(() => z.enum(PAGE_CATEGORIES));
 const contentKindSchema = lazySchema(() => z.enum(CONTENT_KINDS));
 
-// Extra properties (UTM tags, campaign ids) are kept, not stripped: they belong to the customer.
-const props = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
+// Extra properties (UTM tags, campaign ids) are kept, not stripped: they belong to the customer,
+// within the free-form limits.
+const props = <T extends z.ZodRawShape>(shape: T) => boundedFreeForm(z.looseObject(shape));
 const noProps = props({}).default({});
 const sendRef = { sendId: z.string().min(1).max(200).optional() };
 
 const base = {
-  eventId: z.string().trim().min(1).max(200),
-  leadId: z.string().trim().min(1).max(200),
+  eventId: identifier(),
+  leadId: identifier(),
   occurredAt: z.iso.datetime({ offset: true }),
 };
 

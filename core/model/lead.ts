@@ -2,6 +2,7 @@
 // customer's own identifier.
 import { z } from 'zod';
 import { lazySchema } from '../lazySchema';
+import { flatRecord, identifier } from './input';
 import { isValidTimeZone } from './timezone';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
@@ -16,7 +17,7 @@ const consentSchema = lazySchema(() =>
 
 export const leadSchema = lazySchema(() =>
   z.object({
-    id: text(),
+    id: identifier(),
     // zod's own email pattern is a module constant, frozen where core is shared by workflows
     // (core/lazySchema.ts) and zod resets its lastIndex on every check: a copy stays writable.
     email: z.email({ pattern: new RegExp(z.regexes.email) }).max(320).optional(),
@@ -40,7 +41,7 @@ export const leadSchema = lazySchema(() =>
     timezone: z.string().trim().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
     source: text(100).optional(),
     consent: consentSchema.optional(),
-    attributes: z.record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+    attributes: flatRecord().optional(),
   }),
 );
 

@@ -159,7 +159,8 @@ describe('bad input', () => {
   });
 
   it('stores SQL-looking strings as data', async () => {
-    const leadId = `lead-${randomUUID()}'; DROP TABLE events; --`;
+    // An id like this is refused by the id charset (hostileInput.test.ts); in a property it is data.
+    const leadId = `lead-${randomUUID()}`;
     await withApi({ client }, async ({ url }) => {
       const posted = await call(`${url}/v1/events`, 'POST', adminKey, { ...pageView(leadId), properties: { url: 'https://example.com/?q=1%27%20OR%201=1', category: 'pricing', note: "' OR 1=1 --" } });
       expect(posted).toEqual({ status: 202, body: { accepted: 1, duplicates: 0, erased: 0 } });
@@ -415,7 +416,7 @@ describe('CSV import', () => {
         body: 'id\nx',
       });
       expect(badMapping.status).toBe(400);
-      expect(((await badMapping.json()) as { details: { path: string }[] }).details[0]!.path).toMatch(/^querystring\.mapping/);
+      expect(((await badMapping.json()) as { details: { path: string }[] }).details[0]!.path).toMatch(/^query\.mapping/);
     });
   });
 });
@@ -468,7 +469,7 @@ describe('the funnel report', () => {
       expect(report.body.steps).toEqual([{ sequenceId: 'welcome', stepId: 'intro', sent: 2, openRate: 0.5, clickRate: 0.5, replyRate: 0 }]);
 
       const backwards = await call(`${url}/v1/metrics/funnel?from=${day(14)}&to=${day(0)}`, 'GET', adminKey);
-      expect(backwards).toMatchObject({ status: 400, body: { details: [{ path: 'querystring.to' }] } });
+      expect(backwards).toMatchObject({ status: 400, body: { details: [{ path: 'query.to' }] } });
     });
   });
 });

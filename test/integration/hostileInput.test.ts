@@ -3,9 +3,14 @@
 // another age, one event id twice with different content, a __proto__ key, a forged cursor. Each
 // is refused with a 4xx that names the field, never a 500, and nothing is written.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
+import { parse } from 'csv-parse/sync';
 import type { Pool } from 'pg';
+import { exportLeads } from '../../cli/leadExport';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, withWorkers } from '../support/harness';
 import { useIntegrationServers } from '../support/integrationServers';
@@ -121,5 +126,66 @@ it('refuses a CSV that is empty or not UTF-8, saying what to do, and imports not
     // The same file as UTF-8 imports, accents intact.
     expect(await upload(Buffer.from(text, 'utf8'))).toMatchObject({ status: 200, body: { imported: 1 } });
     expect((await pool.query('SELECT first_name FROM leads WHERE id = $1', [`${prefix}-1`])).rows[0].first_name).toBe('José');
+  });
+});
+
+it('takes lead and event ids of letters, digits and _ - . : @ up to 128, and bounds free-form properties and attributes', async () => {
+  await withHostileApi(async (call) => {
+    const leadId = `ana@northwind.example:${randomUUID().slice(0, 8)}`;
+    expect(await call('POST', '/v1/leads', { id: '../../etc/passwd' })).toMatchObject({
+      status: 400,
+      body: { details: [{ path: 'body.id', message: 'may hold only letters, digits and _ - . : @' }] },
+    });
+    expect(await call('POST', '/v1/leads', { id: 'x'.repeat(129) })).toMatchObject({ status: 400, body: { details: [{ path: 'body.id' }] } });
+    expect((await call('POST', '/v1/events', { ...pageView('lead 7'), eventId: 'evt/1' })).body.details.map((detail: { path: string }) => detail.path)).toEqual(['body.eventId', 'body.leadId']);
+    expect((await call('GET', `/v1/leads/${encodeURIComponent('../../etc/passwd')}`)).status).toBe(404);
+
+    const tooManyAttributes = Object.fromEntries(Array.from({ length: 201 }, (_, n) => [`a${n}`, n]));
+    expect(await call('POST', '/v1/leads', { id: leadId, attributes: tooManyAttributes })).toMatchObject({
+      status: 400,
+      body: { details: [{ path: 'body.attributes', message: 'holds 201 keys; at most 200' }] },
+    });
+    let nested: Record<string, unknown> = { end: true };
+    for (let level = 0; level < 9; level++) nested = { inner: nested };
+    const properties = (extra: Record<string, unknown>) => ({ url: 'https://example.com/pricing', category: 'pricing', ...extra });
+    expect((await call('POST', '/v1/events', { ...pageView(leadId), properties: properties({ nested }) })).body).toMatchObject({
+      details: [{ path: 'body.properties', message: 'nested 11 levels deep; at most 8' }],
+    });
+    expect((await call('POST', '/v1/events', { ...pageView(leadId), properties: properties({ blob: 'x'.repeat(70_000) }) })).body).toMatchObject({
+      details: [{ path: 'body.properties', message: expect.stringMatching(/^is \d+ bytes as JSON; at most 65536$/) }],
+    });
+    expect(await storedEvents(leadId)).toBe(0);
+    expect((await call('GET', `/v1/leads/${encodeURIComponent(leadId)}`)).status).toBe(404);
+
+    // Within the limits, an email address as the id and UTM tags three levels deep are stored as sent.
+    expect((await call('POST', '/v1/leads', { id: leadId, attributes: { plan: 'team' } })).status).toBe(201);
+    const utm = { campaign: { source: { medium: 'cpc' } } };
+    expect((await call('POST', '/v1/events', { ...pageView(leadId), properties: properties({ utm }) })).status).toBe(202);
+    expect((await pool.query('SELECT properties FROM events WHERE lead_id = $1', [leadId])).rows[0].properties).toMatchObject({ utm });
+  });
+});
+
+it('exports leads as CSV whose formula-like cells a spreadsheet shows as text (nurture leads export)', async () => {
+  await withHostileApi(async (call, url) => {
+    const source = `export-${randomUUID().slice(0, 8)}`;
+    const hostile = { id: `${source}-1`, firstName: '=HYPERLINK("https://evil.example","Click")', company: '@SUM(A1:A9)', title: '-2+3', phone: '+1 415 555 0100', source, attributes: { note: '+cmd' } };
+    expect((await call('POST', '/v1/leads', hostile)).status).toBe(201);
+    expect((await call('POST', '/v1/leads', { id: `${source}-2`, firstName: 'José', companySize: 40, consent: { email: true }, source })).status).toBe(201);
+
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'export-')), 'leads.csv');
+    expect(await exportLeads({ api: url, key: adminKey, source, out }, undefined, {})).toBe(`saved the leads to ${out}`);
+    const rows = parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      id: hostile.id,
+      firstName: `'${hostile.firstName}`,
+      company: "'@SUM(A1:A9)",
+      title: "'-2+3",
+      phone: expect.stringMatching(/^'\+/),
+      attributes: JSON.stringify({ note: '+cmd' }),
+    });
+    expect(rows[1]).toMatchObject({ firstName: 'José', companySize: '40', emailConsent: 'yes', smsConsent: '', stage: expect.any(String) });
+    // An unknown filter value exports the header alone; a bad one is refused by its field.
+    await expect(exportLeads({ api: url, key: adminKey, stage: 'x'.repeat(60) }, undefined, {})).rejects.toThrow('query.stage');
   });
 });
