@@ -22,7 +22,7 @@ import { publishVersions } from '../db/repositories/sequenceVersions';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
-import { leadWorkerOptions } from '../workers/leadWorker';
+import { engineWorkerOptions } from '../workers/leadWorker';
 import { configuredWindows, deliveryConfig, eventTimeBounds, publicUrl, requiredSecrets, senderOf, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
 import type { Part } from './part';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
@@ -40,7 +40,7 @@ export function engineCatalog(config: Config): Catalog {
 }
 
 /**
- * Starts the lead worker, on the prebuilt workflow bundle when there is one; resolves once it polls.
+ * Starts the lead worker (the lead queue's and the handoff queue's workers), on the prebuilt workflow bundle when there is one; resolves once it polls.
  * With email configured, it alerts reps and managers of handoffs by email.
  */
 export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, bundlePath?: string): Promise<Part> {
@@ -56,13 +56,13 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
           ...(delivery.sms ? { sms: { client: createTwilioClient(delivery.sms), from: delivery.sms.from } } : {}),
         }
       : undefined;
-  const worker = await Worker.create(leadWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts }));
-  const running = worker.run();
+  const workers = await Promise.all(engineWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts }).map((options) => Worker.create(options)));
+  const running = Promise.all(workers.map((worker) => worker.run()));
   return {
     name: 'lead worker',
     stop: async () => {
       // Drains: workflow tasks and activities under way finish first.
-      worker.shutdown();
+      for (const worker of workers) worker.shutdown();
       await running;
       alerts?.transport.close();
       await connection.close();

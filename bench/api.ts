@@ -45,7 +45,7 @@ import { defaultCatalog } from '../sequences/library';
 import { publishVersions } from '../db/repositories/sequenceVersions';
 import { bundleLeadWorkflows } from '../workers/bundle';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
-import { leadWorkerOptions } from '../workers/leadWorker';
+import { engineWorkerOptions } from '../workers/leadWorker';
 import { smtpTransport } from '../workers/deliveryWorker';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
@@ -173,7 +173,7 @@ async function main() {
   });
   // As the lead worker of `nurture start` gets it from the delivery configuration (app/parts.ts).
   const alerts = { transport: smtpTransport(smtp.url), from: 'Nurture <alerts@bench.example>', publicUrl: 'https://nurture.bench.example', signingSecret: LINK_SECRET };
-  let worker: Worker | undefined;
+  const workers: Worker[] = [];
   const senders: Worker[] = [];
   let running: Promise<unknown> | undefined;
   const servers: (() => Promise<void>)[] = [];
@@ -184,7 +184,8 @@ async function main() {
     await publishVersions(pool, catalog.versions);
     const client: Client = temporal.env.client;
     // Alerts go out only once a rep takes a handoff: phase 6 creates the first reps.
-    worker = await Worker.create(leadWorkerOptions({ connection, pool, catalog, workflowBundle: await bundleLeadWorkflows(), alerts }));
+    const workflowBundle = await bundleLeadWorkflows();
+    for (const options of engineWorkerOptions({ connection, pool, catalog, workflowBundle, alerts })) workers.push(await Worker.create(options));
     // Touches are bench/channels' to measure: here every send queue takes each touch at once. A lead
     // waits on its send before its next input, so without them a lead created inside its send window
     // would wait for good, and its demo request behind it (phases 5 and 6 hung in German office hours).
@@ -254,7 +255,7 @@ async function main() {
     const batched = await batchedPhase(ingestOnly, 'batched');
     await ingestOnly.close();
 
-    running = Promise.all([worker.run(), ...senders.map((sender) => sender.run())]);
+    running = Promise.all([...workers, ...senders].map((each) => each.run()));
     const engine = await serve(LEAD_TASK_QUEUE);
     log(`4. batched, with the lead worker folding the events in`);
     const batchedWithWorker = await batchedPhase(engine, 'folded');
@@ -395,7 +396,7 @@ async function main() {
     );
   } finally {
     await Promise.allSettled(servers.map((close) => close()));
-    for (const each of [worker, ...senders]) if (each?.getState() === 'RUNNING') each.shutdown();
+    for (const each of [...workers, ...senders]) if (each.getState() === 'RUNNING') each.shutdown();
     await running?.catch(() => undefined);
     await connection.close();
     alerts.transport.close();

@@ -1,12 +1,12 @@
-// The worker that runs lead and sales-handoff workflows with their PostgreSQL activities. Its
-// options are a function of its dependencies, so tests run exactly what production runs.
+// The workers that run lead and sales-handoff workflows with their PostgreSQL activities. Their
+// options are a function of their dependencies, so tests run exactly what production runs.
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createHandoffActivities } from '../activities/handoff';
 import { createLeadActivities } from '../activities/lead';
 import type { AlertSettings } from '../channels/salesAlerts';
 import type { Catalog } from '../core/protocol';
-import { LEAD_TASK_QUEUE } from '../workflows/contract';
+import { handoffTaskQueue, LEAD_TASK_QUEUE } from '../workflows/contract';
 import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
 import { correlationActivityInterceptors } from './correlation';
 
@@ -28,11 +28,17 @@ export interface LeadWorkerDependencies {
   alerts?: AlertSettings;
 }
 
-export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
-  return {
+/**
+ * The engine's workflow workers: one on the lead queue (leads, and the handoffs started there before
+ * patch `handoff-queue`), one on the handoff queue beside it, each with its own slots and cache, so
+ * handoffs never wait behind leads' events.
+ */
+export function engineWorkerOptions(deps: LeadWorkerDependencies): [WorkerOptions, WorkerOptions] {
+  const taskQueue = deps.taskQueue ?? LEAD_TASK_QUEUE;
+  const handoffActivities = createHandoffActivities({ pool: deps.pool, freeMailDomains: deps.catalog.model.scoring.icp.freeMailDomains, alerts: deps.alerts });
+  const common = {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
-    taskQueue: deps.taskQueue ?? LEAD_TASK_QUEUE,
     // A prebuilt bundle has the workflow interceptors in it (workers/bundle).
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle, interceptors: { activity: [correlationActivityInterceptors] } }
@@ -41,7 +47,15 @@ export function leadWorkerOptions(deps: LeadWorkerDependencies): WorkerOptions {
           bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
           interceptors: { activity: [correlationActivityInterceptors], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
-    activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...createHandoffActivities({ pool: deps.pool, freeMailDomains: deps.catalog.model.scoring.icp.freeMailDomains, alerts: deps.alerts }) },
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
   };
+  return [
+    {
+      ...common,
+      taskQueue,
+      activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...handoffActivities },
+      maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
+    },
+    // Open handoffs are few next to leads, and each waits days at most.
+    { ...common, taskQueue: handoffTaskQueue(taskQueue), activities: handoffActivities, maxCachedWorkflows: 1000 },
+  ];
 }

@@ -12,6 +12,14 @@ import type { Scores } from '../core/model/scoring';
 
 export const LEAD_TASK_QUEUE = 'nurture-leads';
 
+/**
+ * Sales handoffs, and their activities, run on a queue of their own beside their leads' (patch
+ * `handoff-queue`): a demo request's handoff never waits behind other leads' page views.
+ */
+export function handoffTaskQueue(leadTaskQueue: string): string {
+  return `${leadTaskQueue}-handoffs`;
+}
+
 export function leadWorkflowId(leadId: string): string {
   return `lead-${leadId}`;
 }

@@ -37,6 +37,7 @@ import {
   outcomeSchema,
   outcomeUpdate,
   handoffOutcomeSignal,
+  handoffTaskQueue,
   pauseSignal,
   pauseUpdate,
   profileUpdatedSignal,
@@ -241,6 +242,7 @@ class Lead {
       // ABANDON: every continue-as-new closes this run, and the handoff must outlive it.
       await startChild(salesHandoffWorkflow, {
         workflowId: handoff.id,
+        ...(patched('handoff-queue') ? { taskQueue: handoffTaskQueue(workflowInfo().taskQueue) } : {}),
         args: [handoff, this.input.options?.handoff ?? {}],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });

@@ -39,4 +39,9 @@ export const PATCHES: readonly Patch[] = [
     why: 'a manager may reassign an open handoff (to a named rep or by the rules, a fresh SLA, no escalation) and its owner may snooze it (the SLA due then); assignment rounds are counted by the workflow, notices keyed by round',
     since: '2026-12-04',
   },
+  {
+    id: 'handoff-queue',
+    why: "a sales handoff runs on its own task queue (the lead queue's name + `-handoffs`), so its workflow tasks and activities never wait behind other leads' events",
+    since: '2026-12-04',
+  },
 ];

@@ -24,7 +24,7 @@ import { getFreePort } from '../../app/net';
 import { startDevServer } from '../../devstack/temporal';
 import { leadWorkflowId } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from '../support/integrationServers';
 import { anyHourCatalog, eventually, historyText, withWorkers } from '../support/harness';
 import { callApi, withApi as withTestApi, type TestApiOptions } from '../support/api';
@@ -49,7 +49,7 @@ const pageView = (leadId: string, url = 'https://example.com/pricing', eventId: 
 const eventCount = async (leadId: string) => Number((await pool.query('SELECT count(*) FROM events WHERE lead_id = $1', [leadId])).rows[0].count);
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+  engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
 describe('access', () => {
   it('answers 401 without a key or with an unknown one, 403 without the scope, and serves a key with it', async () => {

@@ -18,7 +18,7 @@ import { startTwilioServer, type TwilioServer } from '../../devstack/twilioServe
 import { buildCatalog } from '../../sequences/catalog';
 import { defineSequence, email, fieldIs, sms, wait } from '../../sequences/dsl';
 import { librarySequences } from '../../sequences/library';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { channelRenderer } from '../support/channelTouches';
 import { eventually, withWorkers } from '../support/harness';
@@ -85,7 +85,7 @@ afterAll(async () => {
 });
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+  engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
 /** The engine as it runs: the API and its relay in front of the production lead worker, delivering for real. */
 function withEngine(body: (post: (path: string, payload: unknown) => ReturnType<typeof callApi>, get: (path: string) => ReturnType<typeof callApi>) => Promise<void>) {

@@ -10,7 +10,7 @@ import nodemailer from 'nodemailer';
 import type { Pool } from 'pg';
 import type { AlertSettings } from '../../channels/salesAlerts';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 import { useIntegrationServers } from '../support/integrationServers';
@@ -43,7 +43,7 @@ const mailTo = (address: string) => eventually(async () => mails.find((mail) => 
 /** The API in front of the production lead worker, with alerts to the SMTP sink. */
 function withEngine(body: (call: Call) => Promise<void>) {
   const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-    leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
+    engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
   return withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, ({ taskQueue }) =>
     withApi({ pool, client, taskQueue, leadOptions: { handoff: { sla: '1h' } } }, ({ url }) => body((method, route, payload) => callApi(`${url}${route}`, method, adminKey, payload))),
   );

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { SIGNATURE_HEADER, signWebhook } from '../../channels/webhook';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
@@ -16,7 +16,7 @@ let pool: Pool, nativeConnection: NativeConnection, client: Client;
 useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } = servers), { adminKey });
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+  engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
 it('moves a lead through sql, opportunity and customer, and the funnel shows the whole path', async () => {
   await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { addRep, importReps, listRepLines } from '../../cli/reps';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 import { useIntegrationServers } from '../support/integrationServers';
@@ -26,7 +26,7 @@ useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } 
 
 
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+  engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
 const tag = () => randomUUID().slice(0, 8);
 

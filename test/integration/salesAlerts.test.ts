@@ -16,7 +16,7 @@ import { createTwilioClient } from '../../channels/sms';
 import { startTwilioServer, type TwilioServer } from '../../devstack/twilioServer';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
 import { getFreePort } from '../../app/net';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 import { useIntegrationServers } from '../support/integrationServers';
@@ -62,7 +62,7 @@ const linksIn = (mail: ParsedMail) => Object.fromEntries([...String(mail.text).m
 /** The engine with alerts on: the API (its signed pages on `port`) in front of the production lead worker. */
 function withEngine(sla: string, body: (call: (method: string, route: string, payload?: unknown) => ReturnType<typeof callApi>) => Promise<void>) {
   const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-    leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
+    engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
   return withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, ({ taskQueue }) =>
     withApi({ pool, client, taskQueue, port, leadOptions: { handoff: { sla } }, public: { linkSecret: LINK_SECRET, publicUrl: alerts.publicUrl } }, ({ url }) =>
       body((method, route, payload) => callApi(`${url}${route}`, method, adminKey, payload)),

@@ -14,7 +14,7 @@ import { getFreePort } from '../../app/net';
 import type { AlertSettings } from '../../channels/salesAlerts';
 import { HandoffFeed } from '../../db/repositories/desk';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { consoleErrors, launchChromium } from '../support/browser';
 import { ROOT } from '../support/engineProcess';
@@ -57,7 +57,7 @@ type Call = (method: string, route: string, payload?: unknown) => ReturnType<typ
 /** The engine with the inbox on: the API on `port` (sign-in mails through the SMTP server) in front of the production lead worker. */
 function withEngine(body: (call: Call, url: string) => Promise<void>) {
   const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-    leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
+    engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
   const desk = { feed, mailer: { transport: alerts.transport, from: alerts.from } };
   return withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, ({ taskQueue }) =>
     withApi({ pool, client, taskQueue, port, leadOptions: { handoff: { sla: '1h' } }, public: { linkSecret: LINK_SECRET, publicUrl: alerts.publicUrl, desk } }, ({ url }) =>

@@ -9,7 +9,7 @@ import { assignmentsOf } from '../../db/repositories/reps';
 import { createLeadActivities } from '../../activities/lead';
 import type { Lead } from '../../core/model/lead';
 import { eventSignal, rejectSignal } from '../../workflows/contract';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from '../support/integrationServers';
 import { anyHourCatalog, eventually, leadState, withWorkers } from '../support/harness';
 
@@ -19,7 +19,7 @@ useIntegrationServers(catalog, (servers) => ({ pool, nativeConnection, client } 
 
 /** The lead queue runs production's worker options: real workflows, real PostgreSQL activities. */
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
-  leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+  engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
 describe('the workflows writing to PostgreSQL', () => {
   it('records the stage history, the audit trail and the handoff task with its context, and closes it on rejection', async () => {

@@ -10,7 +10,7 @@ import { createDeliveryActivities } from '../../activities/delivery';
 import type { DeliveryActivities } from '../../activities/types';
 import { timelineLines } from '../../cli/timeline';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { channelRenderer } from '../support/channelTouches';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 
 it('lists what the lead did, what the engine decided and why, and what was sent, in order; `nurture lead` prints it', async () => {
-  const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) => leadWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+  const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) => engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
   await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker, delivery }, ({ taskQueue }) =>
     withApi({ pool, client, taskQueue }, async ({ url }) => {
       const call = (method: string, route: string, payload?: unknown) => callApi(`${url}${route}`, method, adminKey, payload);

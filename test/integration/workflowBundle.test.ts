@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Lead } from '../../core/model/lead';
 import { leadWorkflowBundle } from '../../workers/bundle';
-import { leadWorkerOptions } from '../../workers/leadWorker';
+import { engineWorkerOptions } from '../../workers/leadWorker';
 import { anyHourCatalog, leadState, withWorkers } from '../support/harness';
 import { useIntegrationServers } from '../support/integrationServers';
 
@@ -27,7 +27,7 @@ it('builds the workflow bundle into a file that a lead worker runs leads on', as
   const lead: Lead = { id: `lead-${randomUUID()}`, email: 'ana@northwind.example', title: 'VP Operations' };
   await withWorkers(
     { client: servers.client, nativeConnection: servers.nativeConnection },
-    { catalog, leadWorker: (taskQueue) => leadWorkerOptions({ connection: servers.nativeConnection, taskQueue, pool: servers.pool, catalog, workflowBundle }) },
+    { catalog, leadWorker: (taskQueue) => engineWorkerOptions({ connection: servers.nativeConnection, taskQueue, pool: servers.pool, catalog, workflowBundle }) },
     async ({ startLead }) => {
       const state = await leadState(await startLead({ lead }), (view) => view.counters.touches === 1);
       expect(state).toMatchObject({ leadId: lead.id, stage: 'lead', sequence: expect.objectContaining({ id: expect.any(String) }) });

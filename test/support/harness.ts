@@ -13,7 +13,7 @@ import { bundleLeadWorkflows } from '../../workers/bundle';
 import { defaultCatalog } from '../../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView, type LeadWorkflowInput } from '../../workflows/contract';
+import { handoffTaskQueue, leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView, type LeadWorkflowInput } from '../../workflows/contract';
 import { leadWorkflow } from '../../workflows/lead';
 import { arrivalOf, type Lead } from '../../core/model/lead';
 
@@ -37,8 +37,8 @@ export interface HarnessOptions {
   /** Delivers for real (e.g. to an SMTP sink and a Twilio server on loopback) instead of recording. */
   delivery?: DeliveryActivities;
   reps?: string[];
-  /** Runs the lead queue with these worker options (e.g. production's) instead of recording activities. */
-  leadWorker?: (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) => WorkerOptions;
+  /** Runs the lead queue and the handoff queue beside it with these worker options (e.g. production's) instead of recording activities. */
+  leadWorker?: (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) => WorkerOptions[];
 }
 
 /** Starts one worker per task queue (the lead queue and each channel's send queue) and runs `body`. */
@@ -63,12 +63,15 @@ export async function withWorkers<T>(
   const taskQueue = `leads-${randomUUID()}`;
   const reps = options.reps ?? ['rep-ana', 'rep-ben', 'rep-cy'];
   let nextRep = 0;
+  // Every handoff a rep was sought for, opened or not yet: the harness ends them with the test.
+  const handoffIds = new Set<string>();
   const lead: LeadActivities = {
     loadCatalog: async () => options.catalog,
     recordDecisions: async ({ decisions }) => void recorder.decisions.push(...decisions),
   };
   const handoff: HandoffActivities = {
-    assignRep: async ({ exclude, round, reassign }) => {
+    assignRep: async ({ handoffId, exclude, round, reassign }) => {
+      handoffIds.add(handoffId);
       // A rep named by a manager must be one of the reps, as the real activity checks the reps table.
       if (reassign?.to && !reps.includes(reassign.to)) throw ApplicationFailure.nonRetryable(`to: there is no rep ${reassign.to}`, 'UnknownRep');
       const candidates = reps.filter((rep) => !exclude.includes(rep));
@@ -91,14 +94,12 @@ export async function withWorkers<T>(
   };
   const workflowBundleCode = await workflowBundle();
   const workers = await Promise.all([
-    Worker.create(
-      options.leadWorker?.(taskQueue, workflowBundleCode) ?? {
-        connection: server.nativeConnection,
-        taskQueue,
-        workflowBundle: workflowBundleCode,
-        activities: { ...lead, ...handoff },
-      },
-    ),
+    ...(
+      options.leadWorker?.(taskQueue, workflowBundleCode) ?? [
+        { connection: server.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities: { ...lead, ...handoff } },
+        { connection: server.nativeConnection, taskQueue: handoffTaskQueue(taskQueue), workflowBundle: workflowBundleCode, activities: handoff },
+      ]
+    ).map((workerOptions) => Worker.create(workerOptions)),
     // Each channel's sends run on a queue of their own, as in production.
     ...CHANNELS.map((channel) => Worker.create({ connection: server.nativeConnection, taskQueue: sendTaskQueue(channel), activities: delivery })),
   ]);
@@ -113,8 +114,7 @@ export async function withWorkers<T>(
       return await body({ taskQueue, recorder, startLead });
     } finally {
       // Handoff children too: they outlive their lead by design (parent-close policy ABANDON).
-      const handoffIds = recorder.handoffCalls.filter((c) => c.name === 'openHandoffTask').map((c) => (c.args as { handoff: { id: string } }).handoff.id);
-      const children = handoffIds.map((id) => server.client.workflow.getHandle(id));
+      const children = [...handoffIds].map((id) => server.client.workflow.getHandle(id));
       await Promise.allSettled([...started, ...children].map((handle) => handle.terminate('test over')));
     }
   };

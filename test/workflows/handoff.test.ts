@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Lead } from '../../core/model/lead';
 import { acceptSignal, decideUpdate, eventSignal, reassignUpdate, rejectSignal, snoozeUpdate, taskQuery } from '../../workflows/contract';
-import { anyHourCatalog, assignedTask, leadState, useTimeSkippingServer, withWorkers, type HarnessContext } from '../support/harness';
+import { anyHourCatalog, assignedTask, eventually, leadState, useTimeSkippingServer, withWorkers, type HarnessContext } from '../support/harness';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -29,8 +29,9 @@ describe('sales handoff', () => {
       expect(view.openHandoff?.id).toBe(`handoff-${subject.id}-1`);
       const task = await assignedTask(env().client, `handoff-${subject.id}-1`);
       expect(task).toMatchObject({ status: 'open', leadId: subject.id, owner: 'rep-ana', escalations: 0 });
+      // The task is written after the rep is chosen, by the handoff's own worker.
+      const opened = (await eventually(async () => recorder.handoffCalls.find((c) => c.name === 'openHandoffTask'))).args as { handoff: { reason: string; scores: { total: number } } };
       expect(recorder.handoffCalls.filter((c) => c.name === 'openHandoffTask')).toHaveLength(1);
-      const opened = recorder.handoffCalls.find((c) => c.name === 'openHandoffTask')!.args as { handoff: { reason: string; scores: { total: number } } };
       expect(opened.handoff.reason).toBe('demo request');
       // Nurture pauses while sales has the lead.
       const sent = recorder.touches.length;
