@@ -200,6 +200,11 @@ export function requiredSecrets(config: Config): ApiSecrets {
  * is half configured stops start-up with a ConfigError naming what is missing.
  */
 /** The From of every email the engine sends (EMAIL_FROM, or a local default). */
+/** Where `nurture start` keeps its embedded PostgreSQL's URL while it runs (mode 0600). */
+export function localDatabaseUrlFile(dataDir: string): string {
+  return path.join(dataDir, 'database.url');
+}
+
 /** The times an event may carry: from NURTURE_EVENTS_SINCE to NURTURE_EVENTS_MAX_SKEW ahead of now. */
 export function eventTimeBounds(config: Config): { earliest: number; maxSkewMs: number } {
   return { earliest: Date.parse(`${config.NURTURE_EVENTS_SINCE}T00:00:00Z`), maxSkewMs: durationMs(config.NURTURE_EVENTS_MAX_SKEW) };

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { dataDirOf, deliveryConfig, publicUrl, type ApiSecrets, type Config } from '../app/config';
+import { dataDirOf, deliveryConfig, localDatabaseUrlFile, publicUrl, type ApiSecrets, type Config } from '../app/config';
 import { reservePort } from '../app/net';
 import type { Part } from '../app/part';
 import { engineCatalog, startApi, startDeliveryWorkers, startLeadWorker, waitForShutdownSignal } from '../app/parts';
@@ -105,6 +105,10 @@ async function startDatabase(config: Config, dataDir: string, parts: Part[]): Pr
   if (config.DATABASE_URL) return config.DATABASE_URL;
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), persistent: true });
   parts.push({ name: 'PostgreSQL', stop: postgres.stop });
+  // While it runs, the commands that read the database directly (`nurture backtest`) find it here.
+  const urlFile = localDatabaseUrlFile(dataDir);
+  await fs.writeFile(urlFile, postgres.url, { mode: 0o600 });
+  parts.push({ name: 'database URL file', stop: () => fs.rm(urlFile, { force: true }) });
   return postgres.url;
 }
 

@@ -76,3 +76,18 @@ export async function withPendingEvents(pool: Pool, leadId: string, deliver: (ev
 function eventOf(row: PendingRow): LeadEvent {
   return { eventId: row.event_id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at.toISOString(), properties: row.properties } as LeadEvent;
 }
+
+/** The stored events of these leads up to `until`, in the order they happened (arrival order on a tie), for a backtest. */
+export async function eventsOfLeads(db: Database, leadIds: string[], until: Date): Promise<LeadEvent[]> {
+  const { rows } = await db.query<PendingRow>(
+    'SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = ANY($1) AND occurred_at <= $2 ORDER BY lead_id, occurred_at, seq',
+    [leadIds, until],
+  );
+  return rows.map(eventOf);
+}
+
+/** When the latest stored event happened; undefined when there is none. */
+export async function latestEventAt(db: Database): Promise<Date | undefined> {
+  const { rows } = await db.query<{ at: Date | null }>('SELECT max(occurred_at) AS at FROM events');
+  return rows[0]?.at ?? undefined;
+}

@@ -54,8 +54,11 @@ export function profileOf(row: Record<string, unknown>): Record<string, unknown>
 /** The lead as channels address it (identifiers included), read at send time; undefined when unknown or erased. */
 export async function findLeadIdentity(db: Database, id: string): Promise<Lead | undefined> {
   const row = await findLead(db, id);
-  if (!row) return undefined;
-  const lead: Record<string, unknown> = { id };
+  return row ? leadOfRow(row) : undefined;
+}
+
+function leadOfRow(row: LeadRow): Lead {
+  const lead: Record<string, unknown> = { id: row.id };
   for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) lead[field] = row[column];
   const attributes = row.attributes as Lead['attributes'];
   return { ...lead, ...(attributes && Object.keys(attributes).length ? { attributes } : {}) } as Lead;
@@ -84,6 +87,19 @@ export async function listLeads(db: Database, filter: LeadFilter): Promise<LeadR
     [filter.stage ?? null, filter.segment ?? null, filter.source ?? null, filter.afterId ?? null, filter.limit],
   );
   return rows;
+}
+
+/** Leads (not erased) that arrived in [from, to], a page at a time by id, with their profile: the backtest's input. */
+export async function leadsArrivedBetween(db: Database, from: Date, to: Date, afterId: string | null, limit: number): Promise<(Lead & { arrivedAt: Date })[]> {
+  const { rows } = await db.query<LeadRow>(
+    `SELECT * FROM leads WHERE erased_at IS NULL AND created_at BETWEEN $1 AND $2 AND ($3::text IS NULL OR id > $3)
+     ORDER BY id LIMIT $4`,
+    [from, to, afterId, limit],
+  );
+  return rows.map((row) => {
+    const consent = row.consent as Lead['consent'];
+    return { ...leadOfRow(row), ...(consent && Object.keys(consent).length ? { consent } : {}), arrivedAt: row.created_at as Date };
+  });
 }
 
 /** Leads we have texted at the number, and leads whose profile has it. */

@@ -1,0 +1,106 @@
+// `nurture backtest --catalog <module>`: the leads that arrived in the last `--since` run again,
+// from their stored events, under the live catalog and the candidate one; no sends, no writes. Reads
+// the database a page of leads at a time, so memory stays flat however many leads there are.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { dataDirOf, localDatabaseUrlFile, parseConfig } from '../app/config';
+import { engineCatalog } from '../app/parts';
+import { placeOf } from '../channels/place';
+import { BacktestTally, type BacktestReport } from '../core/backtest';
+import { durationMs, durationSchema, iso } from '../core/model/duration';
+import type { LeadEvent } from '../core/model/events';
+import type { Catalog } from '../core/protocol';
+import { eventsOfLeads, latestEventAt } from '../db/repositories/events';
+import { leadsArrivedBetween } from '../db/repositories/leads';
+import { InputError } from './inputs';
+
+export interface BacktestOptions {
+  /** A module exporting the candidate `catalog` (e.g. `defaultCatalog({ ... })`). */
+  catalog: string;
+  /** How far back leads arrived, e.g. 90d. */
+  since: string;
+  /** The instant the runs end (ISO 8601); the latest stored event's time when absent, so a report can be had again. */
+  asOf?: string;
+  json?: boolean;
+}
+
+const PAGE = 500;
+
+export async function runBacktest(options: BacktestOptions, env: Record<string, string | undefined> = process.env, onProgress?: (leads: number) => void): Promise<string> {
+  if (!durationSchema.safeParse(options.since).success) throw new InputError(`--since: ${JSON.stringify(options.since)} must be a duration such as 90d`);
+  const asOf = options.asOf === undefined ? undefined : Date.parse(options.asOf);
+  if (Number.isNaN(asOf)) throw new InputError(`--as-of: ${JSON.stringify(options.asOf)} is not an ISO date-time`);
+  const config = parseConfig(env);
+  const candidate = loadCatalog(options.catalog);
+  const pool = new Pool({ connectionString: databaseUrl(config.DATABASE_URL, dataDirOf(config)), max: 2 });
+  try {
+    const end = asOf ?? (await latestEventAt(pool))?.getTime();
+    if (end === undefined) throw new InputError('no events are stored yet: there is nothing to run again');
+    const tally = new BacktestTally({ live: engineCatalog(config), candidate }, end);
+    let afterId: string | null = null;
+    for (let seen = 0; ; ) {
+      const leads = await leadsArrivedBetween(pool, new Date(end - durationMs(options.since)), new Date(end), afterId, PAGE);
+      if (!leads.length) break;
+      const eventsByLead = new Map<string, LeadEvent[]>();
+      for (const event of await eventsOfLeads(pool, leads.map((lead) => lead.id), new Date(end))) {
+        const events = eventsByLead.get(event.leadId) ?? [];
+        events.push(event);
+        eventsByLead.set(event.leadId, events);
+      }
+      for (const { arrivedAt, ...lead } of leads) {
+        tally.add(lead.id, { lead: { ...lead, ...placeOf(lead) }, start: arrivedAt.getTime(), events: eventsByLead.get(lead.id) ?? [] });
+      }
+      afterId = leads.at(-1)!.id;
+      onProgress?.((seen += leads.length));
+    }
+    const report = tally.report();
+    return options.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report, end, options);
+  } finally {
+    await pool.end();
+  }
+}
+
+function databaseUrl(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  try {
+    return fs.readFileSync(localDatabaseUrlFile(dataDir), 'utf8').trim();
+  } catch {
+    throw new InputError('no database: start the engine (npm start) or set DATABASE_URL to its PostgreSQL');
+  }
+}
+
+function loadCatalog(file: string): Catalog {
+  let loaded: { catalog?: Catalog; default?: Catalog };
+  try {
+    // A marketer's TypeScript module: required, so that tsx (cli/bin.js) compiles it.
+    loaded = require(path.resolve(file)) as typeof loaded;
+  } catch (err) {
+    throw new InputError(`--catalog: cannot load ${file}: ${(err as Error).message}`);
+  }
+  const catalog = loaded.catalog ?? loaded.default;
+  if (!catalog?.model || !catalog.versions || !catalog.latest) throw new InputError(`--catalog: ${file} exports no catalog: export const catalog = defaultCatalog({ ... })`);
+  return catalog;
+}
+
+const signed = (value: number) => (value > 0 ? `+${value}` : String(value));
+const days = (value: number | null) => (value === null ? '-' : `${value} d`);
+
+/** The report as a marketer reads it: live, candidate and the difference, line by line. */
+function describe(report: BacktestReport, end: number, options: BacktestOptions): string {
+  const row = (name: string, live: string | number, candidate: string | number, change = '') => `${name.padEnd(26)}${String(live).padStart(12)}${String(candidate).padStart(12)}  ${change}`;
+  const deferralCauses = [...new Set([...Object.keys(report.deferrals.live), ...Object.keys(report.deferrals.candidate)])].sort();
+  return [
+    `backtest of ${report.leads} leads that arrived in the ${options.since} to ${iso(end)}, live catalog against ${options.catalog}`,
+    row('', 'live', 'candidate'),
+    row('touches per lead', report.touchesPerLead.live, report.touchesPerLead.candidate, signed(Math.round((report.touchesPerLead.candidate - report.touchesPerLead.live) * 100) / 100)),
+    row('MQLs', report.mqls.live.count, report.mqls.candidate.count, signed(report.mqls.candidate.count - report.mqls.live.count)),
+    row('  median time to MQL', days(report.mqls.live.medianDays), days(report.mqls.candidate.medianDays)),
+    row('handoffs', report.handoffs.live.count, report.handoffs.candidate.count, signed(report.handoffs.candidate.count - report.handoffs.live.count)),
+    row('  median time to handoff', days(report.handoffs.live.medianDays), days(report.handoffs.candidate.medianDays)),
+    ...deferralCauses.map((cause) => row(`deferred: ${cause}`, report.deferrals.live[cause] ?? 0, report.deferrals.candidate[cause] ?? 0)),
+    `leads whose path changes: ${report.changedPaths.leads}`,
+    ...report.changedPaths.examples.map((example) => `  ${example.leadId}: live ${example.live} | candidate ${example.candidate}`),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,149 @@
+// `nurture backtest`: real past leads run again through the engine under the live catalog and a
+// candidate, with no sends and no writes, and the difference tallied: touches per lead, MQLs and
+// handoffs and how soon, deferrals by cause, and the leads whose path changes. Pure and
+// deterministic: the same leads give the same report, byte for byte.
+import { iso } from './model/duration';
+import type { LeadEvent } from './model/events';
+import type { Lead, LeadPlace } from './model/lead';
+import type { Catalog, Command } from './protocol';
+import { runTimeline } from './simulate';
+
+export interface PastLead {
+  lead: Lead & LeadPlace;
+  /** When it arrived (epoch ms). */
+  start: number;
+  /** Its stored events, oldest first. */
+  events: LeadEvent[];
+}
+
+/** What one catalog did with one lead: its path (touches and stage changes, in order), and when it qualified. */
+interface LeadRun {
+  path: string[];
+  touches: number;
+  mqlAfterMs?: number;
+  handoffAfterMs?: number;
+  /** Deferrals by cause, e.g. `cap:email` or `quiet_hours`. */
+  deferrals: Map<string, number>;
+}
+
+/** Runs `past` through the engine under `catalog` from its arrival to `end`. */
+function replayLead(catalog: Catalog, past: PastLead, end: number): LeadRun {
+  const run: LeadRun = { path: [], touches: 0, deferrals: new Map() };
+  const { created, steps } = runTimeline({
+    catalog,
+    lead: past.lead,
+    start: past.start,
+    end,
+    inputs: past.events.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } })),
+  });
+  for (const output of [created, ...steps.map((taken) => taken.output)]) for (const command of output.commands) note(run, command, past.start);
+  return run;
+}
+
+function note(run: LeadRun, command: Command, start: number): void {
+  switch (command.type) {
+    case 'send':
+      run.touches++;
+      run.path.push(`${iso(command.touch.at)} ${command.touch.channel} ${command.touch.sequenceId}/${command.touch.stepId}`);
+      return;
+    case 'changeStage':
+      run.path.push(`${iso(command.at)} stage ${command.from} → ${command.to}`);
+      if (command.to === 'mql' && run.mqlAfterMs === undefined) run.mqlAfterMs = command.at - start;
+      return;
+    case 'startHandoff':
+      run.handoffAfterMs ??= command.handoff.at - start;
+      return;
+    case 'touchDeferred':
+      for (const reason of command.reasons) run.deferrals.set(reason, (run.deferrals.get(reason) ?? 0) + 1);
+      return;
+  }
+}
+
+interface Side {
+  touches: number;
+  mqls: number[];
+  handoffs: number[];
+  deferrals: Map<string, number>;
+}
+
+export interface BacktestReport {
+  leads: number;
+  touchesPerLead: { live: number; candidate: number };
+  mqls: { live: Qualified; candidate: Qualified };
+  handoffs: { live: Qualified; candidate: Qualified };
+  deferrals: { live: Record<string, number>; candidate: Record<string, number> };
+  changedPaths: { leads: number; examples: { leadId: string; live: string; candidate: string }[] };
+}
+
+interface Qualified {
+  count: number;
+  /** Median days from arrival, among the leads that got there; null when none did. */
+  medianDays: number | null;
+}
+
+const EXAMPLES = 5;
+const DAY_MS = 86_400_000;
+
+/** Adds leads one at a time (in a stable order) and reports the difference; holds a few numbers per lead, not the leads. */
+export class BacktestTally {
+  private leads = 0;
+  private readonly live: Side = { touches: 0, mqls: [], handoffs: [], deferrals: new Map() };
+  private readonly candidate: Side = { touches: 0, mqls: [], handoffs: [], deferrals: new Map() };
+  private changed = 0;
+  private readonly examples: BacktestReport['changedPaths']['examples'] = [];
+
+  constructor(
+    private readonly catalogs: { live: Catalog; candidate: Catalog },
+    private readonly end: number,
+  ) {}
+
+  add(leadId: string, past: PastLead): void {
+    const live = replayLead(this.catalogs.live, past, this.end);
+    const candidate = replayLead(this.catalogs.candidate, past, this.end);
+    this.leads++;
+    count(this.live, live);
+    count(this.candidate, candidate);
+    const at = firstDifference(live.path, candidate.path);
+    if (at === undefined) return;
+    this.changed++;
+    if (this.examples.length < EXAMPLES) this.examples.push({ leadId, live: live.path[at] ?? '(nothing more)', candidate: candidate.path[at] ?? '(nothing more)' });
+  }
+
+  report(): BacktestReport {
+    return {
+      leads: this.leads,
+      touchesPerLead: { live: perLead(this.live.touches, this.leads), candidate: perLead(this.candidate.touches, this.leads) },
+      mqls: { live: qualified(this.live.mqls), candidate: qualified(this.candidate.mqls) },
+      handoffs: { live: qualified(this.live.handoffs), candidate: qualified(this.candidate.handoffs) },
+      deferrals: { live: sortedRecord(this.live.deferrals), candidate: sortedRecord(this.candidate.deferrals) },
+      changedPaths: { leads: this.changed, examples: this.examples },
+    };
+  }
+}
+
+function count(side: Side, run: LeadRun): void {
+  side.touches += run.touches;
+  if (run.mqlAfterMs !== undefined) side.mqls.push(run.mqlAfterMs);
+  if (run.handoffAfterMs !== undefined) side.handoffs.push(run.handoffAfterMs);
+  for (const [reason, times] of run.deferrals) side.deferrals.set(reason, (side.deferrals.get(reason) ?? 0) + times);
+}
+
+function firstDifference(a: string[], b: string[]): number | undefined {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+  return undefined;
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
+const perLead = (total: number, leads: number) => (leads ? round2(total / leads) : 0);
+
+function qualified(afterMs: number[]): Qualified {
+  if (!afterMs.length) return { count: 0, medianDays: null };
+  const sorted = [...afterMs].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { count: sorted.length, medianDays: round2(median / DAY_MS) };
+}
+
+function sortedRecord(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,59 @@
+import { placeOf } from '../../channels/place';
+import { BacktestTally, type PastLead } from '../../core/backtest';
+import type { LeadEvent } from '../../core/model/events';
+import type { Lead } from '../../core/model/lead';
+import { catalog as candidate } from '../../examples/candidate-catalog';
+import { defaultCatalog } from '../../sequences/library';
+
+const DAY = 86_400_000;
+const start = Date.parse('2026-06-01T08:00:00Z');
+const live = defaultCatalog();
+
+function pastLead(id: string, events: [day: number, type: LeadEvent['type'], properties?: Record<string, unknown>][], profile: Partial<Lead> = {}): PastLead {
+  const lead: Lead = { id, email: `${id}@northwind.example`, title: 'Head of Operations', industry: 'software', companySize: 300, country: 'DE', timezone: 'Europe/Berlin', ...profile };
+  return {
+    lead: { ...lead, ...placeOf(lead) },
+    start,
+    events: events.map(([day, type, properties = {}], n) => ({ eventId: `${id}-${n}`, leadId: id, type, occurredAt: new Date(start + day * DAY).toISOString(), properties }) as LeadEvent),
+  };
+}
+
+const pricing = { url: 'https://example.com/pricing', category: 'pricing' };
+/** A lead that fits only in part (not in a target industry) reaches a total of 30, not 40: an MQL under the candidate only. */
+const leads = [
+  pastLead('a-reader', [[1, 'email_open'], [3, 'page_view', { url: 'https://example.com/blog/1', category: 'blog' }], [9, 'page_view', pricing]], { industry: 'retail', title: 'Analyst' }),
+  pastLead('b-quiet', []),
+  pastLead('c-buyer', [[2, 'page_view', pricing], [2.1, 'content_download', { assetId: 'guide-1', kind: 'pricing_guide' }], [4, 'demo_request']]),
+];
+const end = start + 60 * DAY;
+
+function backtest() {
+  const tally = new BacktestTally({ live, candidate }, end);
+  for (const past of leads) tally.add(past.lead.id, past);
+  return tally.report();
+}
+
+describe('backtest', () => {
+  it('gives the same report for the same leads, byte for byte', () => {
+    expect(JSON.stringify(backtest())).toBe(JSON.stringify(backtest()));
+  });
+
+  it('finds no change when the candidate is the live catalog', () => {
+    const tally = new BacktestTally({ live, candidate: defaultCatalog() }, end);
+    for (const past of leads) tally.add(past.lead.id, past);
+    const report = tally.report();
+    expect(report.changedPaths).toEqual({ leads: 0, examples: [] });
+    expect(report.touchesPerLead.live).toBe(report.touchesPerLead.candidate);
+    expect(report.leads).toBe(3);
+    expect(report.touchesPerLead.live).toBeGreaterThan(0);
+  });
+
+  it('shows what a lower MQL bar changes: more MQLs, and the lead whose path changes with where', () => {
+    const report = backtest();
+    expect(report.mqls.candidate.count).toBeGreaterThan(report.mqls.live.count);
+    expect(report.handoffs.live.count).toBe(1);
+    expect(report.handoffs.candidate.count).toBe(1);
+    expect(report.changedPaths.leads).toBeGreaterThanOrEqual(1);
+    expect(report.changedPaths.examples[0]).toMatchObject({ leadId: 'a-reader', candidate: expect.stringMatching(/stage lead → mql$/) });
+  });
+});
