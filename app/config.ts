@@ -140,6 +140,12 @@ export const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   /** A workflow bundle built ahead of time (`npm run build:workflows`); the lead worker bundles at start when unset. */
   NURTURE_WORKFLOW_BUNDLE: z.string().trim().min(1).optional(),
+  /**
+   * Leads a lead worker keeps in memory (~0.14 MB each, bench/workflows); one beyond it replays its
+   * history when it next hears from outside, which a worker under a steady stream of events to more
+   * leads than it keeps cannot afford (bench/api, speed to the rep).
+   */
+  NURTURE_WORKFLOW_CACHE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -43,9 +43,9 @@ export function engineCatalog(config: Config): Catalog {
  * Starts the lead worker (the lead queue's and the handoff queue's workers), on the prebuilt workflow bundle when there is one; resolves once it polls.
  * With email configured, it alerts reps and managers of handoffs by email.
  */
-export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, bundlePath?: string): Promise<Part> {
+export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, config: Pick<Config, 'NURTURE_WORKFLOW_BUNDLE' | 'NURTURE_WORKFLOW_CACHE'>): Promise<Part> {
   await publishVersions(servers.pool, catalog.versions);
-  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(bundlePath)]);
+  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(config.NURTURE_WORKFLOW_BUNDLE)]);
   const alerts =
     delivery.email && delivery.signingSecret
       ? {
@@ -56,7 +56,7 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
           ...(delivery.sms ? { sms: { client: createTwilioClient(delivery.sms), from: delivery.sms.from } } : {}),
         }
       : undefined;
-  const workers = await Promise.all(engineWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts }).map((options) => Worker.create(options)));
+  const workers = await Promise.all(engineWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts, maxCachedWorkflows: config.NURTURE_WORKFLOW_CACHE }).map((options) => Worker.create(options)));
   const running = Promise.all(workers.map((worker) => worker.run()));
   return {
     name: 'lead worker',
@@ -144,7 +144,7 @@ export function runWorker(config: Config): Promise<void> {
     const catalog = engineCatalog(config);
     // First: a port already taken stops the command before any worker takes work.
     const metrics = await serveMetrics(telemetry, config.HOST ?? '127.0.0.1', config.METRICS_PORT);
-    const lead = await startLeadWorker(servers, catalog, delivery, config.NURTURE_WORKFLOW_BUNDLE);
+    const lead = await startLeadWorker(servers, catalog, delivery, config);
     const senders = await startDeliveryWorkers(servers, catalog, delivery);
     return {
       name: `lead worker and delivery (${senders.channels.join(', ') || 'no channel configured'})`,

@@ -38,6 +38,7 @@ import { installQuietRuntime } from '../app/telemetry';
 import { CHANNELS, type LeadEvent } from '../core/model/events';
 import { migrate } from '../db/migrate';
 import { getFreePort } from '../app/net';
+import { parseConfig } from '../app/config';
 import { startTestPostgres } from '../devstack/postgres';
 import { startSmtpServer } from '../devstack/smtpSink';
 import { startDevServer } from '../devstack/temporal';
@@ -185,7 +186,9 @@ async function main() {
     const client: Client = temporal.env.client;
     // Alerts go out only once a rep takes a handoff: phase 6 creates the first reps.
     const workflowBundle = await bundleLeadWorkflows();
-    for (const options of engineWorkerOptions({ connection, pool, catalog, workflowBundle, alerts })) workers.push(await Worker.create(options));
+    // The cache as production sizes it (NURTURE_WORKFLOW_CACHE).
+    const maxCachedWorkflows = parseConfig(process.env).NURTURE_WORKFLOW_CACHE;
+    for (const options of engineWorkerOptions({ connection, pool, catalog, workflowBundle, alerts, maxCachedWorkflows })) workers.push(await Worker.create(options));
     // Touches are bench/channels' to measure: here every send queue takes each touch at once. A lead
     // waits on its send before its next input, so without them a lead created inside its send window
     // would wait for good, and its demo request behind it (phases 5 and 6 hung in German office hours).
@@ -374,7 +377,7 @@ async function main() {
     console.log(
       JSON.stringify({
         bench: 'api',
-        config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, activeLeads: ACTIVE_LEADS, handoffs: HANDOFFS, repHandoffs: REP_HANDOFFS, backgroundRate: BACKGROUND_RATE, backgroundLeads: BACKGROUND_LEADS },
+        config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, activeLeads: ACTIVE_LEADS, handoffs: HANDOFFS, repHandoffs: REP_HANDOFFS, backgroundRate: BACKGROUND_RATE, backgroundLeads: BACKGROUND_LEADS, workflowCache: parseConfig(process.env).NURTURE_WORKFLOW_CACHE },
         raw: { signalWithStartPerSecond: round(rawPerSecond), p50Ms: raw.p50Ms, p99Ms: raw.p99Ms },
         single: { acceptedPerSecond: round(SINGLE / single.seconds), sustainedPerSecond: round(singleSustained), p50Ms: single.p50Ms, p99Ms: single.p99Ms, ratioToRaw: round(singleSustained / rawPerSecond, 3) },
         batched,

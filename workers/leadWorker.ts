@@ -18,11 +18,7 @@ export interface LeadWorkerDependencies {
   catalog: Catalog;
   /** A prebuilt bundle (production, tests); the workflows are bundled at start otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /**
-   * Idle leads beyond this many are evicted from memory and replayed from their history when they
-   * next wake or hear from outside (tens of milliseconds each). Since core is shared across
-   * workflows, a cached lead weighs ~0.14 MB (bench/workflows), so memory allows far more.
-   */
+  /** Leads kept in memory (NURTURE_WORKFLOW_CACHE); one beyond them replays its history when it next wakes or hears from outside. */
   maxCachedWorkflows?: number;
   /** Email alerts to sales (the delivery configuration's SMTP and link secret); recorded only without. */
   alerts?: AlertSettings;
@@ -53,7 +49,7 @@ export function engineWorkerOptions(deps: LeadWorkerDependencies): [WorkerOption
       ...common,
       taskQueue,
       activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...handoffActivities },
-      maxCachedWorkflows: deps.maxCachedWorkflows ?? 1000,
+      ...(deps.maxCachedWorkflows ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
     },
     // Open handoffs are few next to leads, and each waits days at most.
     { ...common, taskQueue: handoffTaskQueue(taskQueue), activities: handoffActivities, maxCachedWorkflows: 1000 },

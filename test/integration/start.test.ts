@@ -2,8 +2,9 @@
 // fresh data folder: it becomes ready, takes a lead through to a sales handoff over HTTP, stops
 // cleanly on Ctrl-C, and after a restart still has the lead and the handoff; a new lead's first
 // email lands in the local outbox.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -69,9 +70,13 @@ it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and 
     expect(lead).toMatchObject({ status: 200, body: { profile: { email: 'ana@northwind.example' }, stageHistory: expect.arrayContaining([expect.objectContaining({ to: 'mql' })]) } });
     const handoffs = await call(engine, 'GET', '/v1/handoffs?status=accepted&limit=200');
     expect(handoffs.body.items).toEqual([expect.objectContaining({ leadId, status: 'accepted' })]);
+    // A backtest finds the running engine's database by itself.
+    const backtest = await promisify(execFile)(...nurtureCommand(['backtest', '--catalog', 'examples/candidate-catalog.ts', '--json']), { cwd: ROOT, env: engineEnv(dataDir, port) });
+    expect(JSON.parse(backtest.stdout)).toMatchObject({ leads: 1, handoffs: { live: { count: 1 }, candidate: { count: 1 } } });
   } finally {
     await stopEngine(engine);
   }
+  expect(fs.existsSync(path.join(dataDir, 'database.url'))).toBe(false);
 }, 240_000);
 
 it('stops at once, naming PORT, when the API port is taken, before it starts a server or writes data', async () => {
