@@ -84,20 +84,21 @@ function loadCatalog(file: string): Catalog {
 }
 
 const signed = (value: number) => (value > 0 ? `+${value}` : String(value));
-const days = (value: number | null) => (value === null ? '-' : `${value} d`);
+/** Hours as a marketer reads them: days from two days up, else hours, else minutes. */
+const after = (hours: number | null) => (hours === null ? '-' : hours >= 48 ? `${Math.round((hours / 24) * 10) / 10} d` : hours >= 1 ? `${hours} h` : `${Math.round(hours * 60)} min`);
 
 /** The report as a marketer reads it: live, candidate and the difference, line by line. */
 function describe(report: BacktestReport, end: number, options: BacktestOptions): string {
-  const row = (name: string, live: string | number, candidate: string | number, change = '') => `${name.padEnd(26)}${String(live).padStart(12)}${String(candidate).padStart(12)}  ${change}`;
+  const row = (name: string, live: string | number, candidate: string | number, change = '') => `${name.padEnd(26)}${String(live).padStart(12)}${String(candidate).padStart(12)}  ${change}`.trimEnd();
   const deferralCauses = [...new Set([...Object.keys(report.deferrals.live), ...Object.keys(report.deferrals.candidate)])].sort();
   return [
-    `backtest of ${report.leads} leads that arrived in the ${options.since} to ${iso(end)}, live catalog against ${options.catalog}`,
+    `backtest of ${report.leads} leads that arrived in the ${options.since} before ${iso(end)}, live catalog against ${options.catalog}`,
     row('', 'live', 'candidate'),
     row('touches per lead', report.touchesPerLead.live, report.touchesPerLead.candidate, signed(Math.round((report.touchesPerLead.candidate - report.touchesPerLead.live) * 100) / 100)),
     row('MQLs', report.mqls.live.count, report.mqls.candidate.count, signed(report.mqls.candidate.count - report.mqls.live.count)),
-    row('  median time to MQL', days(report.mqls.live.medianDays), days(report.mqls.candidate.medianDays)),
+    row('  median time to MQL', after(report.mqls.live.medianHours), after(report.mqls.candidate.medianHours)),
     row('handoffs', report.handoffs.live.count, report.handoffs.candidate.count, signed(report.handoffs.candidate.count - report.handoffs.live.count)),
-    row('  median time to handoff', days(report.handoffs.live.medianDays), days(report.handoffs.candidate.medianDays)),
+    row('  median time to handoff', after(report.handoffs.live.medianHours), after(report.handoffs.candidate.medianHours)),
     ...deferralCauses.map((cause) => row(`deferred: ${cause}`, report.deferrals.live[cause] ?? 0, report.deferrals.candidate[cause] ?? 0)),
     `leads whose path changes: ${report.changedPaths.leads}`,
     ...report.changedPaths.examples.map((example) => `  ${example.leadId}: live ${example.live} | candidate ${example.candidate}`),

@@ -77,12 +77,12 @@ export interface BacktestReport {
 
 interface Qualified {
   count: number;
-  /** Median days from arrival, among the leads that got there; null when none did. */
-  medianDays: number | null;
+  /** Median hours from arrival (one decimal), among the leads that got there; null when none did. */
+  medianHours: number | null;
 }
 
 const EXAMPLES = 5;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** Adds leads one at a time (in a stable order) and reports the difference; holds a few numbers per lead, not the leads. */
 export class BacktestTally {
@@ -137,11 +137,11 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const perLead = (total: number, leads: number) => (leads ? round2(total / leads) : 0);
 
 function qualified(afterMs: number[]): Qualified {
-  if (!afterMs.length) return { count: 0, medianDays: null };
+  if (!afterMs.length) return { count: 0, medianHours: null };
   const sorted = [...afterMs].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { count: sorted.length, medianDays: round2(median / DAY_MS) };
+  return { count: sorted.length, medianHours: Math.round(median / HOUR_MS * 10) / 10 };
 }
 
 function sortedRecord(counts: Map<string, number>): Record<string, number> {

@@ -37,14 +37,14 @@ it('prints what the candidate changes for the leads of the window, the same ever
   await pastLead({ ...fitsInPart, email: 'quiet@retail.example' }, []);
 
   const { stdout, stderr } = await backtest();
-  expect(stdout).toContain('backtest of 2 leads that arrived in the 60d to 2024-03-15T00:00:00.000Z');
+  expect(stdout).toContain('backtest of 2 leads that arrived in the 60d before 2024-03-15T00:00:00.000Z');
   expect(stdout).toMatch(/^MQLs\s+0\s+1\s+\+1$/m);
   expect(stdout).toContain(`leads whose path changes: 1\n  ${reader}: live `);
   expect(stderr).toMatch(/ran in \d+\.\d s/);
   const [first, again] = [(await backtest('--json')).stdout, (await backtest('--json')).stdout];
   expect(again).toBe(first);
   // The pricing page view of day 9 makes the reader an MQL under the candidate's lower bar.
-  expect(JSON.parse(first)).toMatchObject({ leads: 2, mqls: { live: { count: 0 }, candidate: { count: 1, medianDays: 9 } } });
+  expect(JSON.parse(first)).toMatchObject({ leads: 2, mqls: { live: { count: 0 }, candidate: { count: 1, medianHours: 216 } } });
 });
 
 it('says what is wrong with a candidate that is not a catalog', async () => {
