@@ -19,6 +19,9 @@ import { seedAdminKey } from '../db/repositories/apiKeys';
 import { HandoffFeed } from '../db/repositories/desk';
 import { InAppStream } from '../db/repositories/inAppMessages';
 import { publishVersions } from '../db/repositories/sequenceVersions';
+import { publishCatalog } from '../db/repositories/catalogVersions';
+import { catalogSnapshot, snapshotVersion } from '../sequences/catalog';
+import type { CatalogSnapshot } from '../core/catalogDiff';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
@@ -39,12 +42,20 @@ export function engineCatalog(config: Config): Catalog {
   return defaultCatalog({ cadence: { windows: configuredWindows(config) } });
 }
 
+/** The catalog with the templates under `templatesDir` (the shipped library's by default), as a version. */
+export function catalogSnapshotOf(catalog: Catalog, templatesDir = TEMPLATES_DIR): CatalogSnapshot {
+  return catalogSnapshot(catalog, loadTemplates(templatesDir));
+}
+
 /**
  * Starts the lead worker (the lead queue's and the handoff queue's workers), on the prebuilt workflow bundle when there is one; resolves once it polls.
  * With email configured, it alerts reps and managers of handoffs by email.
  */
 export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, config: Pick<Config, 'NURTURE_WORKFLOW_BUNDLE' | 'NURTURE_WORKFLOW_CACHE'>): Promise<Part> {
   await publishVersions(servers.pool, catalog.versions);
+  // What this worker runs on becomes the live catalog version (`nurture diff` compares with it).
+  const snapshot = catalogSnapshotOf(catalog);
+  await publishCatalog(servers.pool, snapshotVersion(snapshot), snapshot);
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(config.NURTURE_WORKFLOW_BUNDLE)]);
   const alerts =
     delivery.email && delivery.signingSecret

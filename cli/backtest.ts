@@ -1,18 +1,15 @@
 // `nurture backtest --catalog <module>`: the leads that arrived in the last `--since` run again,
 // from their stored events, under the live catalog and the candidate one; no sends, no writes. Reads
 // the database a page of leads at a time, so memory stays flat however many leads there are.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Pool } from 'pg';
-import { dataDirOf, localDatabaseUrlFile, parseConfig } from '../app/config';
+import { parseConfig } from '../app/config';
 import { engineCatalog } from '../app/parts';
 import { placeOf } from '../channels/place';
 import { BacktestTally, type BacktestReport } from '../core/backtest';
 import { durationMs, durationSchema, iso } from '../core/model/duration';
 import type { LeadEvent } from '../core/model/events';
-import type { Catalog } from '../core/protocol';
 import { eventsOfLeads, latestEventAt } from '../db/repositories/events';
 import { leadsArrivedBetween } from '../db/repositories/leads';
+import { engineDatabase, loadCatalog } from './catalogs';
 import { InputError } from './inputs';
 
 export interface BacktestOptions {
@@ -33,7 +30,7 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
   if (Number.isNaN(asOf)) throw new InputError(`--as-of: ${JSON.stringify(options.asOf)} is not an ISO date-time`);
   const config = parseConfig(env);
   const candidate = loadCatalog(options.catalog);
-  const pool = new Pool({ connectionString: databaseUrl(config.DATABASE_URL, dataDirOf(config)), max: 2 });
+  const pool = engineDatabase(config);
   try {
     const end = asOf ?? (await latestEventAt(pool))?.getTime();
     if (end === undefined) throw new InputError('no events are stored yet: there is nothing to run again');
@@ -59,28 +56,6 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
   } finally {
     await pool.end();
   }
-}
-
-function databaseUrl(configured: string | undefined, dataDir: string): string {
-  if (configured) return configured;
-  try {
-    return fs.readFileSync(localDatabaseUrlFile(dataDir), 'utf8').trim();
-  } catch {
-    throw new InputError('no database: start the engine (npm start) or set DATABASE_URL to its PostgreSQL');
-  }
-}
-
-function loadCatalog(file: string): Catalog {
-  let loaded: { catalog?: Catalog; default?: Catalog };
-  try {
-    // A marketer's TypeScript module: required, so that tsx (cli/bin.js) compiles it.
-    loaded = require(path.resolve(file)) as typeof loaded;
-  } catch (err) {
-    throw new InputError(`--catalog: cannot load ${file}: ${(err as Error).message}`);
-  }
-  const catalog = loaded.catalog ?? loaded.default;
-  if (!catalog?.model || !catalog.versions || !catalog.latest) throw new InputError(`--catalog: ${file} exports no catalog: export const catalog = defaultCatalog({ ... })`);
-  return catalog;
 }
 
 const signed = (value: number) => (value > 0 ? `+${value}` : String(value));

@@ -14,6 +14,7 @@ import { InputError } from './inputs';
 import { runReplay } from './replay';
 import { runSimulate } from './simulate';
 import { runBacktest, type BacktestOptions } from './backtest';
+import { runDiff, type DiffOptions } from './diff';
 import { controlLeads, LEAD_CONTROLS, type ControlOptions } from './leadControl';
 import { exportLeads, type ExportOptions } from './leadExport';
 import { timelineLines } from './timeline';
@@ -173,6 +174,15 @@ program
     for (const issue of issues) console.log(`${issue.file}: ${issue.path}: ${issue.message}`);
     if (issues.length) process.exitCode = 1;
     else console.error('lint: every sequence and template is valid');
+  });
+
+program
+  .command('diff')
+  .description("what the catalog in the code (or --catalog) changes against the live one, the version the lead workers last started on: the model's values, routing, and sequence by sequence each step added, removed or changed, templates included, with the leads in each sequence")
+  .option('--catalog <module>', 'a TypeScript module exporting the candidate `catalog` (default: the code\'s own)')
+  .option('--templates <dir>', "the candidate's templates (default: sequences/templates)")
+  .action(async (options: DiffOptions) => {
+    process.stdout.write(await runDiff(options));
   });
 
 program

@@ -1,6 +1,8 @@
 // Builds the catalog the engine runs on from sequence definitions: each definition is versioned by
 // the hash of its canonical JSON, so an edit makes a new version and running leads keep theirs.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/model/hash';
+import type { CatalogSnapshot } from '../core/catalogDiff';
 import type { Catalog } from '../core/protocol';
 import type { Model } from '../core/model/tuning';
 import type { SequenceDefinition } from '../core/model/sequence';
@@ -32,14 +34,20 @@ export function buildCatalog(source: CatalogSource): Catalog {
   return { model: source.model, versions, latest, routing: source.routing, defaultSequence: source.defaultSequence, longTermSequence: source.longTermSequence };
 }
 
-/** JSON with object keys sorted, so equal definitions hash equally whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+/** The catalog as a version to record and compare (`nurture diff`): each template part by the digest of its text. */
+export function catalogSnapshot(catalog: Catalog, templates: Record<string, Partial<Record<string, string>>>): CatalogSnapshot {
+  const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return {
+    model: catalog.model,
+    sequences: Object.fromEntries(Object.entries(catalog.latest).map(([id, version]) => [id, catalog.versions[version]!])),
+    routing: catalog.routing,
+    defaultSequence: catalog.defaultSequence,
+    longTermSequence: catalog.longTermSequence,
+    templates: Object.fromEntries(Object.entries(templates).map(([id, parts]) => [id, Object.fromEntries(Object.entries(parts).map(([part, text]) => [part, digest(text ?? '')]))])),
+  };
+}
+
+/** A snapshot's version: `catalog@` and the hash of its canonical JSON. */
+export function snapshotVersion(snapshot: CatalogSnapshot): string {
+  return `catalog@${createHash('sha256').update(canonicalJson(snapshot)).digest('hex').slice(0, 12)}`;
 }
