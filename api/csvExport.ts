@@ -10,7 +10,7 @@ const PAGE = 500;
 const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source'];
 const CONSENT_FIELDS = { emailConsent: 'email', smsConsent: 'sms', inAppConsent: 'inApp' } as const;
 /** The header: consent columns named as the import reads them; attributes as one JSON cell. */
-const COLUMNS = ['id', ...PROFILE_FIELDS, ...Object.keys(CONSENT_FIELDS), 'stage', 'tier', 'totalScore', 'sequenceId', 'attributes'];
+const COLUMNS = ['id', ...PROFILE_FIELDS, ...Object.keys(CONSENT_FIELDS), 'stage', 'tier', 'segment', 'totalScore', 'sequenceId', 'attributes'];
 
 /** A cell starting with = + - @ or a tab or carriage return is read as text by a spreadsheet when it starts with a quote. */
 function neutraliseFormula(cell: string): string {

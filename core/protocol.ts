@@ -159,4 +159,6 @@ export interface LeadSnapshot {
   sequenceId?: string;
   /** In the holdout group (gets no touches; the control for lift). */
   holdout: boolean;
+  /** The lead-matrix cell (`A1`…`D4`), since patch `lead-segment`. */
+  segment?: string;
 }

@@ -21,7 +21,7 @@ import {
 import type { z } from 'zod';
 import type { DeliveryActivities, LeadActivities } from '../activities/types';
 import { sendTaskQueue } from '../activities/types';
-import { createLead, snapshotOf, step, totalScoreOf, type EngineOutput } from '../core/engine';
+import { createLead, segmentOf, snapshotOf, step, totalScoreOf, type EngineOutput } from '../core/engine';
 import type { LeadState } from '../core/engine/state';
 import { CHANNELS, type Channel } from '../core/model/events';
 import { traitsOf } from '../core/model/lead';
@@ -100,6 +100,7 @@ class Lead {
   private written?: SearchAttributeUpdatePair[];
   /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
   private rules: EngineRules = { consentFacts: false, smsZones: false };
+  private writesSegment = false;
   private readonly maxHistory: number;
 
   constructor(private readonly input: LeadWorkflowInput) {
@@ -127,6 +128,8 @@ class Lead {
 
   async run(): Promise<void> {
     this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones') };
+    // Since lead-segment, the snapshot the lead's decisions are written with carries its segment.
+    this.writesSegment = patched('lead-segment');
     const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));
     if (!this.state) {
       const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId, this.rules);
@@ -214,7 +217,11 @@ class Lead {
   private async carryOut(output: EngineOutput): Promise<number | undefined> {
     const decisions = output.commands.filter(isDecision);
     const current = output.state;
-    if (decisions.length) await store.recordDecisions({ leadId: current.leadId, decisions, snapshot: snapshotOf(current, Date.now(), this.catalog!.model) });
+    if (decisions.length) {
+      const { model } = this.catalog!;
+      const snapshot = { ...snapshotOf(current, Date.now(), model), ...(this.writesSegment ? { segment: segmentOf(current, Date.now(), model) } : {}) };
+      await store.recordDecisions({ leadId: current.leadId, decisions, snapshot });
+    }
     for (const command of output.commands) {
       if (command.type === 'send') await this.deliver(command.touch, current);
       else if (command.type === 'startHandoff') await this.openHandoff(command.handoff);

@@ -44,4 +44,9 @@ export const PATCHES: readonly Patch[] = [
     why: "a sales handoff runs on its own task queue (the lead queue's name + `-handoffs`), so its workflow tasks and activities never wait behind other leads' events",
     since: '2026-12-04',
   },
+  {
+    id: 'lead-segment',
+    why: "the snapshot written with a lead's decisions carries its lead-matrix segment (fit A–D × intent 1–4), so lists and the funnel can group by it",
+    since: '2026-12-04',
+  },
 ];

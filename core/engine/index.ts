@@ -57,6 +57,17 @@ export function totalScoreOf(state: LeadState, now: number, model: Model): numbe
   return scoreTotals(scoreInputs(state), now, model.scoring).total;
 }
 
+/**
+ * The lead's cell in the lead matrix at `now`: fit graded A to D and intent 1 to 4 against the MQL
+ * bars (A/1 at one and a half times the bar or more, B/2 at the bar, C/3 at half of it, D/4 below),
+ * so `A1` is a fitting lead acting now and `D4` neither.
+ */
+export function segmentOf(state: LeadState, now: number, model: Model): string {
+  const { fit, intent } = scoreTotals(scoreInputs(state), now, model.scoring);
+  const band = (score: number, bar: number) => (score >= 1.5 * bar ? 0 : score >= bar ? 1 : score >= bar / 2 ? 2 : 3);
+  return `${'ABCD'[band(fit, model.qualification.mql.fit)]}${band(intent, model.qualification.mql.intent) + 1}`;
+}
+
 /** The lead as lists and funnels read it at `now`. */
 export function snapshotOf(state: LeadState, now: number, model: Model): LeadSnapshot {
   return { stage: state.stage, tier: state.cadence.tier, totalScore: totalScoreOf(state, now, model), sequenceId: state.sequence?.id, holdout: state.holdout };

@@ -38,9 +38,9 @@ export async function saveLead(db: Database, lead: Lead): Promise<boolean> {
 
 export async function upsertLeadSnapshot(db: Database, leadId: string, snapshot: LeadSnapshot): Promise<void> {
   await db.query(
-    `INSERT INTO leads (id, stage, tier, total_score, sequence_id, holdout) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (id) DO UPDATE SET stage = $2, tier = $3, total_score = $4, sequence_id = $5, holdout = $6, updated_at = now()`,
-    [leadId, snapshot.stage, snapshot.tier, snapshot.totalScore, snapshot.sequenceId ?? null, snapshot.holdout],
+    `INSERT INTO leads (id, stage, tier, total_score, sequence_id, holdout, segment) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (id) DO UPDATE SET stage = $2, tier = $3, total_score = $4, sequence_id = $5, holdout = $6, segment = COALESCE($7, leads.segment), updated_at = now()`,
+    [leadId, snapshot.stage, snapshot.tier, snapshot.totalScore, snapshot.sequenceId ?? null, snapshot.holdout, snapshot.segment ?? null],
   );
 }
 
@@ -48,7 +48,7 @@ export async function upsertLeadSnapshot(db: Database, leadId: string, snapshot:
 export function profileOf(row: Record<string, unknown>): Record<string, unknown> {
   const profile: Record<string, unknown> = {};
   for (const [column, field] of Object.entries(PROFILE_COLUMNS)) if (row[column] != null) profile[field] = row[column];
-  return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id };
+  return { ...profile, consent: row.consent, attributes: row.attributes, stage: row.stage, tier: row.tier, totalScore: row.total_score, sequenceId: row.sequence_id, segment: row.segment };
 }
 
 /** The lead as channels address it (identifiers included), read at send time; undefined when unknown or erased. */

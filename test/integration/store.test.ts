@@ -49,8 +49,9 @@ describe('the workflows writing to PostgreSQL', () => {
       ]);
       const activity = await pool.query('SELECT kind FROM lead_activity WHERE lead_id = $1', [lead.id]);
       expect(activity.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['enterSequence', 'exitSequence', 'handoffNotified']));
-      const { rows } = await pool.query('SELECT stage, sequence_id FROM leads WHERE id = $1', [lead.id]);
-      expect(rows[0]).toEqual({ stage: 'recycled', sequence_id: null });
+      // A fitting lead (fit 55) that asked for a demo: the top cell of the lead matrix.
+      const { rows } = await pool.query('SELECT stage, sequence_id, segment FROM leads WHERE id = $1', [lead.id]);
+      expect(rows[0]).toEqual({ stage: 'recycled', sequence_id: null, segment: 'A1' });
       // Engineers find leads by stage with `temporal workflow list --query`.
       const listed = await eventually(async () => {
         for await (const run of client.workflow.list({ query: `NurtureStage = 'recycled' AND WorkflowId = '${handle.workflowId}'` })) return run;
