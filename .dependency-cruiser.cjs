@@ -19,7 +19,7 @@ const rooms = [
 
 /** Rooms that may import only what is listed (ours and npm's): [rule, room, allowed paths, why]. */
 const closedRooms = [
-  ['core-imports-nothing-of-ours', 'core', ['^core/', '^node_modules/(zod|@js-joda)/'], 'core/ is the pure domain: no I/O, clock, Temporal or another room.'],
+  ['core-imports-nothing-of-ours', 'core', ['^core/', '^node_modules/(zod|@js-joda|@stdlib)/'], 'core/ is the pure domain: no I/O, clock, Temporal or another room.'],
   ['sequences-are-data', 'sequences', ['^core/', '^sequences/', '^node_modules/zod/', '^(path|crypto)$'], 'sequences/ is what a marketer edits, built on core/.'],
   [
     'workflows-are-sandboxed',

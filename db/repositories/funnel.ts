@@ -1,6 +1,7 @@
 // The funnel report: stage conversion by cohort of lead creation, time to handoff and the handoff
 // SLA, holdout against treated conversion (lift), and per-step engagement. Computed in PostgreSQL
 // from what the workers record (leads, stage_changes, handoffs, sends, events).
+import { compareConversion, type ConversionComparison } from '../../core/model/statistics';
 import type { Database } from '../pool';
 
 export interface FunnelQuery {
@@ -106,12 +107,8 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
       medianHoursToHandoff: h.median_hours === null ? null : Math.round(h.median_hours * 100) / 100,
       slaHitRate: rate(Number(h.within_sla), Number(h.answered)),
     },
-    holdout: {
-      treated,
-      holdout: control,
-      // Relative lift of treated over holdout conversion to SQL or beyond.
-      lift: treated.conversion !== null && control.conversion ? Math.round((treated.conversion / control.conversion - 1) * 1000) / 1000 : null,
-    },
+    // Treated against holdout conversion to SQL or beyond: the lift, relative and absolute, with 95% intervals.
+    holdout: { treated, holdout: control, ...roundedComparison(compareConversion(treated, control)) },
     steps: steps.rows.map((row) => ({
       sequenceId: row.sequence_id,
       stepId: row.step_id,
@@ -120,5 +117,19 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
       clickRate: rate(Number(row.clicked), Number(row.sent)),
       replyRate: rate(Number(row.replied), Number(row.sent)),
     })),
+  };
+}
+
+function roundedComparison(comparison: ConversionComparison) {
+  const round = (value: number | null) => (value === null ? null : Math.round(value * 1000) / 1000);
+  const interval = (bounds: [number, number] | null) => (bounds ? bounds.map(round) : null);
+  return {
+    lift: round(comparison.lift),
+    liftInterval: interval(comparison.liftInterval),
+    difference: round(comparison.difference),
+    differenceInterval: interval(comparison.differenceInterval),
+    pValue: comparison.pValue === null ? null : Number(comparison.pValue.toPrecision(3)),
+    enoughData: comparison.enoughData,
+    confidence: comparison.confidence,
   };
 }
