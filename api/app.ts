@@ -19,6 +19,7 @@ import { RequestLog } from './plugins/requestLog';
 import type { EventRelay } from './relay';
 import { eventRoutes, type EventTimeBounds } from './routes/events';
 import { funnelRoutes } from './routes/funnel';
+import { experimentRoutes } from './routes/experiments';
 import { handoffRoutes } from './routes/handoffs';
 import { repRoutes } from './routes/reps';
 import { salesLinkRoutes } from './routes/salesLinks';
@@ -117,6 +118,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       await v1.register(leadRoutes, { pool, client, start: deps.start, erasureSecret: deps.erasureSecret });
       await v1.register(inAppRoutes, { pool, relay, stream: deps.inAppStream });
       await v1.register(funnelRoutes, { pool });
+      await v1.register(experimentRoutes, { pool });
       await v1.register(handoffRoutes, { pool, client, settleMs: deps.handoffSettleMs });
       await v1.register(repRoutes, { pool });
     },

@@ -15,6 +15,7 @@ import { runReplay } from './replay';
 import { runSimulate } from './simulate';
 import { runBacktest, type BacktestOptions } from './backtest';
 import { runDiff, type DiffOptions } from './diff';
+import { listExperiments, promoteVariant, type ExperimentsOptions, type PromoteOptions } from './experiments';
 import { controlLeads, LEAD_CONTROLS, type ControlOptions } from './leadControl';
 import { exportLeads, type ExportOptions } from './leadExport';
 import { timelineLines } from './timeline';
@@ -140,6 +141,28 @@ target(
 ).action(async (options: ExportOptions) => {
   const saved = await exportLeads(options);
   if (saved) console.log(saved);
+});
+
+const experiments = program.command('experiments').description('A/B tests of message steps');
+target(
+  experiments
+    .command('list', { isDefault: true })
+    .description("each test's variants: exposures, the metric's rate with its sample, the lift over the control with its 95% interval, the p-value and what it allows one to say")
+    .option('--experiment <id>', 'one experiment, <sequence>/<step>')
+    .option('--metric <metric>', 'opened, clicked, replied, or conversion to mql, sql or opportunity (default mql)')
+    .option('--window-days <days>', 'how long after its exposure a conversion counts (default 30)'),
+).action(async (options: ExperimentsOptions) => {
+  process.stdout.write(await listExperiments(options));
+});
+target(
+  experiments
+    .command('promote <experiment> <variant>')
+    .description("make the variant the step for every lead (sequences/promotions.ts; live at the lead workers' next start), once the results show it better than the control at 95% with enough data")
+    .option('--metric <metric>', 'what it must be better on (default mql)')
+    .option('--window-days <days>', 'the conversion window (default 30)')
+    .option('--force', 'promote it whatever the results say'),
+).action(async (experiment: string, variant: string, options: PromoteOptions) => {
+  process.stdout.write(await promoteVariant(experiment, variant, options));
 });
 
 const keys = program.command('keys').description('API keys');

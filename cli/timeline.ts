@@ -13,7 +13,7 @@ function summary({ kind, detail }: Entry): string {
     case 'event':
       return `${text(detail.type)}`;
     case 'touch':
-      return `${text(detail.channel)} ${text(detail.status)}: ${text(detail.sequenceId)}/${text(detail.stepId)}`;
+      return `${text(detail.channel)} ${text(detail.status)}: ${text(detail.sequenceId)}/${text(detail.stepId)}${detail.variant ? ` (variant ${text(detail.variant)})` : ''}`;
     case 'stageChange':
       return `${text(detail.from)} → ${text(detail.to)} (${text(detail.reason)})`;
     case 'consent':

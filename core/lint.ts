@@ -161,30 +161,35 @@ function lintTemplates(definition: SequenceDefinition, input: LintInput, report:
   definition.steps.forEach((step, i) => {
     if (!isTouchStep(step) || step.kind === 'webhook') return;
     const channel = touchChannel(step);
-    const template = input.templates[step.template];
-    if (!template) {
-      report(`steps.${i}.template`, `unknown template ${JSON.stringify(step.template)}`);
-      return;
-    }
-    for (const part of REQUIRED_PARTS[channel] ?? []) {
-      if (!template.files[part]) report(`steps.${i}.template`, `template ${step.template} has no ${part} part (${step.template}.${part}.liquid)`);
-    }
-    if (channel === 'email') {
-      for (const part of ['html', 'text']) {
-        const reads = [...(template.variables[part] ?? []), ...(layout?.variables[part] ?? [])];
-        if (template.files[part] && !reads.includes('links.unsubscribe')) {
-          report(`steps.${i}.template`, `${template.files[part]}: email has no unsubscribe link ({{ links.unsubscribe }}) in its ${part} part or layout`);
+    // The step's template, and each variant's of an experiment.
+    const sent: [string, string][] = [[`steps.${i}.template`, step.template]];
+    step.variants?.forEach((variant, j) => variant.template && sent.push([`steps.${i}.variants.${j}.template`, variant.template]));
+    for (const [path, id] of sent) {
+      const template = input.templates[id];
+      if (!template) {
+        report(path, `unknown template ${JSON.stringify(id)}`);
+        continue;
+      }
+      for (const part of REQUIRED_PARTS[channel] ?? []) {
+        if (!template.files[part]) report(path, `template ${id} has no ${part} part (${id}.${part}.liquid)`);
+      }
+      if (channel === 'email') {
+        for (const part of ['html', 'text']) {
+          const reads = [...(template.variables[part] ?? []), ...(layout?.variables[part] ?? [])];
+          if (template.files[part] && !reads.includes('links.unsubscribe')) {
+            report(path, `${template.files[part]}: email has no unsubscribe link ({{ links.unsubscribe }}) in its ${part} part or layout`);
+          }
         }
       }
-    }
-    if (step.kind === 'offer' && !Object.values(template.variables).some((vars) => vars?.includes('links.offer'))) {
-      report(`steps.${i}.template`, `offer template ${step.template} never links to the offer ({{ links.offer }})`);
-    }
-    for (const [part, variables] of Object.entries(template.variables)) {
-      for (const variable of variables ?? []) {
-        const [root, field] = variable.split('.');
-        if (!TEMPLATE_ROOTS.has(root!)) report(`steps.${i}.template`, `${template.files[part]}: unknown variable ${variable}`);
-        else if (root === 'lead' && field && !LEAD_FIELDS.has(field)) report(`steps.${i}.template`, `${template.files[part]}: unknown lead field ${field}`);
+      if (step.kind === 'offer' && !Object.values(template.variables).some((vars) => vars?.includes('links.offer'))) {
+        report(path, `offer template ${id} never links to the offer ({{ links.offer }})`);
+      }
+      for (const [part, variables] of Object.entries(template.variables)) {
+        for (const variable of variables ?? []) {
+          const [root, field] = variable.split('.');
+          if (!TEMPLATE_ROOTS.has(root!)) report(path, `${template.files[part]}: unknown variable ${variable}`);
+          else if (root === 'lead' && field && !LEAD_FIELDS.has(field)) report(path, `${template.files[part]}: unknown lead field ${field}`);
+        }
       }
     }
   });

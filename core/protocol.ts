@@ -85,6 +85,8 @@ export interface Touch {
   stepId: string;
   touchNumber: number;
   at: number;
+  /** The A/B test this touch is an exposure of (`<sequence>/<step>`), and the lead's variant. */
+  experiment?: { id: string; variant: string };
   /** Why it went out: the rule, the score parts, the tier and the caps consulted. */
   why: { rule: string; tier: string; multiplier: number; scores: Scores; caps: { cap: string; used: number; limit: number }[] };
 }
@@ -147,9 +149,11 @@ export interface EngineRules {
    * the legal hours of its place (model.smsHours); held until a zone is known.
    */
   smsZones: boolean;
+  /** A message step with variants sends the lead's variant, and its touch names the experiment and the variant. */
+  experiments: boolean;
 }
 
-export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true };
+export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true, experiments: true };
 
 /** The lead as lists and funnels read it, written with every batch of decisions. */
 export interface LeadSnapshot {

@@ -1,6 +1,7 @@
 // The marketer-facing DSL: typed builders for sequences, steps and conditions. What they build is
 // plain data (validated by core/model/sequence.ts), so a sequence can be hashed, linted and previewed.
 import type { Condition, ProfileField } from '../core/model/conditions';
+import type { Variant } from '../core/model/experiments';
 import type { Stage, Tier } from '../core/model/stages';
 import { sequenceSchema, type SequenceDefinition, type SequenceInput, type Step } from '../core/model/sequence';
 import { zodIssues } from '../core/model/events';
@@ -46,6 +47,11 @@ export const offer = (id: string, kind: Extract<Step, { kind: 'offer' }>['offer'
   template,
   channel,
 });
+/**
+ * An A/B test of a message step: each lead gets one variant for good, by weight; a variant without
+ * a template sends the step's own. The first variant is the control.
+ */
+export const experiment = (step: Step, ...variants: Variant[]): Step => ({ ...step, variants }) as Step;
 export const wait = (duration: string, id?: string): DraftStep => ({ kind: 'wait', duration, ...(id ? { id } : {}) });
 export const waitFor = (id: string, until: Condition, options: { timeout: string; onTimeout?: string }): Step => ({
   kind: 'waitFor',

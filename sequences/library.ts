@@ -3,7 +3,9 @@
 import path from 'node:path';
 import { buildModel, type ModelInput } from '../core/model/tuning';
 import type { Catalog } from '../core/protocol';
+import { applyPromotions } from '../core/model/experiments';
 import { buildCatalog } from './catalog';
+import { promotions } from './promotions';
 import { deploymentModel } from './model';
 import { education } from './library/education';
 import { eventFollowUp } from './library/eventFollowUp';
@@ -15,7 +17,10 @@ import { economicBuyer, endUser, itSecurity } from './library/personas';
 export const LIBRARY_DIR = path.join(__dirname, 'library');
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 
-export const librarySequences = [fastTrack, eventFollowUp, itSecurity, economicBuyer, endUser, education, longTermNurture];
+/** The library's sequences, each promoted variant of an A/B test made its step (sequences/promotions.ts). */
+export const librarySequences = applyPromotions([fastTrack, eventFollowUp, itSecurity, economicBuyer, endUser, education, longTermNurture], promotions);
+/** Where `nurture experiments promote` records a winner. */
+export const PROMOTIONS_FILE = path.join(__dirname, 'promotions.ts');
 
 /** The library with the deployment's model (sequences/model.ts), changed where `overrides` says (send windows from the environment, a test's holdout). */
 export function defaultCatalog(overrides: ModelInput = {}): Catalog {

@@ -99,7 +99,7 @@ class Lead {
   /** The search attributes last written, to write only what changes. */
   private written?: SearchAttributeUpdatePair[];
   /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
-  private rules: EngineRules = { consentFacts: false, smsZones: false };
+  private rules: EngineRules = { consentFacts: false, smsZones: false, experiments: false };
   private writesSegment = false;
   private readonly maxHistory: number;
 
@@ -127,7 +127,7 @@ class Lead {
   }
 
   async run(): Promise<void> {
-    this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones') };
+    this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones'), experiments: patched('experiments') };
     // Since lead-segment, the snapshot the lead's decisions are written with carries its segment.
     this.writesSegment = patched('lead-segment');
     const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));

@@ -49,4 +49,9 @@ export const PATCHES: readonly Patch[] = [
     why: "the snapshot written with a lead's decisions carries its lead-matrix segment (fit A–D × intent 1–4), so lists and the funnel can group by it",
     since: '2026-12-04',
   },
+  {
+    id: 'experiments',
+    why: "a message step with variants sends the lead's variant (assigned by a hash of the experiment and the lead), and its touch names the experiment and the variant",
+    since: '2026-12-04',
+  },
 ];

@@ -2,6 +2,7 @@
 // (holdout, no consent, no address, no slot ever); the send command carries why it went out.
 import { afterTouch, capUse, isCapped, nextSendSlot, recordSend } from '../model/cadence';
 import { DAY_MS } from '../model/duration';
+import { assignVariant, experimentId } from '../model/experiments';
 import { smsHoursFor, zonesOf } from '../model/quietHours';
 import { touchChannel, type SequenceDefinition, type TouchStep } from '../model/sequence';
 import { mergeCadence } from '../model/tuning';
@@ -41,11 +42,15 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
   }
 
   const touchNumber = s.counters.touches + 1;
+  const variants = run.rules.experiments && current.kind !== 'webhook' ? current.variants : undefined;
+  const experiment = variants ? experimentId(definition.id, current.id) : undefined;
+  const variant = experiment && variants ? assignVariant(experiment, s.leadId, variants) : undefined;
   const touch: Touch = {
     idempotencyKey: `lead-${s.leadId}/${position.version}/${current.id}/${touchNumber}`,
     leadId: s.leadId,
     channel,
-    ...('template' in current ? { template: current.template } : {}),
+    ...('template' in current ? { template: variant?.template ?? current.template } : {}),
+    ...(experiment && variant ? { experiment: { id: experiment, variant: variant.id } } : {}),
     ...(current.kind === 'offer' ? { offer: current.offer } : {}),
     ...(current.kind === 'webhook' ? { webhook: { target: current.target, event: current.event } } : {}),
     sequenceId: definition.id,

@@ -14,15 +14,27 @@ const templateId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_/-]{0,127}$/, 'must be a template path such as ops/welcome');
 
+/**
+ * An A/B test of a message step: each lead is assigned one variant for good, by weight (a hash of
+ * the experiment and the lead), and gets its template; a variant without one sends the step's own
+ * (the control). The first variant is what the others are compared with.
+ */
+const variantsSchema = z
+  .array(z.strictObject({ id: stepId, weight: z.number().int().min(1).max(100), template: templateId.optional() }))
+  .min(2)
+  .max(5)
+  .refine((variants) => new Set(variants.map((variant) => variant.id)).size === variants.length, 'variant ids must differ');
+const message = { id: stepId, template: templateId, variants: variantsSchema.optional() };
+
 const stepSchema = lazySchema(() =>
   z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('email'), id: stepId, template: templateId }),
-    z.strictObject({ kind: z.literal('sms'), id: stepId, template: templateId }),
-    z.strictObject({ kind: z.literal('inApp'), id: stepId, template: templateId }),
+    z.strictObject({ kind: z.literal('email'), ...message }),
+    z.strictObject({ kind: z.literal('sms'), ...message }),
+    z.strictObject({ kind: z.literal('inApp'), ...message }),
     /** A JSON POST to a configured endpoint (CRM, retargeting audience, chat), named by `target`. */
     z.strictObject({ kind: z.literal('webhook'), id: stepId, target: z.string().min(1).max(64), event: z.string().min(1).max(64) }),
     /** A middle offer: a low-friction asset (pricing guide, checklist, ROI calculator) before the demo. */
-    z.strictObject({ kind: z.literal('offer'), id: stepId, offer: z.enum(CONTENT_KINDS), template: templateId, channel: z.enum(['email', 'inApp']).default('email') }),
+    z.strictObject({ kind: z.literal('offer'), ...message, offer: z.enum(CONTENT_KINDS), channel: z.enum(['email', 'inApp']).default('email') }),
     /** A pause before the next step; the lead's cadence tier stretches or shortens it. */
     z.strictObject({ kind: z.literal('wait'), id: stepId, duration: durationSchema }),
     /** Waits until the condition holds or the timeout passes; on timeout, jumps to onTimeout if set. */

@@ -60,7 +60,7 @@ export async function leadTimeline(db: Database, leadId: string, limit: number, 
        UNION ALL SELECT at, kind, detail FROM lead_activity WHERE lead_id = $1
        UNION ALL SELECT changed_at, 'stageChange', jsonb_build_object('from', from_stage, 'to', to_stage, 'reason', reason) FROM stage_changes WHERE lead_id = $1
        UNION ALL SELECT claimed_at, 'touch', jsonb_strip_nulls(jsonb_build_object('status', status, 'channel', channel, 'sequenceId', sequence_id, 'version', sequence_version,
-           'stepId', step_id, 'template', template, 'why', reason, 'error', error)) FROM sends WHERE lead_id = $1
+           'stepId', step_id, 'template', template, 'experiment', experiment_id, 'variant', variant, 'why', reason, 'error', error)) FROM sends WHERE lead_id = $1
        UNION ALL SELECT at, 'consent', jsonb_build_object('channel', channel, 'granted', granted, 'source', source) FROM consent_records WHERE lead_id = $1
        UNION ALL SELECT opened_at, 'handoffOpened', jsonb_strip_nulls(jsonb_build_object('handoffId', id, 'owner', owner)) FROM handoffs WHERE lead_id = $1
        UNION ALL SELECT closed_at, 'handoffClosed', jsonb_strip_nulls(jsonb_build_object('handoffId', id, 'status', status, 'reasonCode', reason_code)) FROM handoffs WHERE lead_id = $1 AND closed_at IS NOT NULL

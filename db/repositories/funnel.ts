@@ -26,7 +26,7 @@ const GROUP_COLUMN = {
   segment: 'l.segment',
 } as const;
 
-const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
+export const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
 
 export async function funnelReport(db: Database, query: FunnelQuery) {
   // The group column comes from a closed enum, never from the request text.
@@ -120,7 +120,7 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
   };
 }
 
-function roundedComparison(comparison: ConversionComparison) {
+export function roundedComparison(comparison: ConversionComparison) {
   const round = (value: number | null) => (value === null ? null : Math.round(value * 1000) / 1000);
   const interval = (bounds: [number, number] | null) => (bounds ? bounds.map(round) : null);
   return {

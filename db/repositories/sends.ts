@@ -16,8 +16,8 @@ export interface Claim {
 
 export async function claimSend(db: Database, workflowId: string, touch: Touch, sent: { links?: string[]; recipient?: string } = {}): Promise<Claim> {
   const inserted = await db.query(
-    `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, template, status, reason, links, recipient)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'claimed', $10, $11, $12)
+    `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, template, status, reason, links, recipient, experiment_id, variant)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'claimed', $10, $11, $12, $13, $14)
      ON CONFLICT (idempotency_key) DO NOTHING`,
     [
       touch.idempotencyKey,
@@ -32,6 +32,8 @@ export async function claimSend(db: Database, workflowId: string, touch: Touch, 
       touch.why,
       JSON.stringify(sent.links ?? []),
       sent.recipient ?? null,
+      touch.experiment?.id ?? null,
+      touch.experiment?.variant ?? null,
     ],
   );
   if (inserted.rowCount === 1) return { mayDeliver: true, status: 'claimed' };

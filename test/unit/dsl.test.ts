@@ -1,7 +1,7 @@
 // The sequence DSL's condition builders, as a marketer writes them: each builds the condition data
 // the engine evaluates, and they combine.
 import { evaluate, type ConditionContext } from '../../core/model/conditions';
-import { all, any, did, fieldAtLeast, fieldContains, fieldIs, not, scoreAtLeast, scoreBelow, stageIs, tierIs } from '../../sequences/dsl';
+import { all, any, defineSequence, did, email, experiment, fieldAtLeast, fieldContains, fieldIs, not, scoreAtLeast, scoreBelow, stageIs, tierIs } from '../../sequences/dsl';
 import { at, DAY_MS } from '../support/engineDriver';
 
 const now = at('2025-03-10T09:00:00Z');
@@ -18,6 +18,13 @@ const lead: ConditionContext = {
 const holds = (condition: Parameters<typeof evaluate>[0]) => evaluate(condition, lead);
 
 describe('the sequence DSL', () => {
+  it('builds an A/B test of a message step, and names a variant id given twice', () => {
+    const draft = { id: 'welcome', name: 'Welcome', audience: did('form_submit'), steps: [experiment(email('hello', 'ops/hello'), { id: 'control', weight: 50 }, { id: 'short', weight: 50, template: 'ops/short' })] };
+    expect(defineSequence(draft).steps[0]).toEqual({ kind: 'email', id: 'hello', template: 'ops/hello', variants: [{ id: 'control', weight: 50 }, { id: 'short', weight: 50, template: 'ops/short' }] });
+    const twice = { ...draft, steps: [experiment(email('hello', 'ops/hello'), { id: 'a', weight: 50 }, { id: 'a', weight: 50 })] };
+    expect(() => defineSequence(twice)).toThrow('steps.0.variants: variant ids must differ');
+  });
+
   it('builds score conditions: at least, and below', () => {
     expect([holds(scoreAtLeast('total', 57)), holds(scoreAtLeast('fit', 36)), holds(scoreBelow('intent', 23)), holds(scoreBelow('intent', 22))]).toEqual([true, false, true, false]);
   });

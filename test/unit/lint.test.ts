@@ -82,6 +82,11 @@ describe('lint rules', () => {
     ]);
   });
 
+  it("reports an experiment variant's template that does not exist, by the variant's path", () => {
+    const step = { ...email('welcome', 'ops/welcome'), variants: [{ id: 'control', weight: 50 }, { id: 'short', weight: 50, template: 'ops/short' }] };
+    expect(lintOne(sequence({ steps: [step] }))).toEqual([{ file: 'sequences/library/ops.ts', path: 'steps.0.variants.1.template', message: 'unknown template "ops/short"' }]);
+  });
+
   it('reports a template that lacks a part its channel needs', () => {
     const { text: _text, ...noText } = templates['ops/welcome']!.files;
     const issues = lintOne(sequence({ steps: [email('welcome', 'ops/welcome')] }), {

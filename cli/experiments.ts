@@ -1,0 +1,104 @@
+// `nurture experiments`: each A/B test's variants as a table: exposures, the metric's rate with its
+// sample, the lift over the control with its interval, the p-value, and what can be said of it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PROMOTIONS_FILE } from '../sequences/library';
+import { callApi, resolveApiTarget, type ApiTarget } from './apiClient';
+import { InputError } from './inputs';
+
+export interface ExperimentsOptions extends ApiTarget {
+  experiment?: string;
+  metric?: string;
+  windowDays?: string;
+}
+
+const comparison = z.object({
+  lift: z.number().nullable(),
+  liftInterval: z.array(z.number()).nullable(),
+  difference: z.number().nullable(),
+  differenceInterval: z.array(z.number()).nullable(),
+  pValue: z.number().nullable(),
+  enoughData: z.boolean(),
+  confidence: z.number(),
+});
+const answer = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      metric: z.string(),
+      windowDays: z.number(),
+      control: z.string(),
+      variants: z.array(z.object({ id: z.string(), exposures: z.number(), counts: z.record(z.string(), z.number()), rate: z.number().nullable(), versusControl: comparison.nullable() })),
+    }),
+  ),
+});
+
+const percent = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${(value * 100).toFixed(1)}%`);
+const signedPercent = (value: number) => `${value > 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
+
+/** What the comparison allows one to say, in words. */
+function verdict(versus: z.infer<typeof comparison>): string {
+  if (!versus.enoughData) return 'too little data';
+  if (versus.pValue !== null && versus.pValue < 1 - versus.confidence) return versus.difference! > 0 ? 'better than control' : 'worse than control';
+  return 'no difference shown';
+}
+
+export async function listExperiments(options: ExperimentsOptions, env: Record<string, string | undefined> = process.env): Promise<string> {
+  const query = new URLSearchParams(Object.entries({ experiment: options.experiment, metric: options.metric, windowDays: options.windowDays }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const { items } = await callApi(resolveApiTarget(options, env), 'GET', `/v1/experiments?${query}`, answer);
+  if (!items.length) return 'no experiments have sent anything yet\n';
+  return items
+    .map((experiment) => {
+      const metric = experiment.metric === 'mql' || experiment.metric === 'sql' || experiment.metric === 'opportunity' ? `${experiment.metric} within ${experiment.windowDays} d` : experiment.metric;
+      const rows = experiment.variants.map((variant) => {
+        const n = `${variant.counts[experiment.metric] ?? 0}/${variant.exposures}`;
+        const versus = variant.versusControl;
+        const lift = versus?.lift === null || versus?.lift === undefined ? '' : `lift ${signedPercent(versus.lift)}${versus.liftInterval ? ` [${versus.liftInterval.map(signedPercent).join(', ')}]` : ''}`;
+        const p = versus?.pValue === null || versus?.pValue === undefined ? '' : `p ${versus.pValue}`;
+        return `  ${variant.id.padEnd(12)} ${String(variant.exposures).padStart(7)} exposed  ${percent(variant.rate).padStart(6)} (${n})  ${versus ? [lift, p, verdict(versus)].filter(Boolean).join('  ') : 'control'}`;
+      });
+      return [`${experiment.id}: ${metric}`, ...rows].join('\n');
+    })
+    .join('\n\n')
+    .concat('\n');
+}
+
+export interface PromoteOptions extends ExperimentsOptions {
+  /** Promote whatever the results say. */
+  force?: boolean;
+  /** The promotions module to write (sequences/promotions.ts). */
+  file?: string;
+}
+
+/**
+ * `nurture experiments promote <experiment> <variant>`: records the winner in sequences/promotions.ts
+ * once the results allow it (enough data, better than the control at 95% on the metric; the
+ * control itself always), or with --force.
+ */
+export async function promoteVariant(experiment: string, variantId: string, options: PromoteOptions, env: Record<string, string | undefined> = process.env): Promise<string> {
+  const query = new URLSearchParams(Object.entries({ experiment, metric: options.metric, windowDays: options.windowDays }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const { items } = await callApi(resolveApiTarget(options, env), 'GET', `/v1/experiments?${query}`, answer);
+  const result = items[0];
+  if (!result) throw new InputError(`${experiment}: no such experiment has sent anything yet`);
+  const variant = result.variants.find((candidate) => candidate.id === variantId);
+  if (!variant) throw new InputError(`${experiment} has no variant ${JSON.stringify(variantId)} (variants: ${result.variants.map((candidate) => candidate.id).join(', ')})`);
+  const said = variant.versusControl ? verdict(variant.versusControl) : 'control';
+  if (!options.force && said !== 'control' && said !== 'better than control') {
+    throw new InputError(`${experiment}: ${variantId} is not shown better than ${result.control} on ${result.metric} (${said}); --force promotes it anyway`);
+  }
+  const file = options.file ?? PROMOTIONS_FILE;
+  const promoted = { ...readPromotions(file), [experiment]: variantId };
+  const entries = Object.entries(promoted).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const source = fs.readFileSync(file, 'utf8');
+  const declaration = `export const promotions: Record<string, string> = {${entries.map(([key, value]) => `\n  ${JSON.stringify(key)}: ${JSON.stringify(value)},`).join('')}${entries.length ? '\n' : ''}};\n`;
+  fs.writeFileSync(file, source.replace(/export const promotions[\s\S]*$/, declaration));
+  return `promoted ${variantId} in ${experiment} (${said}) in ${path.relative(process.cwd(), file)}: \`nurture diff\` shows the change; the lead workers' next start makes it the step for every lead\n`;
+}
+
+/** The promotions a promotions module holds now. */
+function readPromotions(file: string): Record<string, string> {
+  const body = /export const promotions: Record<string, string> = (\{[\s\S]*?\});/.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  if (!body) throw new InputError(`${file}: holds no \`export const promotions\``);
+  return JSON.parse(body.replace(/,(\s*)\}$/, '$1}')) as Record<string, string>;
+}

@@ -1,0 +1,111 @@
+// A/B test results over real HTTP and PostgreSQL: exposures (each lead's first send of the
+// experiment) written by the send ledger as delivery writes them, conversions within the window
+// after exposure, the control as the sequence defines it, and the statistics worked by hand.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listExperiments, promoteVariant } from '../../cli/experiments';
+import { PROMOTIONS_FILE } from '../../sequences/library';
+import type { SequenceDefinition } from '../../core/model/sequence';
+import type { Touch } from '../../core/protocol';
+import { recordStageChange } from '../../db/repositories/audit';
+import { storeEvents } from '../../db/repositories/events';
+import { saveLead } from '../../db/repositories/leads';
+import { claimSend, markSend } from '../../db/repositories/sends';
+import { publishVersions } from '../../db/repositories/sequenceVersions';
+import { callApi, withApi } from '../support/api';
+import { anyHourCatalog } from '../support/harness';
+import { useIntegrationServers } from '../support/integrationServers';
+
+const adminKey = `admin-${randomUUID()}`;
+let pool: Pool, client: Client;
+useIntegrationServers(anyHourCatalog(), (servers) => ({ pool, client } = servers), { adminKey });
+
+const DAY = 86_400_000;
+const sequenceId = `ab-${randomUUID().slice(0, 8)}`;
+const version = `${sequenceId}@v1`;
+// The control first, as the sequence lists it (alphabetically it would come second).
+const definition = {
+  id: sequenceId,
+  name: 'A/B',
+  audience: { event: 'form_submit' },
+  exitWhen: [],
+  steps: [{ kind: 'email', id: 'hello', template: 'education/thanks', variants: [{ id: 'control', weight: 50 }, { id: 'bold', weight: 50, template: 'education/mistakes' }] }],
+} as SequenceDefinition;
+
+/** A lead exposed to `variant` (sent), who clicked or became an MQL `mqlAfterDays` later, as told. */
+async function exposed(variant: string, n: number, outcome: { clicked?: boolean; mqlAfterDays?: number }) {
+  const leadId = `${sequenceId}-${variant}-${n}`;
+  const touch = {
+    idempotencyKey: `lead-${leadId}/${version}/hello/1`,
+    leadId,
+    channel: 'email',
+    template: 'education/thanks',
+    sequenceId,
+    sequenceVersion: version,
+    stepId: 'hello',
+    touchNumber: 1,
+    at: Date.now(),
+    experiment: { id: `${sequenceId}/hello`, variant },
+    why: { rule: 'test', tier: 'active', multiplier: 1, scores: { fit: 0, intent: 0, total: 0, parts: [] }, caps: [] },
+  } as Touch;
+  await claimSend(pool, `lead-${leadId}`, touch);
+  await markSend(pool, touch.idempotencyKey, 'sent');
+  if (outcome.clicked) await storeEvents(pool, [{ eventId: `${leadId}-click`, leadId, type: 'email_click', occurredAt: new Date().toISOString(), properties: { sendId: touch.idempotencyKey } }]);
+  if (outcome.mqlAfterDays !== undefined) await recordStageChange(pool, leadId, { type: 'changeStage', leadId, from: 'lead', to: 'mql', reason: 'test', at: Date.now() + outcome.mqlAfterDays * DAY });
+}
+
+it('reports each variant against the control: exposures, rates with their samples, lift with its interval, p-value', async () => {
+  await publishVersions(pool, { [version]: definition });
+  // Control: 100 exposed, 20 clicked, 10 MQLs within 30 days. Bold: 100 exposed, 30 clicked, 25 MQLs
+  // within 30 days and 3 more after 40 days, which the window leaves out.
+  for (let n = 0; n < 100; n++) await exposed('control', n, { clicked: n < 20, ...(n < 10 ? { mqlAfterDays: 1 } : {}) });
+  for (let n = 0; n < 100; n++) await exposed('bold', n, { clicked: n < 30, ...(n < 25 ? { mqlAfterDays: 2 } : n < 28 ? { mqlAfterDays: 40 } : {}) });
+
+  await withApi({ pool, client }, async ({ url }) => {
+    const experiment = `${sequenceId}/hello`;
+    const { status, body } = await callApi(`${url}/v1/experiments?experiment=${encodeURIComponent(experiment)}`, 'GET', adminKey);
+    expect(status).toBe(200);
+    expect(body.items).toHaveLength(1);
+    const [result] = body.items;
+    expect(result).toMatchObject({ id: experiment, sequenceId, stepId: 'hello', metric: 'mql', windowDays: 30, control: 'control' });
+    expect(result.variants.map((variant: { id: string }) => variant.id)).toEqual(['control', 'bold']);
+    expect(result.variants[0]).toMatchObject({ exposures: 100, rate: 0.1, counts: { clicked: 20, mql: 10 }, versusControl: null });
+    // Pooled rate 35/200: z = 0.15 / sqrt(0.175 × 0.825 × 2/100) = 2.791, p = 0.00525; lift 0.25/0.10 - 1
+    // = 1.5, Katz's interval exp(ln 2.5 ± 1.96 × sqrt(1/25 - 1/100 + 1/10 - 1/100)) - 1 = [0.268, 3.930].
+    expect(result.variants[1]).toMatchObject({
+      exposures: 100,
+      rate: 0.25,
+      counts: { clicked: 30, mql: 25 },
+      versusControl: { lift: 1.5, liftInterval: [0.268, 3.93], difference: 0.15, pValue: 0.00525, enoughData: true },
+    });
+    // On clicks: 30% against 20%, not shown to differ at 95%.
+    const clicks = await callApi(`${url}/v1/experiments?experiment=${encodeURIComponent(experiment)}&metric=clicked`, 'GET', adminKey);
+    expect(clicks.body.items[0].variants[1]).toMatchObject({ rate: 0.3, versusControl: { lift: 0.5 } });
+    expect(clicks.body.items[0].variants[1].versusControl.pValue).toBeGreaterThan(0.05);
+    // The lead's timeline names its variant.
+    await saveLead(pool, { id: `${sequenceId}-bold-0` });
+    const timeline = await callApi(`${url}/v1/leads/${sequenceId}-bold-0/timeline`, 'GET', adminKey);
+    expect(timeline.body.items).toContainEqual(expect.objectContaining({ kind: 'touch', detail: expect.objectContaining({ experiment, variant: 'bold' }) }));
+    // A bad metric is named.
+    expect(await callApi(`${url}/v1/experiments?metric=revenue`, 'GET', adminKey)).toMatchObject({ status: 400, body: { details: [{ path: 'query.metric' }] } });
+
+    const printed = await listExperiments({ api: url, key: adminKey, experiment }, {});
+    expect(printed).toContain(`${experiment}: mql within 30 d`);
+    expect(printed).toMatch(/control\s+100 exposed\s+10\.0% \(10\/100\)\s+control/);
+    expect(printed).toMatch(/bold\s+100 exposed\s+25\.0% \(25\/100\)\s+lift \+150\.0% \[\+26\.8%, \+393\.0%\]\s+p 0\.00525\s+better than control/);
+
+    // Promotion follows the results: bold wins on MQLs, not (yet) on clicks.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promotions-')), 'promotions.ts');
+    fs.copyFileSync(PROMOTIONS_FILE, file);
+    const target = { api: url, key: adminKey, file };
+    await expect(promoteVariant(experiment, 'bold', { ...target, metric: 'clicked' }, {})).rejects.toThrow(`${experiment}: bold is not shown better than control on clicked (no difference shown); --force promotes it anyway`);
+    await expect(promoteVariant(experiment, 'loud', target, {})).rejects.toThrow(`${experiment} has no variant "loud" (variants: control, bold)`);
+    expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(PROMOTIONS_FILE, 'utf8'));
+    expect(await promoteVariant(experiment, 'bold', target, {})).toMatch(/^promoted bold in .* \(better than control\)/);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`export const promotions: Record<string, string> = {\n  "${experiment}": "bold",\n};\n`);
+  });
+});
