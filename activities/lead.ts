@@ -1,7 +1,8 @@
 // The lead workflow's activities: loading the catalog (with the pinned versions a running lead
-// needs) and recording the engine's decisions in one transaction. Both are idempotent, as
-// activities retry.
+// needs) and its fingerprint, and recording the engine's decisions in one transaction. All are
+// idempotent, as activities retry.
 import type { Pool } from 'pg';
+import { catalogFingerprint } from '../core/catalogDiff';
 import type { Catalog } from '../core/protocol';
 import { inTransaction } from '../db/pool';
 import { recordDecisions } from '../db/repositories/decisions';
@@ -10,11 +11,16 @@ import { countStageChange } from './metrics';
 import type { LeadActivities } from './types';
 
 export function createLeadActivities({ pool, catalog }: { pool: Pool; catalog: Catalog }): LeadActivities {
+  const versioned = { ...catalog, version: catalogFingerprint(catalog) };
   return {
     async loadCatalog({ versions }) {
       const missing = versions.filter((version) => !catalog.versions[version]);
-      if (!missing.length) return catalog;
-      return { ...catalog, versions: { ...catalog.versions, ...(await findVersions(pool, missing)) } };
+      if (!missing.length) return versioned;
+      return { ...versioned, versions: { ...catalog.versions, ...(await findVersions(pool, missing)) } };
+    },
+
+    async catalogVersion() {
+      return versioned.version;
     },
 
     async recordDecisions({ leadId, decisions, snapshot }) {

@@ -6,6 +6,8 @@ import type { Catalog, Decision, HandoffOutcome, HandoffRequest, LeadSnapshot, S
 export interface LeadActivities {
   /** The model and sequences, including the versions running leads have pinned. */
   loadCatalog(request: { versions: string[] }): Promise<Catalog>;
+  /** The fingerprint of the catalog the worker runs now: a lead reloads its catalog when it differs (patch catalog-refresh). */
+  catalogVersion(): Promise<string>;
   /** Writes what the engine decided (stage changes, consent, sequence moves, deferrals, skips). */
   recordDecisions(request: { leadId: string; decisions: Decision[]; snapshot: LeadSnapshot }): Promise<void>;
 }

@@ -39,6 +39,7 @@ import type { NamedHistory } from '../workers/history';
 import { formatOutcome, replayHistories } from '../workers/replay';
 import type { DeliveryActivities, HandoffActivities, LeadActivities } from '../activities/types';
 import { sendTaskQueue } from '../activities/types';
+import { catalogFingerprint } from '../core/catalogDiff';
 import type { LeadEvent } from '../core/model/events';
 import { CHANNELS } from '../core/model/events';
 import { startDevServer, type DevServer } from '../devstack/temporal';
@@ -186,12 +187,14 @@ const calls = { loadCatalog: 0, recordDecisions: 0, deliverTouch: 0, handoff: 0 
 const leadCreated = new Marks();
 const noopStarted = new Marks();
 const catalog = defaultCatalog({ holdoutPercent: 0 });
+const catalogVersion = catalogFingerprint(catalog);
 
 const leadActivities: LeadActivities & HandoffActivities = {
   loadCatalog: async () => {
     calls.loadCatalog++;
-    return catalog;
+    return { ...catalog, version: catalogVersion };
   },
+  catalogVersion: async () => catalogVersion,
   recordDecisions: async ({ leadId }) => {
     calls.recordDecisions++;
     leadCreated.mark(leadWorkflowId(leadId));

@@ -31,7 +31,7 @@ export async function runDiff(options: DiffOptions, env: Record<string, string |
     return [
       header,
       ...changes.map((change) => `${change.where.padEnd(width)}  ${change.what}${change.sequenceId ? `  (${leads[change.sequenceId] ?? 0} leads in ${change.sequenceId})` : ''}`),
-      `${changes.length} change${changes.length === 1 ? '' : 's'}; live once the workers start on it: sequence edits reach new enrolments, template edits every later send, the model each lead from its next run`,
+      `${changes.length} change${changes.length === 1 ? '' : 's'}; live once the workers start on it: sequence edits reach new enrolments and running leads as the migration says, template edits every later send`,
       '',
     ].join('\n');
   } finally {

@@ -2,7 +2,8 @@
 // its snapshot: the model, each sequence's latest definition, the routing, and a digest of every
 // template part; two snapshots compare field by field, and a changed template is named by the
 // steps that send it.
-import { canonicalJson } from './model/hash';
+import { canonicalJson, fingerprint } from './model/hash';
+import type { Catalog } from './protocol';
 import type { Model } from './model/tuning';
 import type { SequenceDefinition } from './model/sequence';
 
@@ -82,3 +83,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> => value !==
 const equal = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 const show = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
 const sortedKeys = (...records: object[]) => [...new Set(records.flatMap((record) => Object.keys(record)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** A short fingerprint of what a running lead reads from its catalog: the model, the latest version of each sequence, the routing. */
+export function catalogFingerprint(catalog: Catalog): string {
+  const { model, latest, routing, defaultSequence, longTermSequence } = catalog;
+  return fingerprint(canonicalJson({ model, latest, routing, defaultSequence, longTermSequence })).toString(36);
+}

@@ -21,6 +21,8 @@ export interface Catalog {
   defaultSequence: string;
   /** The long-term pool: dormant, finished and recycled leads. */
   longTermSequence: string;
+  /** Its fingerprint (`catalogFingerprint`), as the worker that loaded it gives it. */
+  version?: string;
 }
 
 /** How a sales handoff ends: a rep's decision, or `no_response` when every SLA ran out. */
@@ -151,9 +153,11 @@ export interface EngineRules {
   smsZones: boolean;
   /** A message step with variants sends the lead's variant, and its touch names the experiment and the variant. */
   experiments: boolean;
+  /** At a wake-up, a lead moves onto a newer version of its sequence as that version's `migration` says. */
+  migrations: boolean;
 }
 
-export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true, experiments: true };
+export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true, experiments: true, migrations: true };
 
 /** The lead as lists and funnels read it, written with every batch of decisions. */
 export interface LeadSnapshot {

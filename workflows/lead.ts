@@ -99,7 +99,7 @@ class Lead {
   /** The search attributes last written, to write only what changes. */
   private written?: SearchAttributeUpdatePair[];
   /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
-  private rules: EngineRules = { consentFacts: false, smsZones: false, experiments: false };
+  private rules: EngineRules = { consentFacts: false, smsZones: false, experiments: false, migrations: false };
   private writesSegment = false;
   private readonly maxHistory: number;
 
@@ -127,7 +127,9 @@ class Lead {
   }
 
   async run(): Promise<void> {
-    this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones'), experiments: patched('experiments') };
+    // Since catalog-refresh, a wake-up first reloads the catalog if the worker runs a newer one, and the lead moves onto its sequence's new version as that version says.
+    const refreshes = patched('catalog-refresh');
+    this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones'), experiments: patched('experiments'), migrations: refreshes };
     // Since lead-segment, the snapshot the lead's decisions are written with carries its segment.
     this.writesSegment = patched('lead-segment');
     const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));
@@ -204,11 +206,18 @@ class Lead {
   private async fold(inputs: InboxItem[]): Promise<void> {
     const now = Date.now();
     for (const item of inputs) {
+      if (item.input.kind === 'wake' && this.rules.migrations) await this.refreshCatalog();
       const output = step(this.state!, item.input, now, this.catalog!, this.rules);
       this.state = output.state;
       this.wakeAt = await this.carryOut(output);
       item.reply?.(output.reply ?? { accepted: true });
     }
+  }
+
+  /** The catalog the worker runs now, when it is not the one this run loaded: a lead sees a new version at its next wake-up. */
+  private async refreshCatalog(): Promise<void> {
+    if ((await store.catalogVersion()) === this.catalog!.version) return;
+    this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] });
   }
 
   // --- commands ---------------------------------------------------------------------------------

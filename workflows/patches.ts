@@ -54,4 +54,9 @@ export const PATCHES: readonly Patch[] = [
     why: "a message step with variants sends the lead's variant (assigned by a hash of the experiment and the lead), and its touch names the experiment and the variant",
     since: '2026-12-04',
   },
+  {
+    id: 'catalog-refresh',
+    why: "at a wake-up the lead reloads the catalog when the worker's differs from the one it loaded, and moves onto its sequence's new version as that version's migration says (pin, next-step, restart)",
+    since: '2026-12-04',
+  },
 ];

@@ -11,7 +11,7 @@ import { closeFailedChannel, setConsent } from './consent';
 import { recordEvent } from './intake';
 import { applyCrmOutcome, closeHandoff, qualify, recontactIfDue } from './qualification';
 import { Run, scoreInputs } from './run';
-import { advance, checkExits, requestEnrolment, requestExit } from './sequencing';
+import { advance, checkExits, migrateToLatest, requestEnrolment, requestExit } from './sequencing';
 import { initialState, type LeadState } from './state';
 
 export interface EngineOutput {
@@ -81,6 +81,7 @@ function apply(run: Run, input: EngineInput): void {
       trigger = input.event;
       break;
     case 'wake':
+      if (run.rules.migrations) migrateToLatest(run);
       recontactIfDue(run);
       break;
     case 'profile':

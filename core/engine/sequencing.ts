@@ -52,6 +52,38 @@ export function advance(run: Run): void {
   }
 }
 
+/**
+ * A lead whose sequence has a newer version than the one it runs moves onto it as the new version
+ * declares (`migration`): `pin` (the default) finishes on its own version; `next-step` goes on at
+ * the same step in the new version (a wait keeps its end), else at the nearest later step the new
+ * version keeps, else at its end; `restart` starts the new version over. Recorded as leaving the
+ * old version and entering the new.
+ */
+export function migrateToLatest(run: Run): void {
+  const position = run.state.sequence;
+  const latest = position && run.catalog.latest[position.id];
+  if (!position || !latest || latest === position.version) return;
+  const next = run.catalog.versions[latest];
+  const current = run.catalog.versions[position.version];
+  const policy = next?.migration ?? 'pin';
+  if (!next || !current || policy === 'pin') return;
+  const stepId = current.steps[position.stepIndex]?.id;
+  const sameStep = policy === 'next-step' && stepId !== undefined ? stepIndex(next, stepId) : -1;
+  const target = policy === 'restart' ? 0 : sameStep >= 0 ? sameStep : laterStepKept(current, next, position.stepIndex);
+  run.commands.push({ type: 'exitSequence', sequenceId: position.id, version: position.version, reason: `migrated to ${latest} (${policy})`, at: run.now });
+  run.state.sequence = sameStep >= 0 ? { ...position, version: latest, stepIndex: target } : { ...position, version: latest, stepIndex: target, stepEnteredAt: run.now, dueAt: undefined, ...(policy === 'restart' ? { enrolledAt: run.now } : {}) };
+  run.commands.push({ type: 'enterSequence', sequenceId: position.id, version: latest, reason: `migrated from ${position.version} (${policy}) at ${next.steps[target]?.id ?? 'its end'}`, at: run.now });
+}
+
+/** The first step after `index` in `current` that `next` keeps, as its index there; `next`'s end when none is. */
+function laterStepKept(current: SequenceDefinition, next: SequenceDefinition, index: number): number {
+  for (const step of current.steps.slice(index + 1)) {
+    const kept = stepIndex(next, step.id);
+    if (kept >= 0) return kept;
+  }
+  return next.steps.length;
+}
+
 export function requestEnrolment(run: Run, sequenceId: string): Reply {
   const s = run.state;
   if (!run.catalog.latest[sequenceId]) return { accepted: false, reason: `unknown sequence ${JSON.stringify(sequenceId)}` };

@@ -66,6 +66,12 @@ export const sequenceSchema = lazySchema(() =>
     /** Where a lead goes when it reaches the end; absent means the long-term pool. */
     then: stepId.optional(),
     cadence: cadenceOverrideSchema.optional(),
+    /**
+     * How a lead running an older version moves onto this one, at its next wake-up: `pin` (when
+     * absent) finishes on its own, `next-step` goes on at the same step (or the nearest later one),
+     * `restart` starts over.
+     */
+    migration: z.enum(['pin', 'next-step', 'restart']).optional(),
     steps: z.array(stepSchema).min(1),
   }),
 );

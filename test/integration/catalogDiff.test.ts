@@ -34,5 +34,5 @@ it('names the one step whose template changed, with the leads in its sequence; n
   const lines = (await diff('--templates', templates)).trimEnd().split('\n');
   expect(lines).toHaveLength(3);
   expect(lines[1]).toMatch(/^education\/mistakes {2}template education\/mistakes changed: subject {2}\(\d+ leads in education\)$/);
-  expect(lines[2]).toBe('1 change; live once the workers start on it: sequence edits reach new enrolments, template edits every later send, the model each lead from its next run');
+  expect(lines[2]).toBe('1 change; live once the workers start on it: sequence edits reach new enrolments and running leads as the migration says, template edits every later send');
 });

@@ -13,6 +13,7 @@ import { bundleLeadWorkflows } from '../../workers/bundle';
 import { defaultCatalog } from '../../sequences/library';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { catalogFingerprint } from '../../core/catalogDiff';
 import { handoffTaskQueue, leadWorkflowId, stateQuery, taskQuery, type HandoffTaskView, type LeadView, type LeadWorkflowInput } from '../../workflows/contract';
 import { leadWorkflow } from '../../workflows/lead';
 import { arrivalOf, type Lead } from '../../core/model/lead';
@@ -66,7 +67,9 @@ export async function withWorkers<T>(
   // Every handoff a rep was sought for, opened or not yet: the harness ends them with the test.
   const handoffIds = new Set<string>();
   const lead: LeadActivities = {
-    loadCatalog: async () => options.catalog,
+    // Read at each call: a test may hand the workers a new catalog, as a restart on new code does.
+    loadCatalog: async () => ({ ...options.catalog, version: catalogFingerprint(options.catalog) }),
+    catalogVersion: async () => catalogFingerprint(options.catalog),
     recordDecisions: async ({ decisions }) => void recorder.decisions.push(...decisions),
   };
   const handoff: HandoffActivities = {

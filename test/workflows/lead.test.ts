@@ -37,6 +37,26 @@ describe('lead workflow', () => {
   });
 });
 
+describe('lead workflow and a new version of its sequence', () => {
+  it("moves onto the new version at its next wake-up, as the version's migration says, and sends its next step", async () => {
+    const lead = buyer();
+    const options = { catalog: anyHourCatalog() };
+    await withWorkers(env(), options, async ({ startLead, recorder }) => {
+      await startLead({ lead, sequenceId: 'education' });
+      await eventually(async () => recorder.touches.find((touch) => touch.leadId === lead.id && touch.stepId === 'thanks'));
+      // The workers start on new code: the framework email rewritten, running leads going on at their step.
+      const v1 = options.catalog.latest.education!;
+      const education = options.catalog.versions[v1]!;
+      const v2 = { ...education, migration: 'next-step' as const, steps: education.steps.map((step) => (step.id === 'framework' ? { ...step, template: 'education/mistakes' } : step)) };
+      options.catalog = { ...options.catalog, versions: { ...options.catalog.versions, 'education@v2': v2 }, latest: { ...options.catalog.latest, education: 'education@v2' } };
+      await env().sleep(6 * DAY);
+      const framework = await eventually(async () => recorder.touches.find((touch) => touch.leadId === lead.id && touch.stepId === 'framework'));
+      expect(framework).toMatchObject({ template: 'education/mistakes', sequenceVersion: 'education@v2' });
+      expect(recorder.decisions).toContainEqual(expect.objectContaining({ type: 'enterSequence', version: 'education@v2', reason: `migrated from ${v1} (next-step) at wait-2` }));
+    });
+  });
+});
+
 describe('lead workflow, re-engagement and exits', () => {
   it('re-accelerates a cooling lead on a pricing page visit: next touch within 24 hours', async () => {
     // Fit low enough that the visit does not also hand the lead to sales (which pauses nurture).
