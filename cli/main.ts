@@ -122,6 +122,7 @@ for (const action of LEAD_CONTROLS) {
       .option('--stage <stage>', 'leads at this stage, e.g. mql')
       .option('--source <source>', 'leads from this source, e.g. webinar')
       .option('--segment <segment>', 'leads in this segment')
+      .option('--query <expression>', 'the same filters as one expression: stage = "mql" AND source = "webinar"')
       .option('--sequence <id>', 'for enrol: the sequence')
       .option('--reason <text>', 'for exit: why they leave their sequence')
       .option('--yes', 'do it to every lead the filter matches (without: count them only)'),

@@ -54,6 +54,9 @@ it('counts the leads a filter matches, changes nothing without --yes, and pauses
       const target = { api: url, key: adminKey };
 
       expect(await controlLeads('pause', undefined, { ...target, source }, {})).toBe(`3 leads match (source ${source}); nothing changed: run again with --yes to pause them`);
+      // The same filter as a query; a stage no lead is at matches none.
+      expect(await controlLeads('pause', undefined, { ...target, query: `source = "${source}"` }, {})).toBe(`3 leads match (source ${source}); nothing changed: run again with --yes to pause them`);
+      expect(await controlLeads('pause', undefined, { ...target, query: `source = "${source}" AND stage = "customer"` }, {})).toMatch(/^0 leads match/);
       expect(await pausedCount()).toBe(0);
       expect(await controlLeads('pause', undefined, { ...target, source, yes: true }, {})).toBe(`paused 3 of 3 leads (source ${source})`);
       expect(await pausedCount()).toBe(3);
