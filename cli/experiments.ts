@@ -99,6 +99,9 @@ export async function promoteVariant(experiment: string, variantId: string, opti
 /** The promotions a promotions module holds now. */
 function readPromotions(file: string): Record<string, string> {
   const body = /export const promotions: Record<string, string> = (\{[\s\S]*?\});/.exec(fs.readFileSync(file, 'utf8'))?.[1];
-  if (!body) throw new InputError(`${file}: holds no \`export const promotions\``);
-  return JSON.parse(body.replace(/,(\s*)\}$/, '$1}')) as Record<string, string>;
+  try {
+    return JSON.parse(body!.replace(/,(\s*)\}$/, '$1}')) as Record<string, string>;
+  } catch {
+    throw new InputError(`${file}: cannot read its promotions: keep the form export const promotions: Record<string, string> = { "<sequence>/<step>": "<variant>", };`);
+  }
 }

@@ -105,6 +105,9 @@ it('reports each variant against the control: exposures, rates with their sample
     await expect(promoteVariant(experiment, 'bold', { ...target, metric: 'clicked' }, {})).rejects.toThrow(`${experiment}: bold is not shown better than control on clicked (no difference shown); --force promotes it anyway`);
     await expect(promoteVariant(experiment, 'loud', target, {})).rejects.toThrow(`${experiment} has no variant "loud" (variants: control, bold)`);
     expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(PROMOTIONS_FILE, 'utf8'));
+    const handEdited = path.join(path.dirname(file), 'hand-edited.ts');
+    fs.writeFileSync(handEdited, "export const promotions: Record<string, string> = { 'a/b': 'c' };\n");
+    await expect(promoteVariant(experiment, 'bold', { ...target, file: handEdited }, {})).rejects.toThrow(`${handEdited}: cannot read its promotions`);
     expect(await promoteVariant(experiment, 'bold', target, {})).toMatch(/^promoted bold in .* \(better than control\)/);
     expect(fs.readFileSync(file, 'utf8')).toContain(`export const promotions: Record<string, string> = {\n  "${experiment}": "bold",\n};\n`);
   });
