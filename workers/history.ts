@@ -38,9 +38,44 @@ export function historyToJSON(history: History): string {
 export function historyFromJSON(json: unknown): History {
   const events = (json as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) throw new TypeError('expected an object with an array of events');
-  const loaded = protojson.fromJson(historyType, { events: events.map((event) => fullEnumNames(event)) }, { ignoreUnknownFields: true });
+  const expanded = events.map((event, index) => expandPayloads(fullEnumNames(event), `event ${(event as { eventId?: unknown })?.eventId ?? index + 1}`));
+  // Fields a newer server added are skipped; payloads never are (expandPayloads checked each).
+  const loaded = protojson.fromJson(historyType, { events: expanded }, { ignoreUnknownFields: true });
   if (!loaded) throw new TypeError('not a history');
   return loaded as History;
+}
+
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+/**
+ * Payloads in their full form (`{ metadata: { encoding }, data }`), from either form the Temporal
+ * CLI writes: the full one, checked to carry an encoding, or the shorthand, where a JSON payload is
+ * its value and a protobuf one its message with `_protoMessageType`. A payload that is neither is
+ * an error naming where it is, never dropped.
+ */
+function expandPayloads(value: unknown, where: string, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => (key === 'payloads' ? fullPayload(item, `${where}: payloads[${i}]`) : expandPayloads(item, where)));
+  if (!value || typeof value !== 'object') return value;
+  if (key === 'fields' || key === 'indexedFields') {
+    return Object.fromEntries(Object.entries(value).map(([name, payload]) => [name, fullPayload(payload, `${where}: ${key}.${name}`)]));
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandPayloads(v, where, k)]));
+}
+
+function fullPayload(payload: unknown, where: string): unknown {
+  if (payload && typeof payload === 'object' && !Array.isArray(payload) && 'metadata' in payload) {
+    const encoding = (payload as { metadata?: { encoding?: unknown } }).metadata?.encoding;
+    if (typeof encoding !== 'string' || !encoding) throw new TypeError(`${where}: a payload without an encoding cannot be decoded`);
+    return payload;
+  }
+  if (payload && typeof payload === 'object' && !Array.isArray(payload) && '_protoMessageType' in payload) {
+    const { _protoMessageType: messageType, ...message } = payload as { _protoMessageType: unknown };
+    if (typeof messageType !== 'string') throw new TypeError(`${where}: _protoMessageType must name a message type`);
+    return { metadata: { encoding: base64('json/protobuf'), messageType: base64(messageType) }, data: base64(JSON.stringify(message)) };
+  }
+  if (payload === undefined) throw new TypeError(`${where}: an empty payload cannot be decoded`);
+  // The shorthand of a JSON payload: its value.
+  return { metadata: { encoding: base64('json/plain') }, data: base64(JSON.stringify(payload)) };
 }
 
 /** The enum fields that short-form exports abbreviate, by the prefix of their full names. */
