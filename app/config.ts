@@ -2,6 +2,7 @@
 // parsed once per process, with the defaults that run it embedded; and the settings each part
 // derives from it (delivery, the API's public URL, the servers and secrets a part requires). Pure:
 // callers pass the environment in.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatSendWindow, parseSendWindow, sendWindowSchema, windowWithin } from '../core/model/sendWindow';
@@ -71,6 +72,17 @@ export const configSchema = z.object({
   /** Connect to this Temporal frontend (host:port) instead of starting the dev server. */
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  /** TLS to the frontend with the system's CAs (Temporal Cloud); implied by any setting below. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  /** The PEM file of the CA that signed the frontend's certificate, when it is not a public one. */
+  TEMPORAL_TLS_CA: z.string().trim().min(1).optional(),
+  /** mTLS: the client certificate and its key, PEM files, both or neither. */
+  TEMPORAL_TLS_CERT: z.string().trim().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().trim().min(1).optional(),
+  /** The name the frontend's certificate is checked against, when not TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
+  /** An API key (Temporal Cloud), sent as a bearer token over TLS. */
+  TEMPORAL_API_KEY: secret.optional(),
   /** Where the embedded servers keep their data. */
   NURTURE_DATA_DIR: z.string().trim().min(1).optional(),
   /** Port of the Temporal Web UI of the embedded dev server; a free one when unset. */
@@ -151,7 +163,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values an error must not repeat: secrets, and URLs that may carry a password. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'NURTURE_ERASURE_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET', 'NURTURE_CRM_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'TEMPORAL_API_KEY', 'NURTURE_API_KEY', 'NURTURE_LINK_SECRET', 'NURTURE_ERASURE_SECRET', 'SMTP_URL', 'TWILIO_AUTH_TOKEN', 'NURTURE_WEBHOOK_SECRET', 'NURTURE_CRM_WEBHOOK_SECRET']);
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty variables mean unset, as in most twelve-factor tooling.
@@ -185,6 +197,34 @@ export function requiredServers(config: Config): { databaseUrl: string; temporal
   if (!config.DATABASE_URL) throw new ConfigError("DATABASE_URL is required: the engine's PostgreSQL");
   if (!config.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is required: host:port of the Temporal frontend');
   return { databaseUrl: config.DATABASE_URL, temporalAddress: config.TEMPORAL_ADDRESS };
+}
+
+/** How the engine's connections reach a secured frontend: TLS (mTLS with a client pair) and an API key; nothing for a plain one. */
+export interface TemporalSecurity {
+  tls?: true | { serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer }; serverNameOverride?: string };
+  apiKey?: string;
+}
+
+/** The TEMPORAL_TLS_* and TEMPORAL_API_KEY settings, their files read; a missing or unreadable one is named. */
+export function temporalSecurity(config: Config): TemporalSecurity {
+  const { TEMPORAL_TLS: enabled, TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_SERVER_NAME: serverName, TEMPORAL_API_KEY: apiKey } = config;
+  if (Boolean(cert) !== Boolean(key)) throw new ConfigError(`${cert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'}: must be set with ${cert ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY'} (mTLS takes both)`);
+  const wantsTls = Boolean(ca || cert || serverName || apiKey) || enabled === 'true';
+  if (enabled === 'false' && wantsTls) throw new ConfigError('TEMPORAL_TLS: is false, but TLS settings or TEMPORAL_API_KEY are set (an API key goes over TLS only)');
+  if (!wantsTls) return {};
+  const read = (variable: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`${variable}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  const tls = {
+    ...(ca ? { serverRootCACertificate: read('TEMPORAL_TLS_CA', ca) } : {}),
+    ...(cert && key ? { clientCertPair: { crt: read('TEMPORAL_TLS_CERT', cert), key: read('TEMPORAL_TLS_KEY', key) } } : {}),
+    ...(serverName ? { serverNameOverride: serverName } : {}),
+  };
+  return { tls: Object.keys(tls).length ? tls : true, ...(apiKey ? { apiKey } : {}) };
 }
 
 export interface ApiSecrets {

@@ -26,13 +26,15 @@ import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
 import { engineWorkerOptions } from '../workers/leadWorker';
-import { configuredWindows, deliveryConfig, eventTimeBounds, publicUrl, requiredSecrets, senderOf, requiredServers, twilioWebhookSettings, type ApiSecrets, type Config } from './config';
+import { configuredWindows, deliveryConfig, eventTimeBounds, publicUrl, requiredSecrets, senderOf, requiredServers, temporalSecurity, twilioWebhookSettings, type ApiSecrets, type Config, type TemporalSecurity } from './config';
 import type { Part } from './part';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
 
 export interface Servers {
   /** host:port of the Temporal frontend. */
   temporalAddress: string;
+  /** TLS and an API key for a secured frontend (TEMPORAL_TLS_*, TEMPORAL_API_KEY). */
+  temporalSecurity?: TemporalSecurity;
   namespace: string;
   pool: Pool;
 }
@@ -56,7 +58,7 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
   // What this worker runs on becomes the live catalog version (`nurture diff` compares with it).
   const snapshot = catalogSnapshotOf(catalog);
   await publishCatalog(servers.pool, snapshotVersion(snapshot), snapshot);
-  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress }), leadWorkflowBundle(config.NURTURE_WORKFLOW_BUNDLE)]);
+  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress, ...servers.temporalSecurity }), leadWorkflowBundle(config.NURTURE_WORKFLOW_BUNDLE)]);
   const alerts =
     delivery.email && delivery.signingSecret
       ? {
@@ -83,7 +85,7 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
 
 /** Starts a delivery worker for every channel `delivery` configures; resolves once they poll. */
 export async function startDeliveryWorkers(servers: Servers, catalog: Catalog, delivery: DeliveryConfig): Promise<Part & { channels: Channel[] }> {
-  const connection = await NativeConnection.connect({ address: servers.temporalAddress });
+  const connection = await NativeConnection.connect({ address: servers.temporalAddress, ...servers.temporalSecurity });
   const workers = deliveryWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, renderer: new TemplateRenderer(loadTemplates(TEMPLATES_DIR)), catalog, config: delivery });
   const running = await Promise.all(workers.options.map((options) => Worker.create(options)));
   const runs = Promise.all(running.map((worker) => worker.run()));
@@ -102,7 +104,7 @@ export async function startDeliveryWorkers(servers: Servers, catalog: Catalog, d
 
 /** Starts the HTTP API and the event relay on `config.PORT`; resolves once it listens. */
 export async function startApi(servers: Servers, config: Config, secrets: ApiSecrets, telemetry: Telemetry): Promise<Part & { url: string }> {
-  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const connection = await Connection.connect({ address: servers.temporalAddress, ...servers.temporalSecurity });
   const client = new Client({ connection, namespace: servers.namespace, interceptors: { workflow: [correlationClientInterceptor] } });
   await seedAdminKey(servers.pool, secrets.apiKey);
   const relay = new EventRelay(servers.pool, client, { onError: (err, leadId) => telemetry.logger.error({ err, leadId }, 'relay: an event stays pending') });
@@ -173,11 +175,12 @@ export function runApi(config: Config): Promise<void> {
 /** One part against configured servers, until SIGINT or SIGTERM. */
 async function runPart(config: Config, startPart: (servers: Servers, telemetry: Telemetry) => Promise<Part>): Promise<void> {
   const { databaseUrl, temporalAddress } = requiredServers(config);
+  const security = temporalSecurity(config);
   const telemetry = await installTelemetry(config.LOG_LEVEL);
   const pool = createPool(databaseUrl, (err) => telemetry.logger.error({ err }, 'database'));
   try {
     await migrate(pool);
-    const part = await startPart({ temporalAddress, namespace: config.TEMPORAL_NAMESPACE, pool }, telemetry);
+    const part = await startPart({ temporalAddress, temporalSecurity: security, namespace: config.TEMPORAL_NAMESPACE, pool }, telemetry);
     telemetry.logger.info({ temporalAddress }, `${part.name} running; Ctrl-C stops it`);
     await waitForShutdownSignal();
     await part.stop();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client, Connection, NamespaceNotFoundError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { parseConfig } from '../app/config';
+import { parseConfig, temporalSecurity, type TemporalSecurity } from '../app/config';
 import { historyFromJSON, historyToJSON, type NamedHistory } from '../workers/history';
 import { InputError } from './inputs';
 
@@ -61,19 +61,20 @@ export function readHistoryPaths(paths: string[]): NamedHistory[] {
 export interface TemporalTarget {
   address: string;
   namespace: string;
+  security?: TemporalSecurity;
 }
 
-/** Where the Temporal frontend is, from TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (the local default when unset). */
+/** Where the Temporal frontend is and how it is secured, from TEMPORAL_* (the local default when unset). */
 export function temporalTarget(env: Record<string, string | undefined>): TemporalTarget {
   const config = parseConfig(env);
-  return { address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', namespace: config.TEMPORAL_NAMESPACE };
+  return { address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', namespace: config.TEMPORAL_NAMESPACE, security: temporalSecurity(config) };
 }
 
 /** Runs `body` with a client of the target, closing the connection afterwards. */
 export async function withClient<T>(target: TemporalTarget, body: (client: Client) => Promise<T>): Promise<T> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: target.address, connectTimeout: '5s' });
+    connection = await Connection.connect({ address: target.address, connectTimeout: '5s', ...target.security });
   } catch (err) {
     throw new InputError(`cannot reach Temporal at ${target.address} (TEMPORAL_ADDRESS): ${oneLine(err)}`);
   }

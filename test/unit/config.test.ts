@@ -1,8 +1,16 @@
-import { ConfigError, parseConfig } from '../../app/config';
+import { ConfigError, parseConfig, temporalSecurity } from '../../app/config';
 
 describe('the configuration', () => {
   it('runs on embedded defaults when nothing is set, empty meaning unset', () => {
     expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464, NURTURE_EVENTS_SINCE: '2000-01-01', NURTURE_EVENTS_MAX_SKEW: '1h', NURTURE_WORKFLOW_CACHE: 10_000 });
+  });
+
+  it("reads how the engine reaches a secured Temporal frontend: an API key goes over TLS with the system's CAs", () => {
+    expect(temporalSecurity(parseConfig({}))).toEqual({});
+    expect(temporalSecurity(parseConfig({ TEMPORAL_API_KEY: 'k'.repeat(40) }))).toEqual({ tls: true, apiKey: 'k'.repeat(40) });
+    expect(temporalSecurity(parseConfig({ TEMPORAL_TLS: 'true', TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud' }))).toEqual({ tls: { serverNameOverride: 'ns.tmprl.cloud' } });
+    expect(() => temporalSecurity(parseConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k'.repeat(40) }))).toThrow('TEMPORAL_TLS: is false, but TLS settings or TEMPORAL_API_KEY are set');
+    expect(() => parseConfig({ TEMPORAL_TLS: 'yes' })).toThrow('TEMPORAL_TLS');
   });
 
   it('reads how many leads a worker keeps in memory, refusing fewer than 100', () => {
