@@ -56,9 +56,11 @@ interface PendingRow {
  */
 export async function withPendingEvents(pool: Pool, leadId: string, deliver: (events: LeadEvent[], markDelivered: (eventIds: string[]) => Promise<void>) => Promise<void>): Promise<void> {
   let failure: unknown;
-  await inTransaction(pool, async (tx) => {
-    const { rows: locked } = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('nurture-relay'), hashtext($1)) AS ok", [leadId]);
-    if (!locked[0]?.ok) return;
+  const delivered = inTransaction(pool, async (tx) => {
+    // Another process delivering this lead's events holds the lock for one signal's time: wait for
+    // it and deliver what it left (events stored meanwhile), rather than leave them to the sweep.
+    await tx.query(`SET LOCAL lock_timeout = ${LOCK_WAIT_MS}`);
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('nurture-relay'), hashtext($1))", [leadId]);
     // Stored while the lead was being erased: dropped, never signalled (it would start the lead anew).
     await tx.query(
       `UPDATE events SET properties = '{}', delivered_at = now()
@@ -70,8 +72,16 @@ export async function withPendingEvents(pool: Pool, leadId: string, deliver: (ev
     // A failed delivery still commits the marks made before it.
     await deliver(rows.map(eventOf), markDelivered).catch((err: unknown) => void (failure = err));
   });
+  // Still held after the wait (a stuck delivery elsewhere): the sweep takes them later.
+  await delivered.catch((err: unknown) => {
+    if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+  });
   if (failure !== undefined) throw failure;
 }
+
+const LOCK_NOT_AVAILABLE = '55P03';
+/** Longer than one signal may take (the relay's signalTimeoutMs, 10 s by default). */
+const LOCK_WAIT_MS = 15_000;
 
 function eventOf(row: PendingRow): LeadEvent {
   return { eventId: row.event_id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at.toISOString(), properties: row.properties } as LeadEvent;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import twilio from 'twilio';
 import { EventRelay } from '../../api/relay';
 import { consentHistory } from '../../db/repositories/consent';
@@ -265,6 +265,35 @@ describe('ingestion', () => {
     expect(rows[0].pending).toBe(0);
     expect((await signalledEvents(client, leadId)).map((signal) => signal.map((event) => event.eventId))).toEqual([[first.eventId], [second.eventId]]);
     await client.workflow.getHandle(leadWorkflowId(leadId)).terminate('test over');
+  });
+
+  it('delivers an event another API process took while that one was delivering to the same lead, without waiting for the sweep', async () => {
+    const leadId = `lead-${randomUUID()}`;
+    let entered!: () => void;
+    const firstSignalEntered = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const gated = new Client({
+      connection: client.connection,
+      interceptors: { workflow: [{ signalWithStart: async (input, next) => (entered(), await released, next(input)) }] },
+    });
+    // Two API processes: each its own relay and its own database sessions; no sweep in either.
+    const otherPool = new Pool({ connectionString: process.env.DATABASE_URL });
+    const [processA, processB] = [new EventRelay(pool, gated), new EventRelay(otherPool, client)];
+    try {
+      const [first, second] = [pageView(leadId, 'https://example.com/docs/1'), pageView(leadId, 'https://example.com/docs/2')];
+      await processA.accept([first]);
+      await firstSignalEntered;
+      await processB.accept([second]);
+      release();
+      await Promise.all([processA.stop(), processB.stop()]);
+      const { rows } = await pool.query('SELECT count(*)::int AS pending FROM events WHERE lead_id = $1 AND delivered_at IS NULL', [leadId]);
+      expect(rows[0].pending).toBe(0);
+      expect((await signalledEvents(client, leadId)).map((signal) => signal.map((event) => event.eventId))).toEqual([[first.eventId], [second.eventId]]);
+    } finally {
+      await otherPool.end();
+      await client.workflow.getHandle(leadWorkflowId(leadId)).terminate('test over').catch(() => undefined);
+    }
   });
 });
 
