@@ -233,25 +233,7 @@ describe('ingestion', () => {
 
   it('delivers the events stored while a delivery to the same lead is under way, without waiting for the sweep', async () => {
     const leadId = `lead-${randomUUID()}`;
-    // Holds the relay's first signal until the second event is stored: the real call goes on after.
-    let entered!: () => void;
-    const firstSignalEntered = new Promise<void>((resolve) => (entered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const gated = new Client({
-      connection: client.connection,
-      interceptors: {
-        workflow: [
-          {
-            async signalWithStart(input, next) {
-              entered();
-              await released;
-              return next(input);
-            },
-          },
-        ],
-      },
-    });
+    const { gated, firstSignalEntered, release } = gatedClient();
     // No sweep: what the relay does not deliver itself stays pending.
     const relay = new EventRelay(pool, gated);
     const [first, second] = [pageView(leadId, 'https://example.com/docs/1'), pageView(leadId, 'https://example.com/docs/2')];
@@ -269,14 +251,7 @@ describe('ingestion', () => {
 
   it('delivers an event another API process took while that one was delivering to the same lead, without waiting for the sweep', async () => {
     const leadId = `lead-${randomUUID()}`;
-    let entered!: () => void;
-    const firstSignalEntered = new Promise<void>((resolve) => (entered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const gated = new Client({
-      connection: client.connection,
-      interceptors: { workflow: [{ signalWithStart: async (input, next) => (entered(), await released, next(input)) }] },
-    });
+    const { gated, firstSignalEntered, release } = gatedClient();
     // Two API processes: each its own relay and its own database sessions; no sweep in either.
     const otherPool = new Pool({ connectionString: process.env.DATABASE_URL });
     const [processA, processB] = [new EventRelay(pool, gated), new EventRelay(otherPool, client)];
@@ -296,6 +271,19 @@ describe('ingestion', () => {
     }
   });
 });
+
+/** A client whose signals wait until `release`: the relay's first signal holds its lead's delivery while a test stores more. */
+function gatedClient() {
+  let entered!: () => void;
+  const firstSignalEntered = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const gated = new Client({
+    connection: client.connection,
+    interceptors: { workflow: [{ signalWithStart: async (input, next) => (entered(), await released, next(input)) }] },
+  });
+  return { gated, firstSignalEntered, release };
+}
 
 /** The events each signal to a lead's workflow carried, signal by signal. */
 async function signalledEvents(temporal: Client, leadId: string): Promise<(LeadEvent & { properties: { url: string } })[][]> {
