@@ -9,6 +9,7 @@ import { placeOf } from '../channels/place';
 import { BacktestTally, type PastLead } from '../core/backtest';
 import { PAGE_CATEGORIES, type LeadEvent } from '../core/model/events';
 import type { Lead } from '../core/model/lead';
+import { seededRandom } from '../core/model/random';
 import { catalog as candidate } from '../examples/candidate-catalog';
 import { defaultCatalog } from '../sequences/library';
 
@@ -20,19 +21,9 @@ const start = Date.parse('2025-01-06T09:00:00Z');
 const INDUSTRIES = ['software', 'retail', 'manufacturing', 'finance'];
 const TITLES = ['Head of Operations', 'Analyst', 'VP Sales', 'Engineer'];
 
-/** A small deterministic generator (mulberry32): the same leads on every run. */
-function random(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function syntheticLead(n: number): PastLead {
-  const next = random(n + 1);
+  // The same leads on every run.
+  const next = seededRandom(n + 1);
   const id = `lead-${n.toString(36).padStart(6, '0')}`;
   const lead: Lead = {
     id,

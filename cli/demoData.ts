@@ -5,6 +5,7 @@
 import type { LeadEvent } from '../core/model/events';
 import type { Lead } from '../core/model/lead';
 import type { RepInput } from '../core/model/routing';
+import { seededRandom } from '../core/model/random';
 
 export const DEMO_SOURCES = ['webinar', 'content', 'paid_search'] as const;
 type DemoSource = (typeof DEMO_SOURCES)[number];
@@ -28,18 +29,6 @@ export interface DemoLead {
   behaviour: Behaviour;
   fit: FitTier;
   events: { wave: Wave; event: PlannedEvent }[];
-}
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Rng = () => number;
@@ -138,7 +127,7 @@ const DEMO_EVERY = 40;
 const STORY_EVERY = 20;
 
 export function generateDemo(seed: number, count: number): DemoLead[] {
-  const rng = prng(seed);
+  const rng = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => demoLead(rng, seed, i + 1));
 }
 
