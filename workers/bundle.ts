@@ -14,7 +14,7 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  * (bench/workflows). Only stateless modules belong here: the SDK deep-freezes their exports, which
  * is why core's schemas are lazy stand-ins (core/lazySchema.ts).
  */
-export const SHARED_WORKFLOW_MODULES = [
+const SHARED_WORKFLOW_MODULES = [
   '@js-joda/core',
   '@js-joda/timezone',
   'zod',
@@ -22,7 +22,7 @@ export const SHARED_WORKFLOW_MODULES = [
 ];
 
 /** Bundled beside the workflows: they pass API requests' correlation ids on to what workflows start. */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/correlation')];
+const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/correlation')];
 
 /** The bundler reports webpack's progress; nobody reading a worker's or a test's output needs it. */
 export const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

@@ -7,7 +7,6 @@ import { createLeadActivities } from '../activities/lead';
 import type { AlertSettings } from '../channels/salesAlerts';
 import type { Catalog } from '../core/protocol';
 import { handoffTaskQueue, LEAD_TASK_QUEUE } from '../workflows/contract';
-import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './bundle';
 import { correlationActivityInterceptors } from './correlation';
 
 export interface LeadWorkerDependencies {
@@ -16,8 +15,8 @@ export interface LeadWorkerDependencies {
   taskQueue?: string;
   pool: Pool;
   catalog: Catalog;
-  /** A prebuilt bundle (production, tests); the workflows are bundled at start otherwise. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The workflow bundle both workers run (workers/bundle: prebuilt, or bundled once at start). */
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   /** Leads kept in memory (NURTURE_WORKFLOW_CACHE); one beyond them replays its history when it next wakes or hears from outside. */
   maxCachedWorkflows?: number;
   /** Email alerts to sales (the delivery configuration's SMTP and link secret); recorded only without. */
@@ -35,14 +34,9 @@ export function engineWorkerOptions(deps: LeadWorkerDependencies): [WorkerOption
   const common = {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
-    // A prebuilt bundle has the workflow interceptors in it (workers/bundle).
-    ...(deps.workflowBundle
-      ? { workflowBundle: deps.workflowBundle, interceptors: { activity: [correlationActivityInterceptors] } }
-      : {
-          workflowsPath: WORKFLOWS_PATH,
-          bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES },
-          interceptors: { activity: [correlationActivityInterceptors], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-        }),
+    // The bundle has the workflow interceptors in it (workers/bundle).
+    workflowBundle: deps.workflowBundle,
+    interceptors: { activity: [correlationActivityInterceptors] },
   };
   return [
     {
