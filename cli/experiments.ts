@@ -44,9 +44,14 @@ function verdict(versus: z.infer<typeof comparison>): string {
   return 'no difference shown';
 }
 
+/** The results GET /v1/experiments gives for these options. */
+async function experimentResults(options: ExperimentsOptions, env: Record<string, string | undefined>): Promise<z.infer<typeof answer>['items']> {
+  const given = Object.entries({ experiment: options.experiment, metric: options.metric, windowDays: options.windowDays }).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return (await callApi(resolveApiTarget(options, env), 'GET', `/v1/experiments?${new URLSearchParams(given)}`, answer)).items;
+}
+
 export async function listExperiments(options: ExperimentsOptions, env: Record<string, string | undefined> = process.env): Promise<string> {
-  const query = new URLSearchParams(Object.entries({ experiment: options.experiment, metric: options.metric, windowDays: options.windowDays }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const { items } = await callApi(resolveApiTarget(options, env), 'GET', `/v1/experiments?${query}`, answer);
+  const items = await experimentResults(options, env);
   if (!items.length) return 'no experiments have sent anything yet\n';
   return items
     .map((experiment) => {
@@ -77,9 +82,7 @@ export interface PromoteOptions extends ExperimentsOptions {
  * control itself always), or with --force.
  */
 export async function promoteVariant(experiment: string, variantId: string, options: PromoteOptions, env: Record<string, string | undefined> = process.env): Promise<string> {
-  const query = new URLSearchParams(Object.entries({ experiment, metric: options.metric, windowDays: options.windowDays }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const { items } = await callApi(resolveApiTarget(options, env), 'GET', `/v1/experiments?${query}`, answer);
-  const result = items[0];
+  const [result] = await experimentResults({ ...options, experiment }, env);
   if (!result) throw new InputError(`${experiment}: no such experiment has sent anything yet`);
   const variant = result.variants.find((candidate) => candidate.id === variantId);
   if (!variant) throw new InputError(`${experiment} has no variant ${JSON.stringify(variantId)} (variants: ${result.variants.map((candidate) => candidate.id).join(', ')})`);
@@ -88,17 +91,17 @@ export async function promoteVariant(experiment: string, variantId: string, opti
     throw new InputError(`${experiment}: ${variantId} is not shown better than ${result.control} on ${result.metric} (${said}); --force promotes it anyway`);
   }
   const file = options.file ?? PROMOTIONS_FILE;
-  const promoted = { ...readPromotions(file), [experiment]: variantId };
-  const entries = Object.entries(promoted).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const source = fs.readFileSync(file, 'utf8');
-  const declaration = `export const promotions: Record<string, string> = {${entries.map(([key, value]) => `\n  ${JSON.stringify(key)}: ${JSON.stringify(value)},`).join('')}${entries.length ? '\n' : ''}};\n`;
+  const promoted = { ...promotionsIn(source, file), [experiment]: variantId };
+  const keys = Object.keys(promoted).sort();
+  const declaration = `export const promotions: Record<string, string> = {${keys.map((key) => `\n  ${JSON.stringify(key)}: ${JSON.stringify(promoted[key])},`).join('')}${keys.length ? '\n' : ''}};\n`;
   fs.writeFileSync(file, source.replace(/export const promotions[\s\S]*$/, declaration));
   return `promoted ${variantId} in ${experiment} (${said}) in ${path.relative(process.cwd(), file)}: \`nurture diff\` shows the change; the lead workers' next start makes it the step for every lead\n`;
 }
 
-/** The promotions a promotions module holds now. */
-function readPromotions(file: string): Record<string, string> {
-  const body = /export const promotions: Record<string, string> = (\{[\s\S]*?\});/.exec(fs.readFileSync(file, 'utf8'))?.[1];
+/** The promotions the source of a promotions module holds. */
+function promotionsIn(source: string, file: string): Record<string, string> {
+  const body = /export const promotions: Record<string, string> = (\{[\s\S]*?\});/.exec(source)?.[1];
   try {
     return JSON.parse(body!.replace(/,(\s*)\}$/, '$1}')) as Record<string, string>;
   } catch {
