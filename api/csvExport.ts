@@ -4,10 +4,9 @@
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Pool } from 'pg';
-import { listLeads, profileOf, type LeadFilter } from '../db/repositories/leads';
+import { listLeads, PROFILE_FIELDS, profileOf, type LeadFilter } from '../db/repositories/leads';
 
 const PAGE = 500;
-const PROFILE_FIELDS = ['email', 'phone', 'firstName', 'lastName', 'company', 'title', 'industry', 'companySize', 'country', 'timezone', 'source'];
 const CONSENT_FIELDS = { emailConsent: 'email', smsConsent: 'sms', inAppConsent: 'inApp' } as const;
 /** The header: consent columns named as the import reads them; attributes as one JSON cell. */
 const COLUMNS = ['id', ...PROFILE_FIELDS, ...Object.keys(CONSENT_FIELDS), 'stage', 'tier', 'segment', 'totalScore', 'sequenceId', 'attributes'];

@@ -10,6 +10,7 @@ import { LEGAL_SMS_WINDOW } from '../core/model/tuning';
 import { durationMs, durationSchema } from '../core/model/duration';
 import type { DeliveryConfig } from '../workers/deliveryWorker';
 import type { TwilioReplies } from '../channels/twilioWebhooks';
+import type { EventTimeBounds } from '../api/routes/events';
 
 /** Where `nurture start` and `nurture outbox` keep their data unless NURTURE_DATA_DIR says otherwise. */
 export const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', '.data');
@@ -241,25 +242,25 @@ export function requiredSecrets(config: Config): ApiSecrets {
   return { apiKey: config.NURTURE_API_KEY, linkSecret: config.NURTURE_LINK_SECRET, erasureSecret: config.NURTURE_ERASURE_SECRET };
 }
 
-/**
- * What the delivery workers serve, from the variables that configure each channel; a channel that
- * is half configured stops start-up with a ConfigError naming what is missing.
- */
-/** The From of every email the engine sends (EMAIL_FROM, or a local default). */
 /** Where `nurture start` keeps its embedded PostgreSQL's URL while it runs (mode 0600). */
 export function localDatabaseUrlFile(dataDir: string): string {
   return path.join(dataDir, 'database.url');
 }
 
 /** The times an event may carry: from NURTURE_EVENTS_SINCE to NURTURE_EVENTS_MAX_SKEW ahead of now. */
-export function eventTimeBounds(config: Config): { earliest: number; maxSkewMs: number } {
+export function eventTimeBounds(config: Config): EventTimeBounds {
   return { earliest: Date.parse(`${config.NURTURE_EVENTS_SINCE}T00:00:00Z`), maxSkewMs: durationMs(config.NURTURE_EVENTS_MAX_SKEW) };
 }
 
+/** The From of every email the engine sends (EMAIL_FROM, or a local default). */
 export function senderOf(config: Config): string {
   return (config.EMAIL_FROM ?? DEFAULT_FROM).trim();
 }
 
+/**
+ * What the delivery workers serve, from the variables that configure each channel; a channel that
+ * is half configured stops start-up with a ConfigError naming what is missing.
+ */
 export function deliveryConfig(config: Config): DeliveryConfig {
   const from = senderOf(config);
   const [, , bracketed, bare] = FROM.exec(from)!;

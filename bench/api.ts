@@ -301,7 +301,7 @@ async function main() {
       });
     }
     // Leads past those of phases 5 and 6, one after another: with more of them than the worker caches
-    // (1,000), as by default, each page view replays its lead's history, the worst case for the cache.
+    // (NURTURE_WORKFLOW_CACHE), each page view replays its lead's history, the worst case for the cache.
     const stopBackground = steadyRate(BACKGROUND_RATE, BACKGROUND_MAX_IN_FLIGHT, (k) => engine.post('/v1/events', pageView(`active-${HANDOFFS + REP_HANDOFFS + (k % BACKGROUND_LEADS)}`)));
     const toRep: number[] = [];
     /** Demo requests whose alert did not arrive within ALERT_TIMEOUT_MS, with what the engine recorded of each. */

@@ -35,12 +35,13 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
     const end = asOf ?? (await latestEventAt(pool))?.getTime();
     if (end === undefined) throw new InputError('no events are stored yet: there is nothing to run again');
     const tally = new BacktestTally({ live: engineCatalog(config), candidate }, end);
+    const [from, to] = [new Date(end - durationMs(options.since)), new Date(end)];
     let afterId: string | null = null;
     for (let seen = 0; ; ) {
-      const leads = await leadsArrivedBetween(pool, new Date(end - durationMs(options.since)), new Date(end), afterId, PAGE);
+      const leads = await leadsArrivedBetween(pool, from, to, afterId, PAGE);
       if (!leads.length) break;
       const eventsByLead = new Map<string, LeadEvent[]>();
-      for (const event of await eventsOfLeads(pool, leads.map((lead) => lead.id), new Date(end))) {
+      for (const event of await eventsOfLeads(pool, leads.map((lead) => lead.id), to)) {
         const events = eventsByLead.get(event.leadId) ?? [];
         events.push(event);
         eventsByLead.set(event.leadId, events);

@@ -145,5 +145,5 @@ function qualified(afterMs: number[]): Qualified {
 }
 
 function sortedRecord(counts: Map<string, number>): Record<string, number> {
-  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries([...counts.keys()].sort().map((key) => [key, counts.get(key)!]));
 }

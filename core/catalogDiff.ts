@@ -82,7 +82,8 @@ function valueChanges(before: unknown, after: unknown, path = ''): [string, stri
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const equal = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 const show = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
-const sortedKeys = (...records: object[]) => [...new Set(records.flatMap((record) => Object.keys(record)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+// `sort()` without a comparator orders by code unit: the same on every machine, whatever its locale.
+const sortedKeys = (...records: object[]) => [...new Set(records.flatMap((record) => Object.keys(record)))].sort();
 
 /** A short fingerprint of what a running lead reads from its catalog: the model, the latest version of each sequence, the routing. */
 export function catalogFingerprint(catalog: Catalog): string {

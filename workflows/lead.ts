@@ -132,7 +132,7 @@ class Lead {
     this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones'), experiments: patched('experiments'), migrations: refreshes };
     // Since lead-segment, the snapshot the lead's decisions are written with carries its segment.
     this.writesSegment = patched('lead-segment');
-    const catalog = (this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] }));
+    const catalog = (this.catalog = await this.loadCatalog());
     if (!this.state) {
       const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId, this.rules);
       this.state = created.state;
@@ -216,8 +216,12 @@ class Lead {
 
   /** The catalog the worker runs now, when it is not the one this run loaded: a lead sees a new version at its next wake-up. */
   private async refreshCatalog(): Promise<void> {
-    if ((await store.catalogVersion()) === this.catalog!.version) return;
-    this.catalog = await store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] });
+    if ((await store.catalogVersion()) !== this.catalog!.version) this.catalog = await this.loadCatalog();
+  }
+
+  /** The worker's catalog, with the version of the sequence this lead runs. */
+  private loadCatalog(): Promise<Catalog> {
+    return store.loadCatalog({ versions: this.state?.sequence ? [this.state.sequence.version] : [] });
   }
 
   // --- commands ---------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ const PROFILE_COLUMNS: Record<string, keyof Lead> = {
   source: 'source',
 };
 
+/** The profile's fields, in the order of the columns that hold them. */
+export const PROFILE_FIELDS = Object.values(PROFILE_COLUMNS);
+
 export type LeadRow = Record<string, unknown> & { id: string };
 
 /** Creates or updates the lead's row with the fields given; true when it was created. */
