@@ -22,6 +22,7 @@ import { funnelRoutes } from './routes/funnel';
 import { experimentRoutes } from './routes/experiments';
 import { handoffRoutes } from './routes/handoffs';
 import { repRoutes } from './routes/reps';
+import { sequenceRoutes } from './routes/sequences';
 import { salesLinkRoutes } from './routes/salesLinks';
 import { crmWebhookRoutes } from './routes/crmWebhook';
 import { healthRoutes } from './routes/health';
@@ -31,7 +32,8 @@ import { leadRoutes } from './routes/leads';
 import { trackingRoutes } from './routes/tracking';
 import { twilioRoutes } from './routes/twilio';
 import type { TwilioReplies } from '../channels/twilioWebhooks';
-import { deskRoutes, type DeskOptions } from './web/desk';
+import type { WebOptions } from './web/kit';
+import { webApp } from './web/pages';
 
 interface PublicSettings {
   /** The secret the delivery workers sign message links with (NURTURE_LINK_SECRET). */
@@ -41,8 +43,8 @@ interface PublicSettings {
   twilio?: TwilioReplies;
   /** NURTURE_CRM_WEBHOOK_SECRET: with it, a CRM posts outcomes to /webhooks/crm, signed. */
   crmWebhookSecret?: string;
-  /** The sales inbox's sign-in mailer and live feed of task changes; without a mailer reps cannot sign in, without a feed pages do not update live. */
-  desk?: Pick<DeskOptions, 'mailer' | 'feed'>;
+  /** The web app's sign-in mailer, live feed of task changes and catalog; without a mailer reps cannot sign in, without a feed pages do not update live, without a catalog there is no preview. */
+  web?: Pick<WebOptions, 'mailer' | 'feed' | 'catalog'>;
   now?: () => number;
 }
 
@@ -98,14 +100,14 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   if (deps.public) {
     await app.register(trackingRoutes, { pool, relay, linkSecret: deps.public.linkSecret, now: deps.public.now });
     await app.register(salesLinkRoutes, { pool, client, linkSecret: deps.public.linkSecret, settleMs: deps.handoffSettleMs, now: deps.public.now });
-    await app.register(deskRoutes, {
+    await app.register(webApp, {
       pool,
       client,
       secret: deps.public.linkSecret,
       publicUrl: deps.public.publicUrl,
       settleMs: deps.handoffSettleMs,
       now: deps.public.now,
-      ...deps.public.desk,
+      ...deps.public.web,
     });
     if (deps.public.crmWebhookSecret) await app.register(crmWebhookRoutes, { pool, client, secret: deps.public.crmWebhookSecret, now: deps.public.now });
     if (deps.public.twilio) await app.register(twilioRoutes, { pool, client, relay, publicUrl: deps.public.publicUrl, ...deps.public.twilio, now: deps.public.now });
@@ -119,6 +121,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       await v1.register(inAppRoutes, { pool, relay, stream: deps.inAppStream });
       await v1.register(funnelRoutes, { pool });
       await v1.register(experimentRoutes, { pool });
+      await v1.register(sequenceRoutes, { pool });
       await v1.register(handoffRoutes, { pool, client, settleMs: deps.handoffSettleMs });
       await v1.register(repRoutes, { pool });
     },

@@ -123,7 +123,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
       publicUrl: publicUrl(config),
       twilio: twilioWebhookSettings(config),
       crmWebhookSecret: config.NURTURE_CRM_WEBHOOK_SECRET,
-      desk: { feed: handoffFeed, ...(signInTransport ? { mailer: { transport: signInTransport, from: senderOf(config) } } : {}) },
+      web: { feed: handoffFeed, catalog: engineCatalog(config), ...(signInTransport ? { mailer: { transport: signInTransport, from: senderOf(config) } } : {}) },
     },
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,

@@ -170,7 +170,7 @@ const keys = program.command('keys').description('API keys');
 keys
   .command('create')
   .description('make an API key (shown once; only its hash is kept) through the API, with an admin key')
-  .requiredOption('--scope <scope>', 'ingest, read, sales or admin (repeatable)', (scope: string, scopes: string[] = []) => [...scopes, scope])
+  .requiredOption('--scope <scope>', 'ingest, read, sales, marketing (the marketers\' pages: read and steer leads) or admin (repeatable)', (scope: string, scopes: string[] = []) => [...scopes, scope])
   .option('--name <name>', 'what the key is for', 'api key')
   .option('--rep <id>', "a rep's own key (scope sales): it reads and decides that rep's handoffs only")
   .option('--api <url>', 'the API (default: NURTURE_API_URL, else http://127.0.0.1:$PORT)')

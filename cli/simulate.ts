@@ -2,7 +2,8 @@
 import { iso } from '../core/model/duration';
 import { durationSchema } from '../core/model/duration';
 import { simulate, type SimulationResult } from '../core/simulate';
-import { defaultCatalog } from '../sequences/library';
+import { engineCatalog } from '../app/parts';
+import { parseConfig } from '../app/config';
 import { InputError, readEvents, readLead } from './inputs';
 import { placeOf } from '../channels/place';
 
@@ -15,8 +16,9 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
-export function runSimulate(options: SimulateOptions): string {
-  const catalog = defaultCatalog();
+/** On the catalog the engine runs with this environment (its send windows), as the marketers' preview does. */
+export function runSimulate(options: SimulateOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const catalog = engineCatalog(parseConfig(env));
   const given = readLead(options.lead);
   // Where the lead is, inferred as the API infers it, so SMS quiet hours preview as they will run.
   const lead = { ...given, ...placeOf(given) };

@@ -80,6 +80,7 @@ export async function start(config: Config): Promise<void> {
       `  API          ${api.url}  (Authorization: Bearer ${secrets.apiKey})`,
       `  API docs     ${api.url}/docs`,
       `  Sales inbox  ${api.url}/app  (reps sign in by a link mailed to them${sinks.outboxUrl ? '; it lands in the outbox' : ''})`,
+      `  Marketing    ${api.url}/app/overview  (sign in with the dev key, or a key of the marketing scope)`,
       `  Delivery     ${delivery.channels.join(', ') || 'no channel configured'}`,
       ...(sinks.outboxUrl ? [`  Outbox       ${sinks.outboxUrl}  (${sinks.local.join(' and ')} stay on this machine; \`nurture outbox\` prints the latest)`] : []),
       `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE})`,

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { findApiKey, type ApiKey } from '../../db/repositories/apiKeys';
 import { problem } from './errors';
 
-const SCOPES = ['ingest', 'read', 'sales', 'admin'] as const;
+/** `marketing`: the marketers' pages and what they do: read everything, steer leads, promote winners. */
+const SCOPES = ['ingest', 'read', 'sales', 'marketing', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 export const scopeSchema = z.enum(SCOPES);
 
@@ -22,9 +23,9 @@ declare module 'fastify' {
   }
 }
 
-/** Admin may do everything; other scopes only what they name. */
-function allows(key: ApiKey, scope: Scope): boolean {
-  return key.scopes.includes('admin') || key.scopes.includes(scope);
+/** Admin may do everything, marketing also read; other scopes only what they name. The pages check the same. */
+export function allows(key: Pick<ApiKey, 'scopes'>, scope: Scope): boolean {
+  return key.scopes.includes('admin') || key.scopes.includes(scope) || (scope === 'read' && key.scopes.includes('marketing'));
 }
 
 interface AuthOptions {

@@ -8,20 +8,18 @@ import { z } from 'zod';
 import { CONSENT_CHANNELS } from '../../core/model/events';
 import { flatRecord } from '../../core/model/input';
 import { leadSchema } from '../../core/model/lead';
+import { leadTimeline } from '../../db/repositories/audit';
 import { consentHistory } from '../../db/repositories/consent';
-import { leadTimeline, stageHistory } from '../../db/repositories/audit';
-import { openHandoffOfLead } from '../../db/repositories/handoffs';
 import { erasedLeadIds, findLead, listLeads, profileOf, saveLead } from '../../db/repositories/leads';
-import { recentSends } from '../../db/repositories/sends';
-import { leadWorkflowId, outcomeSchema, stateQuery } from '../../workflows/contract';
+import { outcomeSchema } from '../../workflows/contract';
 import { consentOfProfile, takeConsent } from '../consent';
 import { eraseEverywhere, erasedIdentifiersOf } from '../erasure';
 import { leadsCsv } from '../csvExport';
 import { columnMappingSchema, importLeadsCsv } from '../csvImport';
 import { CsvRefused, utf8Csv } from '../csvEncoding';
+import { leadDetail } from '../leadDetail';
 import { CONTROL_BODIES, controlLead, recordOutcome, upsertLead, type LeadControl, type LeadStartOptions } from '../leadWorkflows';
 import { problem } from '../plugins/errors';
-import { handoffSummary } from './handoffs';
 
 // Looking a lead up takes any id stored before the id rule (core/model/input.ts), so erasure reaches it.
 export const leadParams = z.object({ id: z.string().min(1).max(200) });
@@ -60,6 +58,11 @@ const listQuery = z.object({
   stage: z.string().max(50).optional(),
   segment: z.string().max(200).optional(),
   source: z.string().max(200).optional(),
+  tier: z.string().max(50).optional(),
+  sequence: z.string().max(128).optional(),
+  search: z.string().trim().min(1).max(200).optional().describe("words in the lead's name or company"),
+  minScore: z.coerce.number().optional(),
+  maxScore: z.coerce.number().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(400).optional(),
 });
@@ -70,7 +73,7 @@ function leadCursorId(cursor: string): string | null {
   return id && Buffer.from(id).toString('base64url') === cursor && leadParams.shape.id.safeParse(id).success ? id : null;
 }
 
-const leadFilter = listQuery.pick({ stage: true, segment: true, source: true });
+const leadFilter = listQuery.omit({ limit: true, cursor: true });
 /** The field an action's refusal is about. */
 const REFUSED_FIELD: Record<LeadControl, string> = { pause: 'params.id', resume: 'params.id', enrol: 'body.sequenceId', exit: 'params.id' };
 /** Leads one bulk action may reach: a larger change is several, by narrower filters. */
@@ -149,7 +152,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
   for (const action of Object.keys(CONTROL_BODIES) as LeadControl[]) {
     // Pause and resume take no body: a bare POST will do.
     const bodySchema = action === 'pause' || action === 'resume' ? CONTROL_BODIES[action].nullish() : CONTROL_BODIES[action];
-    app.post(`/leads/:id/${action}`, { config: { scope: 'admin' }, schema: { params: leadParams, body: bodySchema } }, async (request, reply) => {
+    app.post(`/leads/:id/${action}`, { config: { scope: 'marketing' }, schema: { params: leadParams, body: bodySchema } }, async (request, reply) => {
       const { id } = request.params;
       const answer = await controlLead(pool, client, id, action, (request.body ?? {}) as never);
       if (!answer) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
@@ -159,7 +162,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
 
     // The same for every lead a filter matches (as GET /v1/leads filters): counted first (dryRun), then done.
     const bulkBody = CONTROL_BODIES[action].extend({ filter: leadFilter.default({}), dryRun: z.boolean().default(true) });
-    app.post(`/leads/bulk/${action}`, { config: { scope: 'admin' }, schema: { body: bulkBody } }, async (request, reply) => {
+    app.post(`/leads/bulk/${action}`, { config: { scope: 'marketing' }, schema: { body: bulkBody } }, async (request, reply) => {
       const { filter, dryRun, ...body } = request.body as z.infer<typeof bulkBody>;
       const ids: string[] = [];
       for (let afterId: string | undefined; ids.length <= BULK_LIMIT; ) {
@@ -187,10 +190,10 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
   }
 
   app.get('/leads', { config: { scope: 'read' }, schema: { querystring: listQuery } }, async (request, reply) => {
-    const { stage, segment, source, limit, cursor } = request.query;
+    const { limit, cursor, ...filter } = request.query;
     const afterId = cursor === undefined ? undefined : leadCursorId(cursor);
     if (afterId === null) return problem(reply, 400, 'invalid query', [{ path: 'query.cursor', message: 'is not a cursor this API gave' }]);
-    const rows = await listLeads(pool, { stage, segment, source, afterId, limit: limit + 1 });
+    const rows = await listLeads(pool, { ...filter, afterId, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -201,11 +204,10 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
 
   // Personal data in bulk: admin keys only.
   app.get('/leads/export.csv', { config: { scope: 'admin' }, schema: { querystring: leadFilter } }, async (request, reply) => {
-    const { stage, segment, source } = request.query;
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="leads.csv"')
-      .send(leadsCsv(pool, { stage, segment, source }));
+      .send(leadsCsv(pool, request.query));
   });
 
   app.delete('/leads/:id', { config: { scope: 'admin' }, schema: { params: leadParams } }, async (request, reply) => {
@@ -226,27 +228,7 @@ export const leadRoutes: FastifyPluginAsyncZod<LeadRouteOptions> = async (app, {
   });
 
   app.get('/leads/:id', { config: { scope: 'read' }, schema: { params: leadParams } }, async (request, reply) => {
-    const { id } = request.params;
-    const row = await findLead(pool, id);
-    if (!row) return problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${id}` }]);
-    const [stages, consent, sends, handoff, live] = await Promise.all([
-      stageHistory(pool, id),
-      consentHistory(pool, id),
-      recentSends(pool, id),
-      openHandoffOfLead(pool, id),
-      // The stored facts answer even when the lead's worker does not, within the deadline.
-      client.withDeadline(Date.now() + 3_000, () => client.workflow.getHandle(leadWorkflowId(id)).query(stateQuery)).catch(() => undefined),
-    ]);
-    return {
-      id,
-      profile: profileOf(row),
-      stageHistory: stages,
-      // Every consent fact, oldest first, with its source and time; the latest on a channel stands.
-      consent,
-      recentSends: sends,
-      openHandoff: handoff ? handoffSummary(handoff) : null,
-      // Live from the workflow: scores with breakdown, tier, sequence and step, next touch, consent.
-      state: live ?? null,
-    };
+    const detail = await leadDetail(pool, client, request.params.id);
+    return detail ?? problem(reply, 404, 'no such lead', [{ path: 'params.id', message: `no lead ${request.params.id}` }]);
   });
 };

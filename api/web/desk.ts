@@ -2,60 +2,26 @@
 // link mailed to them, sees only their own open tasks by SLA due time with a countdown, opens one
 // for the lead's context and decides; a manager also sees the team's queue (unassigned, breaching,
 // breached) and reassigns. A change to any task reaches open pages as a server-sent event.
-import fs from 'node:fs';
-import path from 'node:path';
-import cookie from '@fastify/cookie';
-import type { Client } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { Liquid } from 'liquidjs';
-import type { Transporter } from 'nodemailer';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { RECYCLE_REASONS } from '../../core/model/tuning';
 import type { HandoffRequest } from '../../core/protocol';
 import { alertsOf } from '../../db/repositories/alerts';
-import { closedTasksOf, createSignIn, findDeskRep, openTasksOf, redeemSignIn, type DeskRep, type DeskTask, type HandoffFeed } from '../../db/repositories/desk';
-import { findHandoff, type HandoffTask } from '../../db/repositories/handoffs';
+import { closedTasksOf, openTasksOf, type DeskRep, type DeskTask } from '../../db/repositories/desk';
+import { findHandoff } from '../../db/repositories/handoffs';
 import { findLeadIdentity } from '../../db/repositories/leads';
 import { assignmentsOf } from '../../db/repositories/reps';
 import { emailEngagement } from '../../db/repositories/sends';
 import { closeStreamsOnShutdown, openEventStream } from '../eventStream';
 import { canSee, refusal } from '../deskAccess';
 import { actOnHandoff, AlreadyDecided, decideHandoff, DECISION_BODIES, DeskActionRefused, waitForClose } from '../handoffDecisions';
-import { endSession, signedInRep, startSession, type SessionSettings } from './session';
+import type { PageKit, WebOptions } from './kit';
 
-export interface DeskOptions {
-  pool: Pool;
-  client: Client;
-  /** Signs the session cookie (NURTURE_LINK_SECRET). */
-  secret: string;
-  /** The public base of the links mailed to reps (PUBLIC_URL). */
-  publicUrl: string;
-  /** Mails sign-in links; absent, the page says sign-in by email is not set up. */
-  mailer?: { transport: Transporter; from: string };
-  feed?: HandoffFeed;
-  settleMs?: number;
-  now?: () => number;
-}
-
-const VIEWS = path.join(__dirname, 'views');
-const SIGN_IN_TTL_MS = 15 * 60 * 1000;
 /** Open tasks due within this are "breaching" in a manager's queue. */
 const BREACHING_MS = 15 * 60 * 1000;
 
-/** The files the pages load: ours, and htmx with its SSE extension from their npm packages. */
-const ASSETS: Record<string, { file: string; type: string }> = {
-  'app.css': { file: path.join(__dirname, 'assets/app.css'), type: 'text/css' },
-  'app.js': { file: path.join(__dirname, 'assets/app.js'), type: 'text/javascript' },
-  'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
-  // The package's main is its ES module build; a page loads the classic script beside it.
-  'sse.js': { file: path.join(path.dirname(require.resolve('htmx-ext-sse/package.json')), 'dist/sse.min.js'), type: 'text/javascript' },
-};
-
-const signInBody = z.object({ email: z.string().trim().email().max(320) });
 const idParams = z.object({ id: z.string().min(1).max(200) });
-const tokenParams = z.object({ token: z.string().min(1).max(200) });
 const actionParams = idParams.extend({ action: z.enum(['accept', 'meeting-booked', 'reject', 'snooze', 'reassign']) });
 /** How long an owner may snooze a task from the page. */
 const SNOOZES = {
@@ -68,77 +34,17 @@ const SNOOZES = {
 const snoozeForm = z.object({ for: z.enum(Object.keys(SNOOZES) as [keyof typeof SNOOZES]) });
 const reassignForm = z.object({ to: z.string().max(64).optional(), note: z.string().max(2000).optional() });
 
-export const deskRoutes: FastifyPluginAsyncZod<DeskOptions> = async (app, options) => {
-  const { pool, client, feed, mailer, settleMs = 5_000, now = Date.now } = options;
-  const session: SessionSettings = { secret: options.secret, secure: options.publicUrl.startsWith('https:'), now };
-  const liquid = new Liquid({ root: VIEWS, extname: '.liquid', outputEscape: 'escape', strictFilters: true, cache: true });
-  const assets = Object.fromEntries(Object.entries(ASSETS).map(([name, { file, type }]) => [name, { body: fs.readFileSync(file), type }]));
+export const deskRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit }> = async (app, { pool, client, feed, settleMs = 5_000, now = Date.now, kit }) => {
+  const { render } = kit;
 
-  await app.register(cookie);
-
-  const render = async (reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) =>
-    reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(await liquid.renderFile(view, data));
-
-  /** The signed-in rep, or the sign-in page (fragments and streams: 401). */
+  /** The signed-in rep; a marketer is sent to their pages (the inbox is the reps'). */
   const repOf = async (request: FastifyRequest, reply: FastifyReply): Promise<DeskRep | undefined> => {
-    const id = signedInRep(request, session);
-    const rep = id ? await findDeskRep(pool, id) : undefined;
-    if (rep) return rep;
-    endSession(reply);
-    if (request.headers['hx-request'] || request.method !== 'GET') return void (await reply.code(401).send());
-    return void (await render(reply, 'signIn', { mailer: Boolean(mailer) }));
+    const viewer = await kit.viewerOf(request, reply);
+    if (viewer?.rep) return viewer.rep;
+    if (!viewer) return undefined;
+    if (request.method === 'GET' && request.url === '/app') return void (await reply.redirect('/app/overview', 303));
+    return void (await render(reply, 'message', { marketer: viewer.marketer, title: 'For reps', message: 'The sales inbox is for reps: sign in with the link mailed to your work address.' }, 403));
   };
-
-  // Forms post from our own pages only: a browser names the page's origin on every POST.
-  app.addHook('onRequest', async (request, reply) => {
-    const origin = request.headers.origin;
-    if (request.method === 'POST' && origin && origin !== `${request.protocol}://${request.host}`) await reply.code(403).send('cross-site form posts are refused');
-  });
-
-  app.get('/app/assets/:name', { schema: { params: z.object({ name: z.string() }), hide: true } }, async (request, reply) => {
-    const asset = assets[request.params.name];
-    if (!asset) return reply.code(404).send();
-    return reply.header('cache-control', 'public, max-age=3600').type(asset.type).send(asset.body);
-  });
-
-  // --- signing in ------------------------------------------------------------------------------
-
-  app.post('/app/sign-in', { schema: { hide: true } }, async (request, reply) => {
-    const body = signInBody.safeParse(request.body);
-    if (!body.success) return render(reply, 'signIn', { mailer: Boolean(mailer), error: 'email: enter the address you receive handoff alerts at' }, 400);
-    if (!mailer) return render(reply, 'signIn', { mailer: false }, 503);
-    const link = await createSignIn(pool, body.data.email, SIGN_IN_TTL_MS);
-    if (link) {
-      const url = `${options.publicUrl.replace(/\/$/, '')}/app/sign-in/${link.token}`;
-      await mailer.transport.sendMail({
-        from: mailer.from,
-        to: body.data.email,
-        subject: 'Your sign-in link to the sales inbox',
-        text: await liquid.renderFile('signInEmail', { name: link.name, url, minutes: SIGN_IN_TTL_MS / 60_000 }),
-      });
-    }
-    // The same answer whether or not the address is a rep's: the page tells no one who works here.
-    return render(reply, 'message', { title: 'Check your email', message: `If ${body.data.email} belongs to a rep, a sign-in link is on its way. It works once, within ${SIGN_IN_TTL_MS / 60_000} minutes.` });
-  });
-
-  // A mail scanner may follow the link: GET only shows the button, POST signs in.
-  app.get('/app/sign-in/:token', { schema: { params: tokenParams, hide: true } }, async (_request, reply) => render(reply, 'confirmSignIn', {}));
-
-  app.post('/app/sign-in/:token', { schema: { params: tokenParams, hide: true } }, async (request, reply) => {
-    const rep = await redeemSignIn(pool, request.params.token);
-    if (!rep) return render(reply, 'message', { title: 'Link expired', message: 'This sign-in link was used already or has expired. Ask for a new one.', signIn: true }, 410);
-    startSession(reply, rep, session);
-    return reply.redirect('/app', 303);
-  });
-
-  app.post('/app/sign-out', { schema: { hide: true } }, async (_request, reply) => {
-    endSession(reply);
-    return reply.redirect('/app', 303);
-  });
 
   // --- the inbox -------------------------------------------------------------------------------
 

@@ -118,6 +118,12 @@ export function computeScores({ profile, intent, lastEngagedAt }: ScoreInputs, n
   return { ...scoreTotals({ profile, intent, lastEngagedAt }, now, model), parts: [...fitParts, ...intentParts] };
 }
 
+/** The intent score every `everyDays` for `days` from now if the lead does nothing more: it halves every half-life. */
+export function intentDecay(intent: number, halfLife: string, days: number, everyDays: number): { day: number; intent: number }[] {
+  const halfLifeDays = durationMs(halfLife) / 86_400_000;
+  return Array.from({ length: Math.floor(days / everyDays) + 1 }, (_, i) => ({ day: i * everyDays, intent: round(intent * Math.pow(0.5, (i * everyDays) / halfLifeDays)) }));
+}
+
 function silencePoints(lastEngagedAt: number, now: number, model: ScoringModel): number {
   return now - lastEngagedAt >= durationMs(model.silence.after) ? model.silence.points : 0;
 }

@@ -32,11 +32,21 @@ export async function seedAdminKey(db: Database, secret: string): Promise<void> 
   );
 }
 
+/** The key with this secret, unless revoked (or its rep deactivated). */
 export async function findApiKey(db: Database, secret: string): Promise<ApiKey | undefined> {
+  return liveKey(db, 'k.key_hash = $1', hashKey(secret));
+}
+
+/** The key with this id, unless revoked: a page session signed in with a key reads it afresh. */
+export async function findApiKeyById(db: Database, id: string): Promise<ApiKey | undefined> {
+  return liveKey(db, 'k.id = $1', id);
+}
+
+async function liveKey(db: Database, match: 'k.key_hash = $1' | 'k.id = $1', value: string): Promise<ApiKey | undefined> {
   const { rows } = await db.query<ApiKey & { rep: string | null }>(
     `SELECT k.id, k.name, k.scopes, k.rep_id AS rep FROM api_keys k
-     WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.rep_id IS NULL OR EXISTS (SELECT 1 FROM reps r WHERE r.id = k.rep_id AND r.active))`,
-    [hashKey(secret)],
+     WHERE ${match} AND k.revoked_at IS NULL AND (k.rep_id IS NULL OR EXISTS (SELECT 1 FROM reps r WHERE r.id = k.rep_id AND r.active))`,
+    [value],
   );
   const row = rows[0];
   if (!row) return undefined;

@@ -1,6 +1,7 @@
-// Catalog versions as the lead workers publish them, and the running leads by sequence, for
-// `nurture diff`.
+// Catalog versions as the lead workers publish them, the running leads by sequence (`nurture diff`),
+// and the live definition of a sequence (the marketers' pages).
 import type { CatalogSnapshot } from '../../core/catalogDiff';
+import type { SequenceDefinition } from '../../core/model/sequence';
 import type { Database } from '../pool';
 
 /** Records the version (once) and makes it the live one. */
@@ -24,4 +25,16 @@ export async function leadsInSequences(db: Database): Promise<Record<string, num
     'SELECT sequence_id, count(*)::int AS n FROM leads WHERE erased_at IS NULL AND sequence_id IS NOT NULL GROUP BY sequence_id',
   );
   return Object.fromEntries(rows.map((row) => [row.sequence_id, row.n]));
+}
+
+/** A sequence of the live catalog, with its version (the published one whose definition it is). */
+export async function liveSequence(db: Database, id: string): Promise<{ definition: SequenceDefinition; version: string | null } | undefined> {
+  const { rows } = await db.query<{ definition: SequenceDefinition | null; version: string | null }>(
+    `SELECT c.snapshot->'sequences'->$1 AS definition,
+            (SELECT v.version FROM sequence_versions v WHERE v.sequence_id = $1 AND v.definition = c.snapshot->'sequences'->$1) AS version
+     FROM catalog_versions c ORDER BY c.live_since DESC LIMIT 1`,
+    [id],
+  );
+  const row = rows[0];
+  return row?.definition ? { definition: row.definition, version: row.version } : undefined;
 }

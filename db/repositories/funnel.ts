@@ -9,35 +9,38 @@ export interface FunnelQuery {
   to: string;
   cohort: 'week' | 'month';
   by?: 'source' | 'sequence' | 'segment';
+  /** Only the leads of this source, sequence (as grouped) or segment. */
+  source?: string;
+  sequence?: string;
+  segment?: string;
 }
 
 /** The funnel's stages in order; a lead that reached a later one counts as having passed the earlier ones. */
 const FUNNEL = ['lead', 'mql', 'sql', 'opportunity', 'customer'] as const;
 /**
- * What a lead is grouped by. Its sequence is the one it was in when it reached its furthest stage
- * (the last it entered by then): its current one is none once sales have it.
+ * The sequence a lead is credited to: the one it was in when it reached its furthest stage (the
+ * last it entered by then), as its current one is none once sales have it.
  */
-const GROUP_COLUMN = {
-  source: 'l.source',
-  sequence: `(SELECT a.detail->>'sequenceId' FROM lead_activity a
+export const SEQUENCE_AT_FURTHEST_STAGE = `(SELECT a.detail->>'sequenceId' FROM lead_activity a
      WHERE a.lead_id = l.id AND a.kind = 'enterSequence'
        AND a.at <= COALESCE((SELECT max(s.changed_at) FROM stage_changes s WHERE s.lead_id = l.id), 'infinity')
-     ORDER BY a.at DESC LIMIT 1)`,
-  segment: 'l.segment',
-} as const;
+     ORDER BY a.at DESC LIMIT 1)`;
+/** What a lead is grouped by. */
+const GROUP_COLUMN = { source: 'l.source', sequence: SEQUENCE_AT_FURTHEST_STAGE, segment: 'l.segment' } as const;
 
 export const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
 
 export async function funnelReport(db: Database, query: FunnelQuery) {
   // The group column comes from a closed enum, never from the request text.
   const group = query.by ? GROUP_COLUMN[query.by] : "'all'";
-  const range = [query.from, query.to];
+  const range = [query.from, query.to, query.source ?? null, query.segment ?? null, query.sequence ?? null];
   const cohortLeads = `
     SELECT l.id, l.created_at, l.holdout, date_trunc('${query.cohort}', l.created_at) AS cohort, COALESCE(${group}, 'unknown') AS grp,
            COALESCE((SELECT max(array_position(ARRAY['lead','mql','sql','opportunity','customer'], s.to_stage)) FROM stage_changes s WHERE s.lead_id = l.id), 1) AS reached
-    FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`;
+    FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2
+      AND ($3::text IS NULL OR l.source = $3) AND ($4::text IS NULL OR l.segment = $4) AND ($5::text IS NULL OR ${GROUP_COLUMN.sequence} = $5)`;
 
-  const [cohorts, handoffs, holdout, steps] = await Promise.all([
+  const [cohorts, handoffs, holdout, steps, stageTimes] = await Promise.all([
     db.query<{ cohort: Date; grp: string; leads: string; mql: string; sql: string; opportunity: string; customer: string }>(
       `WITH c AS (${cohortLeads})
        SELECT cohort, grp, count(*) AS leads,
@@ -46,13 +49,15 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
        FROM c GROUP BY cohort, grp ORDER BY cohort, grp`,
       range,
     ),
-    db.query<{ handoffs: string; median_hours: number | null; answered: string; within_sla: string }>(
+    db.query<{ handoffs: string; median_hours: number | null; answered: string; within_sla: string; median_answer_minutes: number | null }>(
       `WITH c AS (${cohortLeads}),
        first AS (SELECT DISTINCT ON (h.lead_id) h.lead_id, h.opened_at FROM handoffs h JOIN c ON c.id = h.lead_id ORDER BY h.lead_id, h.opened_at)
        SELECT (SELECT count(*) FROM handoffs h JOIN c ON c.id = h.lead_id) AS handoffs,
               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first.opened_at - c.created_at) / 3600)
                  FROM first JOIN c ON c.id = first.lead_id) AS median_hours,
               (SELECT count(*) FROM handoffs h JOIN c ON c.id = h.lead_id WHERE h.status <> 'open') AS answered,
+              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM h.closed_at - h.opened_at) / 60)
+                 FROM handoffs h JOIN c ON c.id = h.lead_id WHERE h.status IN ('accepted', 'rejected', 'meeting_booked')) AS median_answer_minutes,
               (SELECT count(*) FROM handoffs h JOIN c ON c.id = h.lead_id
                  WHERE h.status IN ('accepted', 'rejected', 'meeting_booked') AND h.escalations = 0) AS within_sla`,
       range,
@@ -71,7 +76,27 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
        GROUP BY s.sequence_id, s.step_id ORDER BY s.sequence_id, s.step_id`,
       range,
     ),
+    // From entering one stage to entering the next, for the leads that made that move.
+    db.query<{ move: string; median_hours: number; n: number }>(
+      `WITH c AS (${cohortLeads}),
+       entered AS (SELECT c.id, c.created_at AS lead_at,
+                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'mql') AS mql_at,
+                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'sql') AS sql_at,
+                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'opportunity') AS opportunity_at,
+                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'customer') AS customer_at
+                   FROM c),
+       moves AS (SELECT 'leadToMql' AS move, extract(epoch FROM mql_at - lead_at) / 3600 AS hours FROM entered WHERE mql_at IS NOT NULL
+                 UNION ALL SELECT 'mqlToSql', extract(epoch FROM sql_at - mql_at) / 3600 FROM entered WHERE sql_at IS NOT NULL AND mql_at IS NOT NULL
+                 UNION ALL SELECT 'sqlToOpportunity', extract(epoch FROM opportunity_at - sql_at) / 3600 FROM entered WHERE opportunity_at IS NOT NULL AND sql_at IS NOT NULL
+                 UNION ALL SELECT 'opportunityToCustomer', extract(epoch FROM customer_at - opportunity_at) / 3600 FROM entered WHERE customer_at IS NOT NULL AND opportunity_at IS NOT NULL)
+       SELECT move, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median_hours, count(*)::int AS n FROM moves GROUP BY move`,
+      range,
+    ),
   ]);
+  const stageTime = (move: string) => {
+    const row = stageTimes.rows.find((r) => r.move === move);
+    return { medianHours: row ? Math.round(row.median_hours * 100) / 100 : null, n: row?.n ?? 0 };
+  };
 
   const arm = (isHoldout: boolean) => {
     const row = holdout.rows.find((r) => r.holdout === isHoldout);
@@ -87,6 +112,7 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
     to: query.to,
     cohort: query.cohort,
     by: query.by ?? null,
+    filter: { source: query.source ?? null, sequence: query.sequence ?? null, segment: query.segment ?? null },
     stages: FUNNEL,
     cohorts: cohorts.rows.map((row) => {
       const counts = { lead: Number(row.leads), mql: Number(row.mql), sql: Number(row.sql), opportunity: Number(row.opportunity), customer: Number(row.customer) };
@@ -102,9 +128,19 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
         },
       };
     }),
+    // The median time from entering a stage to entering the next, and how many leads made that move.
+    stageTimes: {
+      leadToMql: stageTime('leadToMql'),
+      mqlToSql: stageTime('mqlToSql'),
+      sqlToOpportunity: stageTime('sqlToOpportunity'),
+      opportunityToCustomer: stageTime('opportunityToCustomer'),
+    },
     handoffs: {
       total: Number(h.handoffs),
+      answered: Number(h.answered),
       medianHoursToHandoff: h.median_hours === null ? null : Math.round(h.median_hours * 100) / 100,
+      // Speed to lead: from the handoff to the rep's answer (accepted, rejected or meeting booked).
+      medianMinutesToAnswer: h.median_answer_minutes === null ? null : Math.round(h.median_answer_minutes * 10) / 10,
       slaHitRate: rate(Number(h.within_sla), Number(h.answered)),
     },
     // Treated against holdout conversion to SQL or beyond: the lift, relative and absolute, with 95% intervals.

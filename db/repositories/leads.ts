@@ -76,6 +76,12 @@ export interface LeadFilter {
   stage?: string;
   segment?: string;
   source?: string;
+  tier?: string;
+  sequence?: string;
+  /** Words in the lead's name or company (case-insensitive). */
+  search?: string;
+  minScore?: number;
+  maxScore?: number;
   /** Only leads whose id sorts after this one (keyset pagination: stable while leads are added). */
   afterId?: string;
   limit: number;
@@ -85,11 +91,32 @@ export async function listLeads(db: Database, filter: LeadFilter): Promise<LeadR
   const { rows } = await db.query<LeadRow>(
     `SELECT * FROM leads WHERE erased_at IS NULL
        AND ($1::text IS NULL OR stage = $1) AND ($2::text IS NULL OR segment = $2) AND ($3::text IS NULL OR source = $3)
-       AND ($4::text IS NULL OR id > $4)
+       AND ($4::text IS NULL OR id > $4) AND ($6::text IS NULL OR tier = $6) AND ($7::text IS NULL OR sequence_id = $7)
+       AND ($8::text IS NULL OR concat_ws(' ', first_name, last_name, company) ILIKE $8 ESCAPE '\\')
+       AND ($9::numeric IS NULL OR total_score >= $9) AND ($10::numeric IS NULL OR total_score <= $10)
      ORDER BY id LIMIT $5`,
-    [filter.stage ?? null, filter.segment ?? null, filter.source ?? null, filter.afterId ?? null, filter.limit],
+    [
+      filter.stage ?? null,
+      filter.segment ?? null,
+      filter.source ?? null,
+      filter.afterId ?? null,
+      filter.limit,
+      filter.tier ?? null,
+      filter.sequence ?? null,
+      filter.search ? `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
+      filter.minScore ?? null,
+      filter.maxScore ?? null,
+    ],
   );
   return rows;
+}
+
+/** The values the lead filters offer: the sources, stages, tiers and segments leads have. */
+export async function leadFilterOptions(db: Database): Promise<{ sources: string[]; stages: string[]; tiers: string[]; segments: string[] }> {
+  const distinct = async (column: 'source' | 'stage' | 'tier' | 'segment') =>
+    (await db.query<{ value: string }>(`SELECT DISTINCT ${column} AS value FROM leads WHERE ${column} IS NOT NULL ORDER BY 1 LIMIT 200`)).rows.map((row) => row.value);
+  const [sources, stages, tiers, segments] = await Promise.all([distinct('source'), distinct('stage'), distinct('tier'), distinct('segment')]);
+  return { sources, stages, tiers, segments };
 }
 
 /** Leads (not erased) that arrived in [from, to], a page at a time by id, with their profile: the backtest's input. */

@@ -458,8 +458,8 @@ describe('the funnel report', () => {
       }
     }
     await pool.query(
-      `INSERT INTO handoffs (id, lead_id, status, escalations, opened_at, sla_due_at) VALUES
-       ($1, $2, 'accepted', 0, $3, $3), ($4, $5, 'no_response', 2, $6, $6)`,
+      `INSERT INTO handoffs (id, lead_id, status, escalations, opened_at, sla_due_at, closed_at) VALUES
+       ($1, $2, 'accepted', 0, $3, $3, $3::timestamptz + interval '30 minutes'), ($4, $5, 'no_response', 2, $6, $6, NULL)`,
       [`handoff-f-${tag}-1-1`, `f-${tag}-1`, day(0, 12), `handoff-f-${tag}-4-1`, `f-${tag}-4`, day(9)],
     );
     const send = `f-${tag}-1/welcome/1`;
@@ -481,7 +481,15 @@ describe('the funnel report', () => {
         expect.objectContaining({ cohort: '2021-01-04T00:00:00.000Z', group: 'webinar', counts: { lead: 2, mql: 2, sql: 1, opportunity: 1, customer: 0 }, conversion: expect.objectContaining({ leadToMql: 1, mqlToSql: 0.5 }) }),
         expect.objectContaining({ cohort: '2021-01-11T00:00:00.000Z', group: 'paid', counts: { lead: 2, mql: 1, sql: 1, opportunity: 0, customer: 0 } }),
       ]);
-      expect(report.body.handoffs).toEqual({ total: 2, medianHoursToHandoff: 18, slaHitRate: 0.5 });
+      // Speed to lead: the accepted handoff was answered in 30 minutes.
+      expect(report.body.handoffs).toEqual({ total: 2, answered: 2, medianHoursToHandoff: 18, medianMinutesToAnswer: 30, slaHitRate: 0.5 });
+      // Every move took a day: three leads became MQLs, two MQLs SQLs, one SQL an opportunity.
+      expect(report.body.stageTimes).toEqual({
+        leadToMql: { medianHours: 24, n: 3 },
+        mqlToSql: { medianHours: 24, n: 2 },
+        sqlToOpportunity: { medianHours: 24, n: 1 },
+        opportunityToCustomer: { medianHours: null, n: 0 },
+      });
       // Lift 1/3 over 1/2, minus one, with Katz's interval exp(ln(2/3) ± 1.96 × sqrt(1 - 1/3 + 1 - 1/2)) - 1: far too few leads to tell.
       expect(report.body.holdout).toMatchObject({
         treated: { leads: 3, converted: 1, conversion: 0.333 },
@@ -493,6 +501,14 @@ describe('the funnel report', () => {
         confidence: 0.95,
       });
       expect(report.body.steps).toEqual([{ sequenceId: 'welcome', stepId: 'intro', sent: 2, openRate: 0.5, clickRate: 0.5, replyRate: 0 }]);
+
+      // Filtered to one source: the paid leads alone, in one group.
+      const paid = await call(`${url}/v1/metrics/funnel?from=${day(0)}&to=${day(14)}&cohort=week&source=paid`, 'GET', adminKey);
+      expect(paid.body.filter).toEqual({ source: 'paid', sequence: null, segment: null });
+      expect(paid.body.cohorts.map((row: { cohort: string; group: string; counts: object }) => [row.cohort, row.group, row.counts])).toEqual([
+        ['2021-01-04T00:00:00.000Z', 'all', { lead: 1, mql: 0, sql: 0, opportunity: 0, customer: 0 }],
+        ['2021-01-11T00:00:00.000Z', 'all', { lead: 2, mql: 1, sql: 1, opportunity: 0, customer: 0 }],
+      ]);
 
       const backwards = await call(`${url}/v1/metrics/funnel?from=${day(14)}&to=${day(0)}`, 'GET', adminKey);
       expect(backwards).toMatchObject({ status: 400, body: { details: [{ path: 'query.to' }] } });
@@ -556,6 +572,96 @@ describe('leads', () => {
       const imported = await fetch(`${url}/v1/leads/import`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'text/csv' }, body: `id,email\n${source}-csv,${ids[0]}@example.org\n` });
       expect(await imported.json()).toMatchObject({ imported: 0, failed: [{ row: 2, field: 'email' }] });
     });
+  });
+});
+
+describe('lead search and the marketing scope', () => {
+  it('finds leads by name or company, tier, sequence and score range; a marketing key reads and steers, a read key only reads', async () => {
+    const source = `search-${randomUUID().slice(0, 8)}`;
+    const rows: [string, string, string, string, string, number][] = [
+      // id suffix, first name, company, tier, sequence, score
+      ['1', 'Ana', 'Acme 100% Corp', 'active', 'fast-track', 70],
+      ['2', 'Ben', 'Globex', 'slow', 'education', 20],
+      ['3', 'Anabel', 'Initech', 'active', 'education', 45],
+    ];
+    for (const [n, firstName, company, tier, sequence, score] of rows) {
+      await pool.query('INSERT INTO leads (id, first_name, company, tier, sequence_id, total_score, source) VALUES ($1, $2, $3, $4, $5, $6, $7)', [`${source}-${n}`, firstName, company, tier, sequence, score, source]);
+    }
+    const { secret: marketingKey } = await createApiKey(pool, 'marketer', ['marketing']);
+    const { secret: readKey } = await createApiKey(pool, 'dashboard', ['read']);
+    await withApi({ client }, async ({ url }) => {
+      const ids = async (query: string) => ((await call(`${url}/v1/leads?source=${source}&${query}`, 'GET', marketingKey)).body.items as { id: string }[]).map((lead) => lead.id);
+      expect(await ids('search=ana')).toEqual([`${source}-1`, `${source}-3`]);
+      // The search is text, not a pattern: % matches a percent sign only.
+      expect(await ids(`search=${encodeURIComponent('100%')}`)).toEqual([`${source}-1`]);
+      expect(await ids('search=globex')).toEqual([`${source}-2`]);
+      expect(await ids('tier=active&sequence=education')).toEqual([`${source}-3`]);
+      expect(await ids('minScore=40&maxScore=60')).toEqual([`${source}-3`]);
+
+      // Steering a lead takes the marketing scope: a read key is refused before the lead is looked up.
+      expect(await call(`${url}/v1/leads/${source}-1/pause`, 'POST', readKey)).toMatchObject({ status: 403, body: { details: [{ message: 'needs scope marketing' }] } });
+      expect((await call(`${url}/v1/leads/${source}-unknown/pause`, 'POST', marketingKey)).status).toBe(404);
+      expect((await call(`${url}/v1/leads/export.csv`, 'GET', marketingKey)).status).toBe(403);
+    });
+  });
+});
+
+describe('the sequence report', () => {
+  it('counts each step’s sends, deferrals and skips with their reasons, where the leads are, the versions and the conversions', async () => {
+    const id = `seq-${randomUUID().slice(0, 8)}`;
+    const definition = { id, name: 'Report test', audience: { stage: ['lead'] }, exitWhen: [], steps: [{ kind: 'email', id: 'hello', template: 'ops/hello' }, { kind: 'wait', id: 'pause', duration: '2d' }, { kind: 'email', id: 'again', template: 'ops/again' }] };
+    const version = `${id}@v1`;
+    await pool.query('INSERT INTO sequence_versions (version, sequence_id, definition) VALUES ($1, $2, $3)', [version, id, definition]);
+    const snapshot = { model: {}, sequences: { [id]: definition }, routing: [], defaultSequence: id, longTermSequence: id, templates: {} };
+    await pool.query('INSERT INTO catalog_versions (version, snapshot, live_since) VALUES ($1, $2, $3)', [`catalog@${id}`, snapshot, new Date(Date.now() + 86_400_000)]);
+    const lead = (n: number) => `${id}-lead-${n}`;
+    const at = (minutes: number) => new Date(Date.now() - 3_600_000 + minutes * 60_000);
+    for (const n of [1, 2, 3]) {
+      await pool.query('INSERT INTO leads (id, sequence_id) VALUES ($1, $2)', [lead(n), id]);
+      await pool.query("INSERT INTO lead_activity (idempotency_key, lead_id, kind, detail, at) VALUES ($1, $2, 'enterSequence', $3, $4)", [`${lead(n)}/enter`, lead(n), { sequenceId: id, version, reason: 'routing' }, at(0)]);
+    }
+    const sendRow = (n: number, step: string, status: string, minutes: number) =>
+      pool.query(
+        `INSERT INTO sends (idempotency_key, lead_id, workflow_id, sequence_id, sequence_version, step_id, touch_number, channel, status, claimed_at)
+         VALUES ($1, $2, 'w', $3, $4, $5, 1, 'email', $6, $7)`,
+        [`${lead(n)}/${step}`, lead(n), id, version, step, status, at(minutes)],
+      );
+    // Lead 1 got both emails and opened the first; lead 2 got the first; lead 3's first was deferred, then skipped.
+    await sendRow(1, 'hello', 'sent', 1);
+    await sendRow(1, 'again', 'sent', 10);
+    await sendRow(2, 'hello', 'sent', 1);
+    await storeEvents(pool, [{ eventId: `${id}-open`, leadId: lead(1), type: 'email_open', occurredAt: at(2).toISOString(), properties: { sendId: `${lead(1)}/hello` } }]);
+    await pool.query(
+      `INSERT INTO lead_activity (idempotency_key, lead_id, kind, detail, at) VALUES
+       ($1, $2, 'touchDeferred', $3, $4), ($5, $2, 'touchSkipped', $6, $7)`,
+      [`${lead(3)}/deferred`, lead(3), { sequenceId: id, stepId: 'hello', channel: 'email', reasons: ['window:email', 'cap:spacing'] }, at(1), `${lead(3)}/skipped`, { sequenceId: id, stepId: 'hello', channel: 'email', reason: 'consent:email' }, at(5)],
+    );
+    // Lead 1 became an MQL in the sequence.
+    await pool.query("INSERT INTO stage_changes (idempotency_key, lead_id, to_stage, reason, changed_at) VALUES ($1, $2, 'mql', 'test', $3)", [`${lead(1)}/mql`, lead(1), at(20)]);
+
+    try {
+      await withApi({ client }, async ({ url }) => {
+        const report = (await call(`${url}/v1/sequences/${id}`, 'GET', adminKey)).body;
+        expect(report).toMatchObject({ id, version, leadsNow: 3, leadsNotYetTouched: 0, audience: 'stage is lead', conversions: { leads: 3, mql: 1, sql: 0 } });
+        const steps = Object.fromEntries(report.steps.map((step: { id: string }) => [step.id, step]));
+        expect(steps.hello).toMatchObject({ text: 'Email ops/hello', sent: 2, deferred: 2, skipped: 1, opened: 1, openRate: 0.5, leadsHere: 2 });
+        expect(steps.hello.reasons).toEqual(
+          expect.arrayContaining([
+            { outcome: 'deferred', reason: 'window:email', n: 1 },
+            { outcome: 'deferred', reason: 'cap:spacing', n: 1 },
+            { outcome: 'skipped', reason: 'consent:email', n: 1 },
+          ]),
+        );
+        expect(steps.pause).toMatchObject({ text: 'Wait 2d', sent: 0, leadsHere: 0 });
+        expect(steps.again).toMatchObject({ sent: 1, openRate: 0, leadsHere: 1 });
+        expect(report.versions).toEqual([expect.objectContaining({ version, leadsNow: 3, live: true })]);
+        expect((await call(`${url}/v1/sequences`, 'GET', adminKey)).body.items).toEqual([expect.objectContaining({ id, steps: 3, leadsNow: 3, sent: 3 })]);
+        expect((await call(`${url}/v1/sequences/no-such-sequence`, 'GET', adminKey)).status).toBe(404);
+      });
+    } finally {
+      // The other tests' lead workers publish their own live catalog.
+      await pool.query('DELETE FROM catalog_versions WHERE version = $1', [`catalog@${id}`]);
+    }
   });
 });
 

@@ -2,25 +2,15 @@
 // ports, fresh data folder), through the command line. The leads of three sources are there, a demo
 // request opened a handoff, first emails landed in the outbox, a pricing visit pulled a next touch
 // forward; a second run adds nothing.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_SOURCES, generateDemo } from '../../cli/demoData';
 import { outboxLines } from '../../devstack/outbox';
 import { getFreePort } from '../../app/net';
-import { interrupt, nurtureCommand, ROOT, startEngine, type Engine } from '../support/engineProcess';
+import { interrupt, runNurture as nurture, startEngine, type Engine } from '../support/engineProcess';
 
 const LEADS = 40;
-
-/** Runs `nurture <args>` to its end: exit code and everything it printed. */
-function nurture(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
-  const child = spawn(...nurtureCommand(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
-}
 
 let engine: Engine;
 let dataDir: string;

@@ -58,9 +58,9 @@ type Call = (method: string, route: string, payload?: unknown) => ReturnType<typ
 function withEngine(body: (call: Call, url: string) => Promise<void>) {
   const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
     engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle, alerts });
-  const desk = { feed, mailer: { transport: alerts.transport, from: alerts.from } };
+  const web = { feed, mailer: { transport: alerts.transport, from: alerts.from } };
   return withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, ({ taskQueue }) =>
-    withApi({ pool, client, taskQueue, port, leadOptions: { handoff: { sla: '1h' } }, public: { linkSecret: LINK_SECRET, publicUrl: alerts.publicUrl, desk } }, ({ url }) =>
+    withApi({ pool, client, taskQueue, port, leadOptions: { handoff: { sla: '1h' } }, public: { linkSecret: LINK_SECRET, publicUrl: alerts.publicUrl, web } }, ({ url }) =>
       body((method, route, payload) => callApi(`${url}${route}`, method, adminKey, payload), url),
     ),
   );

@@ -11,6 +11,15 @@ export function nurtureCommand(args: string[]): [string, string[]] {
   return [process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args]];
 }
 
+/** Runs `nurture <args>` to its end: its exit code and everything it printed. */
+export function runNurture(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
+  const child = spawn(...nurtureCommand(args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
+
 export interface Engine {
   child: ChildProcess;
   output: () => string;
