@@ -43,8 +43,8 @@ interface PublicSettings {
   twilio?: TwilioReplies;
   /** NURTURE_CRM_WEBHOOK_SECRET: with it, a CRM posts outcomes to /webhooks/crm, signed. */
   crmWebhookSecret?: string;
-  /** The web app's sign-in mailer, live feed of task changes and catalog; without a mailer reps cannot sign in, without a feed pages do not update live, without a catalog there is no preview. */
-  web?: Pick<WebOptions, 'mailer' | 'feed' | 'catalog'>;
+  /** The web app's sign-in mailer, live feed of task changes, catalog and promotions; without a mailer reps cannot sign in, without a feed pages do not update live, without a catalog there is no preview, without promotions no promoting from the page. */
+  web?: Pick<WebOptions, 'mailer' | 'feed' | 'catalog' | 'promotions'>;
   now?: () => number;
 }
 

@@ -28,6 +28,7 @@ import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../wo
 import { engineWorkerOptions } from '../workers/leadWorker';
 import { configuredWindows, deliveryConfig, eventTimeBounds, publicUrl, requiredSecrets, senderOf, requiredServers, temporalSecurity, twilioWebhookSettings, type ApiSecrets, type Config, type TemporalSecurity } from './config';
 import type { Part } from './part';
+import { readPromotions, recordPromotion } from './promotions';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
 
 export interface Servers {
@@ -102,8 +103,11 @@ export async function startDeliveryWorkers(servers: Servers, catalog: Catalog, d
   };
 }
 
-/** Starts the HTTP API and the event relay on `config.PORT`; resolves once it listens. */
-export async function startApi(servers: Servers, config: Config, secrets: ApiSecrets, telemetry: Telemetry): Promise<Part & { url: string }> {
+/**
+ * Starts the HTTP API and the event relay on `config.PORT`; resolves once it listens. From a
+ * checkout (`nurture start`), the experiments page may write promotions to sequences/promotions.ts.
+ */
+export async function startApi(servers: Servers, config: Config, secrets: ApiSecrets, telemetry: Telemetry, checkout = false): Promise<Part & { url: string }> {
   const connection = await Connection.connect({ address: servers.temporalAddress, ...servers.temporalSecurity });
   const client = new Client({ connection, namespace: servers.namespace, interceptors: { workflow: [correlationClientInterceptor] } });
   await seedAdminKey(servers.pool, secrets.apiKey);
@@ -123,7 +127,7 @@ export async function startApi(servers: Servers, config: Config, secrets: ApiSec
       publicUrl: publicUrl(config),
       twilio: twilioWebhookSettings(config),
       crmWebhookSecret: config.NURTURE_CRM_WEBHOOK_SECRET,
-      web: { feed: handoffFeed, catalog: engineCatalog(config), ...(signInTransport ? { mailer: { transport: signInTransport, from: senderOf(config) } } : {}) },
+      web: { feed: handoffFeed, catalog: engineCatalog(config), ...(checkout ? { promotions: { read: () => readPromotions(), record: (experiment: string, variant: string) => recordPromotion(experiment, variant) } } : {}), ...(signInTransport ? { mailer: { transport: signInTransport, from: senderOf(config) } } : {}) },
     },
     logger: telemetry.logger,
     processMetrics: telemetry.metrics,

@@ -1,8 +1,9 @@
 // `nurture experiments`: each A/B test's variants as a table: exposures, the metric's rate with its
 // sample, the lift over the control with its interval, the p-value, and what can be said of it.
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PromotionsFileError, recordPromotion } from '../app/promotions';
+import { mayPromote, verdictOf } from '../core/model/experiments';
 import { PROMOTIONS_FILE } from '../sequences/library';
 import { callApi, resolveApiTarget, type ApiTarget } from './apiClient';
 import { InputError } from './inputs';
@@ -37,13 +38,6 @@ const answer = z.object({
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${(value * 100).toFixed(1)}%`);
 const signedPercent = (value: number) => `${value > 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
 
-/** What the comparison allows one to say, in words. */
-function verdict(versus: z.infer<typeof comparison>): string {
-  if (!versus.enoughData) return 'too little data';
-  if (versus.pValue !== null && versus.pValue < 1 - versus.confidence) return versus.difference! > 0 ? 'better than control' : 'worse than control';
-  return 'no difference shown';
-}
-
 /** The results GET /v1/experiments gives for these options. */
 async function experimentResults(options: ExperimentsOptions, env: Record<string, string | undefined>): Promise<z.infer<typeof answer>['items']> {
   const given = Object.entries({ experiment: options.experiment, metric: options.metric, windowDays: options.windowDays }).filter((entry): entry is [string, string] => entry[1] !== undefined);
@@ -61,7 +55,7 @@ export async function listExperiments(options: ExperimentsOptions, env: Record<s
         const versus = variant.versusControl;
         const lift = versus?.lift === null || versus?.lift === undefined ? '' : `lift ${signedPercent(versus.lift)}${versus.liftInterval ? ` [${versus.liftInterval.map(signedPercent).join(', ')}]` : ''}`;
         const p = versus?.pValue === null || versus?.pValue === undefined ? '' : `p ${versus.pValue}`;
-        return `  ${variant.id.padEnd(12)} ${String(variant.exposures).padStart(7)} exposed  ${percent(variant.rate).padStart(6)} (${n})  ${versus ? [lift, p, verdict(versus)].filter(Boolean).join('  ') : 'control'}`;
+        return `  ${variant.id.padEnd(12)} ${String(variant.exposures).padStart(7)} exposed  ${percent(variant.rate).padStart(6)} (${n})  ${versus ? [lift, p, verdictOf(versus)].filter(Boolean).join('  ') : 'control'}`;
       });
       return [`${experiment.id}: ${metric}`, ...rows].join('\n');
     })
@@ -86,25 +80,15 @@ export async function promoteVariant(experiment: string, variantId: string, opti
   if (!result) throw new InputError(`${experiment}: no such experiment has sent anything yet`);
   const variant = result.variants.find((candidate) => candidate.id === variantId);
   if (!variant) throw new InputError(`${experiment} has no variant ${JSON.stringify(variantId)} (variants: ${result.variants.map((candidate) => candidate.id).join(', ')})`);
-  const said = variant.versusControl ? verdict(variant.versusControl) : 'control';
-  if (!options.force && said !== 'control' && said !== 'better than control') {
+  const said = verdictOf(variant.versusControl);
+  if (!options.force && !mayPromote(said)) {
     throw new InputError(`${experiment}: ${variantId} is not shown better than ${result.control} on ${result.metric} (${said}); --force promotes it anyway`);
   }
   const file = options.file ?? PROMOTIONS_FILE;
-  const source = fs.readFileSync(file, 'utf8');
-  const promoted = { ...promotionsIn(source, file), [experiment]: variantId };
-  const keys = Object.keys(promoted).sort();
-  const declaration = `export const promotions: Record<string, string> = {${keys.map((key) => `\n  ${JSON.stringify(key)}: ${JSON.stringify(promoted[key])},`).join('')}${keys.length ? '\n' : ''}};\n`;
-  fs.writeFileSync(file, source.replace(/export const promotions[\s\S]*$/, declaration));
-  return `promoted ${variantId} in ${experiment} (${said}) in ${path.relative(process.cwd(), file)}: \`nurture diff\` shows the change; the lead workers' next start makes it the step for every lead\n`;
-}
-
-/** The promotions the source of a promotions module holds. */
-function promotionsIn(source: string, file: string): Record<string, string> {
-  const body = /export const promotions: Record<string, string> = (\{[\s\S]*?\});/.exec(source)?.[1];
   try {
-    return JSON.parse(body!.replace(/,(\s*)\}$/, '$1}')) as Record<string, string>;
-  } catch {
-    throw new InputError(`${file}: cannot read its promotions: keep the form export const promotions: Record<string, string> = { "<sequence>/<step>": "<variant>", };`);
+    recordPromotion(experiment, variantId, file);
+  } catch (err) {
+    throw err instanceof PromotionsFileError ? new InputError(err.message) : err;
   }
+  return `promoted ${variantId} in ${experiment} (${said}) in ${path.relative(process.cwd(), file)}: \`nurture diff\` shows the change; the lead workers' next start makes it the step for every lead\n`;
 }

@@ -72,7 +72,7 @@ export async function start(config: Config): Promise<void> {
       startDeliveryWorkers(servers, catalog, delivered).then(started),
     ]);
     await apiPort.release();
-    const api = await startApi(servers, { ...config, ...sinks.config }, secrets, telemetry);
+    const api = await startApi(servers, { ...config, ...sinks.config }, secrets, telemetry, true);
     parts.push(api);
 
     const lines = [

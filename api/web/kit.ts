@@ -20,6 +20,8 @@ export interface WebOptions {
   settleMs?: number;
   /** The catalog this process was deployed with: the preview runs on it, as `nurture simulate` does. */
   catalog?: Catalog;
+  /** The promoted variants (sequences/promotions.ts) when this process may write them: a checkout, not an image. */
+  promotions?: { read(): Record<string, string>; record(experiment: string, variant: string): void };
   now?: () => number;
 }
 

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { durationMs, durationSchema } from '../../core/model/duration';
 import { EVENT_TYPES, parseLeadEvent, zodIssues, type LeadEvent } from '../../core/model/events';
+import { mayPromote, verdictOf } from '../../core/model/experiments';
 import { leadSchema } from '../../core/model/lead';
 import { intentDecay } from '../../core/model/scoring';
 import { simulate } from '../../core/simulate';
@@ -42,6 +43,7 @@ const leadSearch = z.object({
 });
 const actionParams = idParams.extend({ action: z.enum(Object.keys(CONTROL_BODIES) as [LeadControl]) });
 const experimentsQuery = z.object({ metric: z.enum(EXPERIMENT_METRICS).default('clicked'), windowDays: z.coerce.number().int().min(1).max(365).default(30) });
+const promoteForm = experimentsQuery.extend({ experiment: z.string().min(1).max(200), variant: z.string().min(1).max(64) });
 /** Rows of the preview's event table. */
 const PREVIEW_ROWS = 8;
 const previewForm = z.object({
@@ -60,7 +62,7 @@ const filled = (query: unknown) => Object.fromEntries(Object.entries(query as Re
 /** A datetime-local value (no zone) read as UTC. */
 const utc = (local: string) => Date.parse(/Z$|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
 
-export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit }> = async (app, { pool, client, catalog, now = Date.now, kit }) => {
+export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit }> = async (app, { pool, client, catalog, promotions, now = Date.now, kit }) => {
   const { render } = kit;
 
   /** The signed-in marketer whose key has the scope; a rep, or a key without it, is refused. */
@@ -132,7 +134,38 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
     if (!marketer) return reply;
     const parsed = experimentsQuery.safeParse(filled(request.query));
     const query = parsed.success ? parsed.data : experimentsQuery.parse({});
-    return page(reply, marketer, 'experiments', { title: 'Experiments', query, metrics: EXPERIMENT_METRICS, experiments: await experimentResults(pool, query) });
+    const promoted = promotions?.read() ?? {};
+    const mayWrite = Boolean(promotions) && allows(marketer, 'marketing');
+    const experiments = (await experimentResults(pool, query)).map((experiment) => {
+      const variants = experiment.variants.map((variant) => ({ ...variant, verdict: verdictOf(variant.versusControl) }));
+      const winner = variants.find((variant) => variant.verdict === 'better than control');
+      const state = promoted[experiment.id] ? `promoted: ${promoted[experiment.id]}` : winner ? `winner: ${winner.id}` : 'running';
+      return { ...experiment, state, variants: variants.map((variant) => ({ ...variant, promotable: mayWrite && !promoted[experiment.id] && mayPromote(variant.verdict) })) };
+    });
+    return page(reply, marketer, 'experiments', { title: 'Experiments', query, metrics: EXPERIMENT_METRICS, experiments, mayWrite });
+  });
+
+  // The same rule as `nurture experiments promote`: the control, or a variant shown better than it on the metric.
+  app.post('/app/experiments/promote', { schema: { hide: true } }, async (request, reply) => {
+    const marketer = await marketerOf(request, reply, 'marketing');
+    if (!marketer) return reply;
+    const back = { title: 'Not promoted', link: '/app/experiments', linkText: 'Back to the experiments' };
+    const form = promoteForm.safeParse(request.body);
+    if (!form.success) return page(reply, marketer, 'message', { ...back, message: zodIssues(form.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ') }, 400);
+    if (!promotions) return page(reply, marketer, 'message', { ...back, message: 'This process cannot write sequences/promotions.ts: promote with `nurture experiments promote` in a checkout.' }, 503);
+    const { experiment, variant: variantId, metric, windowDays } = form.data;
+    const [result] = await experimentResults(pool, { experiment, metric, windowDays });
+    const variant = result?.variants.find((candidate) => candidate.id === variantId);
+    if (!result || !variant) return page(reply, marketer, 'message', { ...back, message: `${experiment} has no variant ${variantId} that sent anything.` }, 404);
+    const verdict = verdictOf(variant.versusControl);
+    if (!mayPromote(verdict)) return page(reply, marketer, 'message', { ...back, message: `${experiment}: ${variantId} is not shown better than ${result.control} on ${metric} (${verdict}).` }, 409);
+    promotions.record(experiment, variantId);
+    return page(reply, marketer, 'message', {
+      title: 'Promoted',
+      message: `${variantId} is now the winner of ${experiment} (${verdict} on ${metric}) in sequences/promotions.ts. Review and commit it: \`nurture diff\` shows the change, and the lead workers' next start makes it the step for every lead.`,
+      link: '/app/experiments',
+      linkText: 'Back to the experiments',
+    });
   });
 
   // --- leads ---------------------------------------------------------------------------------------

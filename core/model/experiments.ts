@@ -43,3 +43,26 @@ export function applyPromotions(definitions: readonly SequenceDefinition[], prom
     }),
   }));
 }
+
+/** How a variant compares with the control, as the results report it. */
+export interface VariantComparison {
+  enoughData: boolean;
+  pValue: number | null;
+  difference: number | null;
+  confidence: number;
+}
+
+export type Verdict = 'control' | 'too little data' | 'better than control' | 'worse than control' | 'no difference shown';
+
+/** What the comparison allows one to say; `control` for the control itself (no comparison). */
+export function verdictOf(versus: VariantComparison | null): Verdict {
+  if (!versus) return 'control';
+  if (!versus.enoughData) return 'too little data';
+  if (versus.pValue !== null && versus.pValue < 1 - versus.confidence) return versus.difference! > 0 ? 'better than control' : 'worse than control';
+  return 'no difference shown';
+}
+
+/** The promotion rule, the same from the command line and the pages: the control, or a variant shown better than it. */
+export function mayPromote(verdict: Verdict): boolean {
+  return verdict === 'control' || verdict === 'better than control';
+}

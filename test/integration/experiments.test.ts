@@ -7,7 +7,9 @@ import type { Pool } from 'pg';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readPromotions, recordPromotion } from '../../app/promotions';
 import { listExperiments, promoteVariant } from '../../cli/experiments';
+import { createApiKey } from '../../db/repositories/apiKeys';
 import { PROMOTIONS_FILE } from '../../sequences/library';
 import type { SequenceDefinition } from '../../core/model/sequence';
 import type { Touch } from '../../core/protocol';
@@ -110,5 +112,38 @@ it('reports each variant against the control: exposures, rates with their sample
     await expect(promoteVariant(experiment, 'bold', { ...target, file: handEdited }, {})).rejects.toThrow(`${handEdited}: cannot read its promotions`);
     expect(await promoteVariant(experiment, 'bold', target, {})).toMatch(/^promoted bold in .* \(better than control\)/);
     expect(fs.readFileSync(file, 'utf8')).toContain(`export const promotions: Record<string, string> = {\n  "${experiment}": "bold",\n};\n`);
+  });
+});
+
+// On the exposures the test above recorded.
+it('promotes from the experiments page by the same rule: a winner on the metric, not a variant only ahead by chance', async () => {
+  const experiment = `${sequenceId}/hello`;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promotions-')), 'promotions.ts');
+  fs.copyFileSync(PROMOTIONS_FILE, file);
+  const { secret } = await createApiKey(pool, 'marketer', ['marketing']);
+  const web = { promotions: { read: () => readPromotions(file), record: (id: string, variant: string) => recordPromotion(id, variant, file) } };
+  await withApi({ pool, client, public: { linkSecret: 'promotions-link-secret-0123456789', publicUrl: 'http://127.0.0.1', web } }, async ({ url }) => {
+    const signIn = await fetch(`${url}/app/sign-in/key`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ key: secret }) });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const page = async (route: string, form?: Record<string, string>) => {
+      const response = await fetch(`${url}${route}`, { method: form ? 'POST' : 'GET', headers: { cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(form ? { body: new URLSearchParams(form) } : {}) });
+      return { status: response.status, html: await response.text() };
+    };
+
+    const onMql = await page(`/app/experiments?metric=mql`);
+    expect(onMql.html).toContain(`winner: bold`);
+    expect(onMql.html).toContain(`aria-label="Promote bold in ${experiment}"`);
+    // On clicks bold is ahead but not shown better: no button, and a forged post is refused.
+    expect((await page(`/app/experiments?metric=clicked`)).html).not.toContain(`aria-label="Promote bold in ${experiment}"`);
+    const refused = await page('/app/experiments/promote', { experiment, variant: 'bold', metric: 'clicked', windowDays: '30' });
+    expect(refused.status).toBe(409);
+    expect(refused.html).toContain('bold is not shown better than control on clicked (no difference shown)');
+    expect(readPromotions(file)).toEqual({});
+
+    const promoted = await page('/app/experiments/promote', { experiment, variant: 'bold', metric: 'mql', windowDays: '30' });
+    expect(promoted.status).toBe(200);
+    expect(readPromotions(file)).toEqual({ [experiment]: 'bold' });
+    expect((await page(`/app/experiments?metric=mql`)).html).toContain('promoted: bold');
   });
 });

@@ -1,6 +1,6 @@
 import { placeOf } from '../../channels/place';
 import { createLead } from '../../core/engine';
-import { applyPromotions, assignVariant } from '../../core/model/experiments';
+import { applyPromotions, assignVariant, mayPromote, verdictOf } from '../../core/model/experiments';
 import { isHoldout } from '../../core/model/hash';
 import type { Lead } from '../../core/model/lead';
 import type { Step } from '../../core/model/sequence';
@@ -78,5 +78,18 @@ describe('promotions', () => {
     // The control promoted keeps the step's own template.
     expect(applyPromotions([education], { 'education/thanks': 'control' })[0]!.steps[0]).toEqual({ kind: 'email', id: 'thanks', template: 'education/thanks' });
     expect(() => applyPromotions([education], { 'education/thanks': 'loud' })).toThrow('promotion of education/thanks: no variant "loud" (variants: control, short)');
+  });
+});
+
+describe('the promotion rule', () => {
+  const versus = (pValue: number | null, difference: number, enoughData = true) => ({ pValue, difference, enoughData, confidence: 0.95 });
+
+  it('promotes the control, or a variant shown better than it at 95%, and nothing on too little data or by chance', () => {
+    expect(verdictOf(null)).toBe('control');
+    expect(verdictOf(versus(0.01, 0.1))).toBe('better than control');
+    expect(verdictOf(versus(0.01, -0.1))).toBe('worse than control');
+    expect(verdictOf(versus(0.2, 0.1))).toBe('no difference shown');
+    expect(verdictOf(versus(0.001, 0.3, false))).toBe('too little data');
+    expect([null, versus(0.01, 0.1), versus(0.01, -0.1), versus(0.2, 0.1), versus(0.001, 0.3, false)].map((v) => mayPromote(verdictOf(v)))).toEqual([true, true, false, false, false]);
   });
 });
