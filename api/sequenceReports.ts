@@ -1,9 +1,11 @@
 // The sequences as the marketers' pages and `GET /v1/sequences` show them, from one place so the two
 // agree: the live catalog's definitions, each step in words beside what it did (db/sequenceStats).
 import type { Pool } from 'pg';
+import { sequenceChanges } from '../core/catalogDiff';
 import { conditionText, sequenceOutline } from '../core/sequenceOutline';
 import { liveCatalog, liveSequence } from '../db/repositories/catalogVersions';
 import { sequenceStats, sequenceTotals, type StepStats } from '../db/repositories/sequenceStats';
+import { findVersions } from '../db/repositories/sequenceVersions';
 
 /** The live catalog's sequences, in routing order (then the rest), with their leads now and touches sent; empty before a lead worker has published one. */
 export async function sequenceList(pool: Pool) {
@@ -45,4 +47,12 @@ export async function sequenceReport(pool: Pool, id: string) {
     versions: stats.versions.map((version) => ({ ...version, live: version.version === live.version })),
     conversions: stats.conversions,
   };
+}
+
+/** What changed from one published version of a sequence to another; undefined when either is not one of its versions. */
+export async function sequenceVersionDiff(pool: Pool, id: string, from: string, to: string) {
+  const definitions = await findVersions(pool, [from, to]);
+  const [before, after] = [definitions[from], definitions[to]];
+  if (before?.id !== id || after?.id !== id) return undefined;
+  return { from, to, changes: sequenceChanges(before, after).map(({ where, what }) => ({ where, what })) };
 }

@@ -42,7 +42,8 @@ export function diffCatalogs(live: CatalogSnapshot, candidate: CatalogSnapshot):
   return changes;
 }
 
-function sequenceChanges(before: SequenceDefinition, after: SequenceDefinition, liveTemplates: CatalogSnapshot['templates'], candidateTemplates: CatalogSnapshot['templates']): CatalogChange[] {
+/** What changes from one version of a sequence to another (templates compared by name only, or by digest when given). */
+export function sequenceChanges(before: SequenceDefinition, after: SequenceDefinition, liveTemplates: CatalogSnapshot['templates'] = {}, candidateTemplates: CatalogSnapshot['templates'] = {}): CatalogChange[] {
   const sequenceId = after.id;
   const { steps: stepsBefore, ...restBefore } = before;
   const { steps: stepsAfter, ...restAfter } = after;

@@ -21,7 +21,7 @@ import { leadFilterOptions, listLeads, profileOf } from '../../db/repositories/l
 import { leadDetail } from '../leadDetail';
 import { CONTROL_BODIES, controlLead, type LeadControl } from '../leadWorkflows';
 import { allows, type Scope } from '../plugins/auth';
-import { sequenceList, sequenceReport } from '../sequenceReports';
+import { sequenceList, sequenceReport, sequenceVersionDiff } from '../sequenceReports';
 import type { PageKit, WebOptions } from './kit';
 
 const PERIODS = { '30d': 'the last 30 days', '90d': 'the last 90 days', '365d': 'the last year' } as const;
@@ -33,6 +33,7 @@ const overviewQuery = z.object({
   segment: z.string().max(128).optional(),
 });
 const idParams = z.object({ id: z.string().min(1).max(200) });
+const versionsQuery = z.object({ from: z.string().min(1).max(100), to: z.string().min(1).max(100) });
 const leadSearch = z.object({
   search: z.string().trim().max(200).optional(),
   stage: z.string().max(50).optional(),
@@ -124,7 +125,10 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
     if (!marketer) return reply;
     const report = await sequenceReport(pool, request.params.id);
     if (!report) return page(reply, marketer, 'message', { title: 'No such sequence', message: `The live catalog has no sequence ${request.params.id}.` }, 404);
-    return page(reply, marketer, 'sequence', { title: report.name, sequence: report });
+    // Two versions chosen: what changed from one to the other.
+    const versions = versionsQuery.safeParse(request.query);
+    const diff = versions.success ? await sequenceVersionDiff(pool, report.id, versions.data.from, versions.data.to) : undefined;
+    return page(reply, marketer, 'sequence', { title: report.name, sequence: report, diff, compare: versions.success ? versions.data : undefined });
   });
 
   // --- experiments ---------------------------------------------------------------------------------

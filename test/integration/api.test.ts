@@ -657,6 +657,19 @@ describe('the sequence report', () => {
         expect(report.versions).toEqual([expect.objectContaining({ version, leadsNow: 3, live: true })]);
         expect((await call(`${url}/v1/sequences`, 'GET', adminKey)).body.items).toEqual([expect.objectContaining({ id, steps: 3, leadsNow: 3, sent: 3 })]);
         expect((await call(`${url}/v1/sequences/no-such-sequence`, 'GET', adminKey)).status).toBe(404);
+
+        // A second version: a step's template changed, one step added; the diff names both.
+        const next = { ...definition, steps: [{ ...definition.steps[0], template: 'ops/hello-again' }, ...definition.steps.slice(1), { kind: 'handoff', id: 'sales' }] };
+        await pool.query('INSERT INTO sequence_versions (version, sequence_id, definition) VALUES ($1, $2, $3)', [`${id}@v2`, id, next]);
+        expect((await call(`${url}/v1/sequences/${id}/diff?from=${version}&to=${id}@v2`, 'GET', adminKey)).body).toEqual({
+          from: version,
+          to: `${id}@v2`,
+          changes: [
+            { where: `${id}/hello`, what: 'template: "ops/hello" → "ops/hello-again"' },
+            { where: `${id}/sales`, what: 'step added (handoff)' },
+          ],
+        });
+        expect((await call(`${url}/v1/sequences/${id}/diff?from=${version}&to=fast-track@v1`, 'GET', adminKey)).status).toBe(404);
       });
     } finally {
       // The other tests' lead workers publish their own live catalog.
