@@ -15,6 +15,7 @@ import { timelineSummary } from '../../core/timelineText';
 import { placeOf } from '../../channels/place';
 import type { ApiKey } from '../../db/repositories/apiKeys';
 import { leadTimeline } from '../../db/repositories/audit';
+import { liveSequenceIds } from '../../db/repositories/catalogVersions';
 import { EXPERIMENT_METRICS, experimentResults } from '../../db/repositories/experiments';
 import { funnelReport, rate, type FunnelQuery } from '../../db/repositories/funnel';
 import { leadFilterOptions, listLeads, profileOf } from '../../db/repositories/leads';
@@ -60,6 +61,8 @@ const SAMPLE_LEAD = { id: 'preview-lead', email: 'dana@northwind.example', first
 
 /** Blank optional fields of a GET form are absent. */
 const filled = (query: unknown) => Object.fromEntries(Object.entries(query as Record<string, unknown>).filter(([, value]) => value !== ''));
+/** What is wrong with a page's query, each field named; the page then shows its defaults. */
+const queryError = (parsed: z.ZodSafeParseResult<unknown>) => (parsed.success ? undefined : zodIssues(parsed.error).map((issue) => `query.${issue.path}: ${issue.message}`).join('; '));
 /** A datetime-local value (no zone) read as UTC. */
 const utc = (local: string) => Date.parse(/Z$|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
 
@@ -93,13 +96,14 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
       ...(form.sequence ? { sequence: form.sequence } : {}),
       ...(form.segment ? { segment: form.segment } : {}),
     };
-    const [report, options, sequences] = await Promise.all([funnelReport(pool, query), leadFilterOptions(pool), sequenceList(pool)]);
+    const [report, options, sequences] = await Promise.all([funnelReport(pool, query), leadFilterOptions(pool), liveSequenceIds(pool)]);
     const totals = Object.fromEntries(report.stages.map((stage) => [stage, report.cohorts.reduce((sum, row) => sum + row.counts[stage], 0)]));
     return page(reply, marketer, 'overview', {
       title: 'Overview',
       form,
+      error: queryError(parsed),
       periods: Object.entries(PERIODS).map(([value, label]) => ({ value, label })),
-      options: { ...options, sequences: sequences.items.map((s) => s.id) },
+      options: { ...options, sequences },
       report,
       totals,
       stageRates: report.stages.slice(1).map((stage, i) => ({ stage, from: report.stages[i], n: totals[report.stages[i]!], rate: rate(totals[stage]!, totals[report.stages[i]!]!) })),
@@ -146,7 +150,7 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
       const state = promoted[experiment.id] ? `promoted: ${promoted[experiment.id]}` : winner ? `winner: ${winner.id}` : 'running';
       return { ...experiment, state, variants: variants.map((variant) => ({ ...variant, promotable: mayWrite && !promoted[experiment.id] && mayPromote(variant.verdict) })) };
     });
-    return page(reply, marketer, 'experiments', { title: 'Experiments', query, metrics: EXPERIMENT_METRICS, experiments, mayWrite });
+    return page(reply, marketer, 'experiments', { title: 'Experiments', query, error: queryError(parsed), metrics: EXPERIMENT_METRICS, experiments, mayWrite });
   });
 
   // The same rule as `nurture experiments promote`: the control, or a variant shown better than it on the metric.
@@ -179,12 +183,12 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
     if (!marketer) return reply;
     const parsed = leadSearch.safeParse(filled(request.query));
     const filter = parsed.success ? parsed.data : {};
-    const [rows, options, sequences] = await Promise.all([listLeads(pool, { ...filter, limit: 100 }), leadFilterOptions(pool), sequenceList(pool)]);
+    const [rows, options, sequences] = await Promise.all([listLeads(pool, { ...filter, limit: 100 }), leadFilterOptions(pool), liveSequenceIds(pool)]);
     return page(reply, marketer, 'leads', {
       title: 'Leads',
       filter,
-      error: parsed.success ? undefined : zodIssues(parsed.error).map((issue) => `${issue.path}: ${issue.message}`).join('; '),
-      options: { ...options, sequences: sequences.items.map((s) => s.id) },
+      error: queryError(parsed),
+      options: { ...options, sequences },
       leads: rows.map((row) => ({ id: row.id, ...profileOf(row) })),
     });
   });
@@ -192,7 +196,7 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
   app.get('/app/leads/:id', { schema: { params: idParams, hide: true } }, async (request, reply) => {
     const marketer = await marketerOf(request, reply);
     if (!marketer) return reply;
-    const [detail, timeline, sequences] = await Promise.all([leadDetail(pool, client, request.params.id), leadTimeline(pool, request.params.id, 500), sequenceList(pool)]);
+    const [detail, timeline, sequences] = await Promise.all([leadDetail(pool, client, request.params.id), leadTimeline(pool, request.params.id, 500), liveSequenceIds(pool)]);
     if (!detail) return page(reply, marketer, 'message', { title: 'No such lead', message: `There is no lead ${request.params.id}.` }, 404);
     const intent = detail.state?.scores.intent;
     const halfLife = catalog?.model.scoring.halfLife;
@@ -201,7 +205,7 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
       title: String(detail.profile.firstName ?? detail.id),
       lead: detail,
       mayControl: allows(marketer, 'marketing'),
-      sequences: sequences.items.map((s) => s.id),
+      sequences,
       timeline: timeline.map((entry) => ({ ...entry, at: entry.at.toISOString(), text: timelineSummary(entry.kind, entry.detail) })),
       decayChart:
         decay.length

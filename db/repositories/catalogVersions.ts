@@ -19,6 +19,14 @@ export async function liveCatalog(db: Database): Promise<{ version: string; snap
   return row && { version: row.version, snapshot: row.snapshot, liveSince: row.live_since };
 }
 
+/** The ids of the live catalog's sequences, sorted; none before a lead worker has published one. */
+export async function liveSequenceIds(db: Database): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT jsonb_object_keys(snapshot->'sequences') AS id FROM (SELECT snapshot FROM catalog_versions ORDER BY live_since DESC LIMIT 1) live ORDER BY 1",
+  );
+  return rows.map((row) => row.id);
+}
+
 /** Leads in each sequence now (not erased), by sequence id. */
 export async function leadsInSequences(db: Database): Promise<Record<string, number>> {
   const { rows } = await db.query<{ sequence_id: string; n: number }>(

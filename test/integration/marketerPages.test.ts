@@ -109,11 +109,12 @@ it('shows a marketer the funnel, a sequence, a lead and a preview, each as the A
   expect(sequence.steps.some((step: { sent: number }) => step.sent > 0)).toBe(true);
   await page.screenshot({ path: screenshot('marketing-sequence'), fullPage: true });
 
-  // A demo lead that got an email: found by name, its timeline says why the email went out.
+  // A demo lead in nurture that got an email: found by name, its timeline says why the email went out.
   let emailed: { lead: { id: string; firstName: string; lastName: string } } | undefined;
   for (const entry of generateDemo(1, LEADS)) {
     const detail = await api(`/v1/leads/${entry.lead.id}`);
-    if (detail.recentSends.some((send: { channel: string; status: string }) => send.channel === 'email' && send.status === 'sent')) {
+    const inNurture = ['lead', 'mql'].includes(detail.profile.stage) && !detail.openHandoff;
+    if (inNurture && detail.recentSends.some((send: { channel: string; status: string }) => send.channel === 'email' && send.status === 'sent')) {
       emailed = entry as typeof emailed;
       break;
     }
@@ -125,6 +126,13 @@ it('shows a marketer the funnel, a sequence, a lead and a preview, each as the A
   await page.locator(`a[href="/app/leads/${emailed!.lead.id}"]`).click();
   const firstEmail = page.locator('.timeline li.touch', { hasText: 'email sent' }).first();
   await expect(firstEmail.textContent()).resolves.toMatch(/email sent: [a-z-]+\/[a-z-]+, because rule .+; tier \w+; score \d+ \(fit \d+, intent \d+\)/);
+  // Paused from its page, as the API then has it, and resumed.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Resume' }).waitFor();
+  expect((await api(`/v1/leads/${emailed!.lead.id}`)).state.paused).toBe(true);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  expect((await api(`/v1/leads/${emailed!.lead.id}`)).state.paused).toBe(false);
 
   // The preview of the example lead and events: the touches `nurture simulate` prints for them.
   const simulated = await runNurture(['simulate', '--lead', 'examples/lead.json', '--events', 'examples/events.jsonl', '--until', '60d', '--json'], engineEnv(dataDir, port, SETTINGS));
