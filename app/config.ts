@@ -86,6 +86,8 @@ export const configSchema = z.object({
   TEMPORAL_API_KEY: secret.optional(),
   /** Where the embedded servers keep their data. */
   NURTURE_DATA_DIR: z.string().trim().min(1).optional(),
+  /** What `nurture start` runs when TEMPORAL_ADDRESS is unset: the CLI dev server, or the full server's four services on the embedded PostgreSQL. */
+  NURTURE_TEMPORAL: z.enum(['dev-server', 'cluster']).default('dev-server'),
   /** Port of the Temporal Web UI of the embedded dev server; a free one when unset. */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 

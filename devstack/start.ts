@@ -1,5 +1,6 @@
 // `nurture start`: runs the engine on embedded defaults. Starts PostgreSQL (migrated) and the
-// Temporal dev server persisted under the data folder, unless DATABASE_URL / TEMPORAL_ADDRESS point
+// Temporal dev server persisted under the data folder (or, with NURTURE_TEMPORAL=cluster, the full
+// Temporal server's four services on that PostgreSQL), unless DATABASE_URL / TEMPORAL_ADDRESS point
 // at running ones; a local SMTP sink and a local Twilio-compatible SMS sink that keep what they
 // receive in the data folder's outbox, unless SMTP_URL / TWILIO_* are set; then the lead worker, the
 // delivery workers and the API. Waits for Ctrl-C and stops everything in reverse order: the API
@@ -16,6 +17,7 @@ import type { Catalog } from '../core/protocol';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { startCluster } from './cluster';
 import { startEmbeddedPostgres } from './postgres';
 import { startLocalSinks } from './sinks';
 import { startDevServer } from './temporal';
@@ -39,10 +41,11 @@ export async function start(config: Config): Promise<void> {
   try {
     const apiPort = await reservePort(config.HOST ?? '127.0.0.1', config.PORT, 'PORT');
     parts.push({ name: 'API port', stop: apiPort.release });
-    const [databaseUrl, temporal] = await Promise.all([
-      startDatabase(config, dataDir, parts),
-      startTemporal(config, dataDir, parts),
-    ]);
+    // The cluster keeps its data in the database server; the dev server starts beside it.
+    const [databaseUrl, temporal] =
+      config.NURTURE_TEMPORAL === 'cluster' && !config.TEMPORAL_ADDRESS
+        ? await startDatabase(config, dataDir, parts).then(async (url) => [url, await startLocalCluster(url, dataDir, parts)] as const)
+        : await Promise.all([startDatabase(config, dataDir, parts), startTemporal(config, dataDir, parts)]);
     // A terminal's Ctrl-C also reaches the embedded PostgreSQL, which closes idle connections
     // before the pool ends: expected while stopping, and not worth crashing over at any time.
     const pool = createPool(databaseUrl, (err) => logger.error({ err }, 'database'));
@@ -83,7 +86,7 @@ export async function start(config: Config): Promise<void> {
       `  Marketing    ${api.url}/app/overview  (sign in with the dev key, or a key of the marketing scope)`,
       `  Delivery     ${delivery.channels.join(', ') || 'no channel configured'}`,
       ...(sinks.outboxUrl ? [`  Outbox       ${sinks.outboxUrl}  (${sinks.local.join(' and ')} stay on this machine; \`nurture outbox\` prints the latest)`] : []),
-      `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE})`,
+      `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE}${config.NURTURE_TEMPORAL === 'cluster' && !config.TEMPORAL_ADDRESS ? '; the full server: frontend, history, matching and worker, logs in the data folder\'s cluster/logs' : ''})`,
       ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
       `  PostgreSQL   ${redactPassword(databaseUrl)}${applied.length ? ` (migrated: ${applied.join(', ')})` : ''}`,
       `  Data         ${dataDir}`,
@@ -123,6 +126,13 @@ async function startTemporal(config: Config, dataDir: string, parts: Part[]): Pr
   });
   parts.push({ name: 'Temporal dev server', stop: server.stop });
   return server;
+}
+
+/** The full Temporal server (frontend, history, matching, worker as four processes) on the database server at `databaseUrl`. */
+async function startLocalCluster(databaseUrl: string, dataDir: string, parts: Part[]): Promise<{ address: string; uiUrl?: string }> {
+  const cluster = await startCluster({ postgres: databaseUrl, dataDir: path.join(dataDir, 'cluster') });
+  parts.push({ name: 'Temporal cluster', stop: cluster.stop });
+  return cluster;
 }
 
 /** Every offer in the catalog, at a placeholder on the API's public base. */

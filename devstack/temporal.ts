@@ -1,5 +1,6 @@
 // Starts the Temporal servers the project runs on by default: the CLI dev server (persisted to a
 // SQLite file for the main job, in memory for tests) and the time-skipping test server.
+import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SearchAttributeType } from '@temporalio/common';
@@ -68,14 +69,34 @@ export async function startTimeSkippingServer(searchAttributes: SearchAttributeK
   } catch (err) {
     throw explainStartFailure(executable, 'temporal-test-server', err);
   }
-  if (searchAttributes.length) {
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(searchAttributes.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
-    });
-  }
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default', searchAttributes);
   return env;
 }
+
+/** Registers the search attributes the namespace lacks, through the operator service (a restarted server keeps its own). */
+export async function registerSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+  searchAttributes: SearchAttributeKey<SearchAttributeType>[],
+): Promise<void> {
+  if (!searchAttributes.length) return;
+  // The time-skipping server lists none (UNIMPLEMENTED), and is always new.
+  const registered = await connection.operatorService.listSearchAttributes({ namespace }).then(
+    ({ customAttributes }) => Object.keys(customAttributes ?? {}),
+    (err: unknown) => {
+      if (isGrpcServiceError(err) && err.code === GRPC_UNIMPLEMENTED) return [] as string[];
+      throw err;
+    },
+  );
+  const missing = searchAttributes.filter((key) => !registered.includes(key.name));
+  if (!missing.length) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
+  });
+}
+
+const GRPC_UNIMPLEMENTED = 12;
 
 const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
   TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,

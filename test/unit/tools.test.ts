@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MissingToolError, resolveTemporalCli, resolveTestServer } from '../../scripts/tools';
+import { MissingToolError, resolveTemporalCli, resolveTemporalServer, resolveTemporalSqlTool, resolveTestServer } from '../../scripts/tools';
 
 describe('tool resolution', () => {
   const saved = { ...process.env };
@@ -25,6 +25,8 @@ describe('tool resolution', () => {
   it.each([
     ['TEMPORAL_CLI_PATH', resolveTemporalCli],
     ['TEMPORAL_TEST_SERVER_PATH', resolveTestServer],
+    ['TEMPORAL_SERVER_PATH', resolveTemporalServer],
+    ['TEMPORAL_SQL_TOOL_PATH', resolveTemporalSqlTool],
   ])('names %s in one line when it points at nothing executable', async (variable, resolve) => {
     const missing = path.join(dir, 'nope');
     process.env[variable] = missing;
@@ -39,5 +41,19 @@ describe('tool resolution', () => {
     delete process.env.TEMPORAL_CLI_PATH;
     process.env.PATH = `${dir}${path.delimiter}${process.env.PATH}`;
     await expect(resolveTemporalCli()).resolves.toEqual({ type: 'existing-path', path: cli });
+  });
+
+  it('takes the full server, its SQL tool and their schemas from their variables without building anything', async () => {
+    const [server, sqlTool] = [path.join(dir, 'server'), path.join(dir, 'sql')];
+    for (const file of [server, sqlTool]) await fs.writeFile(file, '#!/bin/sh\n', { mode: 0o755 });
+    for (const store of ['temporal', 'visibility']) await fs.mkdir(path.join(dir, 'schema', store, 'versioned'), { recursive: true });
+    Object.assign(process.env, { TEMPORAL_SERVER_PATH: server, TEMPORAL_SQL_TOOL_PATH: sqlTool, TEMPORAL_SCHEMA_DIR: path.join(dir, 'schema') });
+    await expect(resolveTemporalServer()).resolves.toBe(server);
+    await expect(resolveTemporalSqlTool()).resolves.toEqual({ path: sqlTool, schemaDir: path.join(dir, 'schema') });
+  });
+
+  it('names TEMPORAL_SCHEMA_DIR when it holds no schemas', async () => {
+    process.env.TEMPORAL_SCHEMA_DIR = dir;
+    await expect(resolveTemporalSqlTool()).rejects.toThrow(`TEMPORAL_SCHEMA_DIR=${dir} holds no temporal/versioned and visibility/versioned folders`);
   });
 });

@@ -1,0 +1,101 @@
+// The engine on a real Temporal cluster: the full server (go.temporal.io/server v1.29.1, built into
+// .tools/ on first run, about 4 minutes) on PostgreSQL, its four services as four processes. The
+// production lead worker and the API run against it: a lead asks for a demo, its workflow moves it to
+// sales and starts the handoff child, and a rep accepts it through a workflow Update.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { dropDatabase } from '../../db/admin';
+import { migrate } from '../../db/migrate';
+import { seedAdminKey } from '../../db/repositories/apiKeys';
+import { publishVersions } from '../../db/repositories/sequenceVersions';
+import { startCluster, type Cluster } from '../../devstack/cluster';
+import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import { leadWorkflowId } from '../../workflows/contract';
+import { engineWorkerOptions } from '../../workers/leadWorker';
+import { callApi, withApi } from '../support/api';
+import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
+
+const catalog = anyHourCatalog();
+const adminKey = `admin-${randomUUID()}`;
+const suffix = randomUUID().slice(0, 8);
+/** The cluster's databases, beside the engine's on the same server. */
+const databases = { default: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
+
+let postgres: Postgres, cluster: Cluster, dataDir: string;
+let pool: Pool, connection: Connection, nativeConnection: NativeConnection, client: Client;
+
+beforeAll(async () => {
+  // The engine's own database on a server of its own (a throwaway database on the run's server).
+  postgres = await startTestPostgres();
+  pool = new Pool({ connectionString: postgres.url });
+  await migrate(pool);
+  await publishVersions(pool, catalog.versions);
+  await seedAdminKey(pool, adminKey);
+
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-cluster-'));
+  // The first run builds the server from the Go module proxy.
+  cluster = await startCluster({ postgres: postgres.url, dataDir, databases });
+  connection = await Connection.connect({ address: cluster.address });
+  nativeConnection = await NativeConnection.connect({ address: cluster.address });
+  client = new Client({ connection, namespace: cluster.namespace });
+}, 10 * 60_000);
+
+afterAll(async () => {
+  await nativeConnection?.close();
+  await connection?.close();
+  await cluster?.stop();
+  await pool?.end();
+  const adminUrl = postgres && Object.assign(new URL(postgres.url), { pathname: '/postgres' }).toString();
+  if (adminUrl) await Promise.all([dropDatabase(adminUrl, databases.default), dropDatabase(adminUrl, databases.visibility)]);
+  await postgres?.stop();
+  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+it('runs a lead and its handoff on the four-service cluster', async () => {
+  const leadId = `lead-${randomUUID()}`;
+  await pool.query("INSERT INTO reps (id, name) VALUES ($1, 'Robin')", [`rep-${randomUUID()}`]);
+  const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
+    engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
+
+  await withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker }, async ({ taskQueue }) => {
+    await withApi({ pool, client, taskQueue }, async ({ url }) => {
+      const call = (method: string, route: string, body?: unknown) => callApi(`${url}${route}`, method, adminKey, body);
+      expect(await call('GET', '/readyz')).toMatchObject({ status: 200, body: { checks: { postgres: true, temporal: true } } });
+      const lead = { id: leadId, email: 'ana@northwind.example', title: 'VP Operations', industry: 'software', companySize: 300, country: 'DE' };
+      expect(await call('POST', '/v1/leads', lead)).toEqual({ status: 201, body: { id: leadId, created: true } });
+      const demoRequest = { eventId: randomUUID(), leadId, type: 'demo_request', occurredAt: new Date().toISOString(), properties: {} };
+      expect((await call('POST', '/v1/events', demoRequest)).status).toBe(202);
+
+      // The lead's workflow on the cluster folded the event in and made the lead an MQL with a handoff open.
+      const read = await eventually(async () => {
+        const found = await call('GET', `/v1/leads/${leadId}`);
+        return found.body?.state?.counters?.events === 1 ? found.body : undefined;
+      });
+      expect(read).toMatchObject({ id: leadId, state: { leadId, stage: 'mql' } });
+      const described = await client.workflow.getHandle(leadWorkflowId(leadId)).describe();
+      expect(described.taskQueue).toBe(taskQueue);
+
+      // The handoff child workflow started and opened its task; a rep's accept is a workflow Update.
+      const listed = await eventually(async () => {
+        const list = await call('GET', '/v1/handoffs?status=open&limit=200');
+        return list.body.items.find((item: { leadId: string }) => item.leadId === leadId);
+      });
+      expect(listed).toMatchObject({ id: `handoff-${leadId}-1`, leadId, status: 'open' });
+      expect((await client.workflow.getHandle(listed.id).describe()).status.name).toBe('RUNNING');
+      expect(await call('POST', `/v1/handoffs/${listed.id}/accept`, { by: 'robin' })).toMatchObject({ status: 200, body: { id: listed.id, status: 'accepted' } });
+      await eventually(async () => ((await call('GET', `/v1/leads/${leadId}`)).body?.state?.stage === 'sql' ? true : undefined));
+
+      // Visibility on PostgreSQL, with the lead search attributes registered.
+      const found = await eventually(async () => {
+        for await (const execution of client.workflow.list({ query: `WorkflowId = '${leadWorkflowId(leadId)}' AND NurtureStage = 'sql'` })) return execution;
+        return undefined;
+      });
+      expect(found.workflowId).toBe(leadWorkflowId(leadId));
+    });
+  });
+});
