@@ -25,6 +25,9 @@ export const SEQUENCE_AT_FURTHEST_STAGE = `(SELECT a.detail->>'sequenceId' FROM 
      WHERE a.lead_id = l.id AND a.kind = 'enterSequence'
        AND a.at <= COALESCE((SELECT max(s.changed_at) FROM stage_changes s WHERE s.lead_id = l.id), 'infinity')
      ORDER BY a.at DESC LIMIT 1)`;
+/** Each lead with a stage change: its furthest stage, as its place in FUNNEL (1-based; null when its changes name none of them). */
+export const FURTHEST_STAGE = `SELECT s.lead_id, max(array_position(ARRAY['lead','mql','sql','opportunity','customer'], s.to_stage)) AS reached
+     FROM stage_changes s GROUP BY s.lead_id`;
 /** What a lead is grouped by. */
 const GROUP_COLUMN = { source: 'l.source', sequence: SEQUENCE_AT_FURTHEST_STAGE, segment: 'l.segment' } as const;
 
@@ -35,9 +38,9 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
   const group = query.by ? GROUP_COLUMN[query.by] : "'all'";
   const range = [query.from, query.to, query.source ?? null, query.segment ?? null, query.sequence ?? null];
   const cohortLeads = `
-    SELECT l.id, l.created_at, l.holdout, date_trunc('${query.cohort}', l.created_at) AS cohort, COALESCE(${group}, 'unknown') AS grp,
-           COALESCE((SELECT max(array_position(ARRAY['lead','mql','sql','opportunity','customer'], s.to_stage)) FROM stage_changes s WHERE s.lead_id = l.id), 1) AS reached
-    FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2
+    SELECT l.id, l.created_at, l.holdout, date_trunc('${query.cohort}', l.created_at) AS cohort, COALESCE(${group}, 'unknown') AS grp, COALESCE(f.reached, 1) AS reached
+    FROM leads l LEFT JOIN (${FURTHEST_STAGE}) f ON f.lead_id = l.id
+    WHERE l.created_at >= $1 AND l.created_at < $2
       AND ($3::text IS NULL OR l.source = $3) AND ($4::text IS NULL OR l.segment = $4) AND ($5::text IS NULL OR ${GROUP_COLUMN.sequence} = $5)`;
 
   const [cohorts, handoffs, holdout, steps, stageTimes] = await Promise.all([
@@ -67,24 +70,25 @@ export async function funnelReport(db: Database, query: FunnelQuery) {
       range,
     ),
     db.query<{ sequence_id: string; step_id: string; sent: string; opened: string; clicked: string; replied: string }>(
-      `WITH c AS (${cohortLeads})
+      // Every send's engagement in one pass over the events that name a send, not a lookup per send.
+      `WITH c AS (${cohortLeads}),
+       engaged AS (SELECT e.lead_id, e.properties->>'sendId' AS send_id, bool_or(e.type = 'email_open') AS opened, bool_or(e.type = 'email_click') AS clicked,
+                          bool_or(e.type IN ('email_reply', 'sms_reply')) AS replied
+                   FROM events e WHERE e.properties->>'sendId' IS NOT NULL AND e.type IN ('email_open', 'email_click', 'email_reply', 'sms_reply') GROUP BY 1, 2)
        SELECT s.sequence_id, s.step_id, count(*) AS sent,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = s.lead_id AND e.type = 'email_open' AND e.properties->>'sendId' = s.idempotency_key)) AS opened,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = s.lead_id AND e.type = 'email_click' AND e.properties->>'sendId' = s.idempotency_key)) AS clicked,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = s.lead_id AND e.type IN ('email_reply', 'sms_reply') AND e.properties->>'sendId' = s.idempotency_key)) AS replied
-       FROM sends s JOIN c ON c.id = s.lead_id WHERE s.status = 'sent'
+              count(*) FILTER (WHERE g.opened) AS opened, count(*) FILTER (WHERE g.clicked) AS clicked, count(*) FILTER (WHERE g.replied) AS replied
+       FROM sends s JOIN c ON c.id = s.lead_id LEFT JOIN engaged g ON g.lead_id = s.lead_id AND g.send_id = s.idempotency_key
+       WHERE s.status = 'sent'
        GROUP BY s.sequence_id, s.step_id ORDER BY s.sequence_id, s.step_id`,
       range,
     ),
     // From entering one stage to entering the next, for the leads that made that move.
     db.query<{ move: string; median_hours: number; n: number }>(
       `WITH c AS (${cohortLeads}),
-       entered AS (SELECT c.id, c.created_at AS lead_at,
-                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'mql') AS mql_at,
-                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'sql') AS sql_at,
-                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'opportunity') AS opportunity_at,
-                          (SELECT min(s.changed_at) FROM stage_changes s WHERE s.lead_id = c.id AND s.to_stage = 'customer') AS customer_at
-                   FROM c),
+       entered AS (SELECT c.id, c.created_at AS lead_at, t.mql_at, t.sql_at, t.opportunity_at, t.customer_at
+                   FROM c LEFT JOIN (SELECT s.lead_id, min(s.changed_at) FILTER (WHERE s.to_stage = 'mql') AS mql_at, min(s.changed_at) FILTER (WHERE s.to_stage = 'sql') AS sql_at,
+                                            min(s.changed_at) FILTER (WHERE s.to_stage = 'opportunity') AS opportunity_at, min(s.changed_at) FILTER (WHERE s.to_stage = 'customer') AS customer_at
+                                     FROM stage_changes s GROUP BY s.lead_id) t ON t.lead_id = c.id),
        moves AS (SELECT 'leadToMql' AS move, extract(epoch FROM mql_at - lead_at) / 3600 AS hours FROM entered WHERE mql_at IS NOT NULL
                  UNION ALL SELECT 'mqlToSql', extract(epoch FROM sql_at - mql_at) / 3600 FROM entered WHERE sql_at IS NOT NULL AND mql_at IS NOT NULL
                  UNION ALL SELECT 'sqlToOpportunity', extract(epoch FROM opportunity_at - sql_at) / 3600 FROM entered WHERE opportunity_at IS NOT NULL AND sql_at IS NOT NULL

@@ -2,7 +2,7 @@
 // skipped (with their reasons), opens, clicks and replies; where its leads are now (the step of
 // their latest touch); its versions with the leads on each; and the conversions it is credited with.
 import type { Database } from '../pool';
-import { rate, SEQUENCE_AT_FURTHEST_STAGE } from './funnel';
+import { FURTHEST_STAGE, rate, SEQUENCE_AT_FURTHEST_STAGE } from './funnel';
 
 export interface StepStats {
   stepId: string;
@@ -82,8 +82,9 @@ export async function sequenceStats(db: Database, sequenceId: string): Promise<S
     ),
     db.query(
       `WITH credited AS (
-         SELECT COALESCE((SELECT max(array_position(ARRAY['lead','mql','sql','opportunity','customer'], s.to_stage)) FROM stage_changes s WHERE s.lead_id = l.id), 1) AS reached
-         FROM leads l WHERE l.id IN (SELECT a.lead_id FROM lead_activity a WHERE a.kind = 'enterSequence' AND a.detail->>'sequenceId' = $1)
+         SELECT COALESCE(f.reached, 1) AS reached
+         FROM leads l LEFT JOIN (${FURTHEST_STAGE}) f ON f.lead_id = l.id
+         WHERE l.id IN (SELECT a.lead_id FROM lead_activity a WHERE a.kind = 'enterSequence' AND a.detail->>'sequenceId' = $1)
            AND ${SEQUENCE_AT_FURTHEST_STAGE} = $1)
        SELECT count(*) AS leads, count(*) FILTER (WHERE reached >= 2) AS mql, count(*) FILTER (WHERE reached >= 3) AS sql,
               count(*) FILTER (WHERE reached >= 4) AS opportunity, count(*) FILTER (WHERE reached >= 5) AS customer
