@@ -18,7 +18,7 @@ import { leadTimeline } from '../../db/repositories/audit';
 import { liveSequenceIds } from '../../db/repositories/catalogVersions';
 import { EXPERIMENT_METRICS, experimentResults } from '../../db/repositories/experiments';
 import { funnelReport, rate, type FunnelQuery } from '../../db/repositories/funnel';
-import { leadFilterOptions, listLeads, profileOf } from '../../db/repositories/leads';
+import { findLead, findLeadIdentity, leadFilterOptions, listLeads, profileOf } from '../../db/repositories/leads';
 import { leadDetail } from '../leadDetail';
 import { CONTROL_BODIES, controlLead, type LeadControl } from '../leadWorkflows';
 import { allows, type Scope } from '../plugins/auth';
@@ -34,6 +34,7 @@ const overviewQuery = z.object({
   segment: z.string().max(128).optional(),
 });
 const idParams = z.object({ id: z.string().min(1).max(200) });
+const previewQuery = z.object({ lead: z.string().min(1).max(200).optional() });
 const versionsQuery = z.object({ from: z.string().min(1).max(100), to: z.string().min(1).max(100) });
 const leadSearch = z.object({
   search: z.string().trim().max(200).optional(),
@@ -245,11 +246,15 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
       status,
     );
 
+  // A sample lead, or a real one's profile and consent (`?lead=<id>`, the lead page's link).
   app.get('/app/preview', { schema: { hide: true } }, async (request, reply) => {
     const marketer = await marketerOf(request, reply);
     if (!marketer) return reply;
+    const leadId = previewQuery.safeParse(request.query).data?.lead;
+    const [identity, row] = leadId ? await Promise.all([findLeadIdentity(pool, leadId), findLead(pool, leadId)]) : [];
+    const lead = identity ? { ...identity, consent: row?.consent } : SAMPLE_LEAD;
     const start = new Date(Math.floor(now() / 3_600_000) * 3_600_000).toISOString().slice(0, 16);
-    return previewPage(reply, marketer, { lead: JSON.stringify(SAMPLE_LEAD, null, 2), start, until: '60d', rows: blankRows(PREVIEW_ROWS) });
+    return previewPage(reply, marketer, { lead: JSON.stringify(lead, null, 2), start, until: '60d', rows: blankRows(PREVIEW_ROWS) });
   });
 
   app.post('/app/preview', { schema: { hide: true } }, async (request, reply) => {

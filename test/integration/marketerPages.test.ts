@@ -133,6 +133,9 @@ it('shows a marketer the funnel, a sequence, a lead and a preview, each as the A
   await page.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('button', { name: 'Pause' }).waitFor();
   expect((await api(`/v1/leads/${emailed!.lead.id}`)).state.paused).toBe(false);
+  // Its profile and consent are one click from the preview.
+  await page.getByRole('link', { name: 'Preview what the engine would do with this lead' }).click();
+  expect(JSON.parse(await page.getByLabel(/The lead/).inputValue())).toMatchObject({ id: emailed!.lead.id, firstName: emailed!.lead.firstName, consent: { email: true } });
 
   // The preview of the example lead and events: the touches `nurture simulate` prints for them.
   const simulated = await runNurture(['simulate', '--lead', 'examples/lead.json', '--events', 'examples/events.jsonl', '--until', '60d', '--json'], engineEnv(dataDir, port, SETTINGS));
