@@ -2,7 +2,7 @@ import { ConfigError, parseConfig, temporalSecurity } from '../../app/config';
 
 describe('the configuration', () => {
   it('runs on embedded defaults when nothing is set, empty meaning unset', () => {
-    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464, NURTURE_EVENTS_SINCE: '2000-01-01', NURTURE_EVENTS_MAX_SKEW: '1h', NURTURE_WORKFLOW_CACHE: 10_000 });
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464, NURTURE_EVENTS_SINCE: '2000-01-01', NURTURE_EVENTS_MAX_SKEW: '1h', NURTURE_WORKFLOW_CACHE: 10_000, NURTURE_TEMPORAL: 'dev-server' });
   });
 
   it("reads how the engine reaches a secured Temporal frontend: an API key goes over TLS with the system's CAs", () => {
@@ -16,6 +16,11 @@ describe('the configuration', () => {
   it('reads how many leads a worker keeps in memory, refusing fewer than 100', () => {
     expect(parseConfig({ NURTURE_WORKFLOW_CACHE: '50000' }).NURTURE_WORKFLOW_CACHE).toBe(50_000);
     expect(() => parseConfig({ NURTURE_WORKFLOW_CACHE: '10' })).toThrow('NURTURE_WORKFLOW_CACHE');
+  });
+
+  it('reads which Temporal `nurture start` runs: the dev server or the full cluster, and nothing else', () => {
+    expect(parseConfig({ NURTURE_TEMPORAL: 'cluster' }).NURTURE_TEMPORAL).toBe('cluster');
+    expect(() => parseConfig({ NURTURE_TEMPORAL: 'kubernetes' })).toThrow('NURTURE_TEMPORAL');
   });
 
   it('reads the API settings', () => {
