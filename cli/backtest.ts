@@ -3,12 +3,10 @@
 // the database a page of leads at a time, so memory stays flat however many leads there are.
 import { parseConfig } from '../app/config';
 import { engineCatalog } from '../app/parts';
-import { placeOf } from '../channels/place';
+import { tallyPastLeads } from '../api/pastLeads';
 import { BacktestTally, type BacktestReport } from '../core/backtest';
 import { durationMs, durationSchema, iso } from '../core/model/duration';
-import type { LeadEvent } from '../core/model/events';
-import { eventsOfLeads, latestEventAt } from '../db/repositories/events';
-import { leadsArrivedBetween } from '../db/repositories/leads';
+import { latestEventAt } from '../db/repositories/events';
 import { engineDatabase, loadCatalog } from './catalogs';
 import { InputError } from './inputs';
 
@@ -22,8 +20,6 @@ export interface BacktestOptions {
   json?: boolean;
 }
 
-const PAGE = 500;
-
 export async function runBacktest(options: BacktestOptions, env: Record<string, string | undefined> = process.env, onProgress?: (leads: number) => void): Promise<string> {
   if (!durationSchema.safeParse(options.since).success) throw new InputError(`--since: ${JSON.stringify(options.since)} must be a duration such as 90d`);
   const asOf = options.asOf === undefined ? undefined : Date.parse(options.asOf);
@@ -35,23 +31,7 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
     const end = asOf ?? (await latestEventAt(pool))?.getTime();
     if (end === undefined) throw new InputError('no events are stored yet: there is nothing to run again');
     const tally = new BacktestTally({ live: engineCatalog(config), candidate }, end);
-    const [from, to] = [new Date(end - durationMs(options.since)), new Date(end)];
-    let afterId: string | null = null;
-    for (let seen = 0; ; ) {
-      const leads = await leadsArrivedBetween(pool, from, to, afterId, PAGE);
-      if (!leads.length) break;
-      const eventsByLead = new Map<string, LeadEvent[]>();
-      for (const event of await eventsOfLeads(pool, leads.map((lead) => lead.id), to)) {
-        const events = eventsByLead.get(event.leadId) ?? [];
-        events.push(event);
-        eventsByLead.set(event.leadId, events);
-      }
-      for (const { arrivedAt, ...lead } of leads) {
-        tally.add(lead.id, { lead: { ...lead, ...placeOf(lead) }, start: arrivedAt.getTime(), events: eventsByLead.get(lead.id) ?? [] });
-      }
-      afterId = leads.at(-1)!.id;
-      onProgress?.((seen += leads.length));
-    }
+    await tallyPastLeads(pool, tally, new Date(end - durationMs(options.since)), new Date(end), { onProgress });
     const report = tally.report();
     return options.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report, end, options);
   } finally {

@@ -1,6 +1,6 @@
 // The marketers' pages under /app: the funnel overview, each sequence drawn as its steps with what
 // every step did, experiments, leads (search, a lead's scores, consent and timeline, and steering
-// it), and the preview. Every number comes from the function the API answers with, so pages and API
+// it), the backtest and the preview. Every number comes from the function the API answers with, so pages and API
 // agree; reading needs the read scope and steering the marketing scope, as through the API.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -10,16 +10,19 @@ import { EVENT_TYPES, parseLeadEvent, zodIssues, type LeadEvent } from '../../co
 import { mayPromote, verdictOf } from '../../core/model/experiments';
 import { leadSchema } from '../../core/model/lead';
 import { intentDecay } from '../../core/model/scoring';
+import { BacktestTally } from '../../core/backtest';
 import { simulate } from '../../core/simulate';
 import { timelineSummary } from '../../core/timelineText';
 import { placeOf } from '../../channels/place';
 import type { ApiKey } from '../../db/repositories/apiKeys';
 import { leadTimeline } from '../../db/repositories/audit';
-import { liveSequenceIds } from '../../db/repositories/catalogVersions';
+import { liveRunnableCatalog, liveSequenceIds } from '../../db/repositories/catalogVersions';
+import { latestEventAt } from '../../db/repositories/events';
 import { EXPERIMENT_METRICS, experimentResults } from '../../db/repositories/experiments';
 import { funnelReport, rate, type FunnelQuery } from '../../db/repositories/funnel';
 import { findLead, findLeadIdentity, leadFilterOptions, listLeads, profileOf } from '../../db/repositories/leads';
 import { leadDetail } from '../leadDetail';
+import { tallyPastLeads } from '../pastLeads';
 import { CONTROL_BODIES, controlLead, type LeadControl } from '../leadWorkflows';
 import { allows, type Scope } from '../plugins/auth';
 import { sequenceList, sequenceReport, sequenceVersionDiff } from '../sequenceReports';
@@ -47,6 +50,13 @@ const leadSearch = z.object({
 const actionParams = idParams.extend({ action: z.enum(Object.keys(CONTROL_BODIES) as [LeadControl]) });
 const experimentsQuery = z.object({ metric: z.enum(EXPERIMENT_METRICS).default('clicked'), windowDays: z.coerce.number().int().min(1).max(365).default(30) });
 const promoteForm = experimentsQuery.extend({ experiment: z.string().min(1).max(200), variant: z.string().min(1).max(64) });
+/** Leads one backtest from the page runs at most (about 500 a second): `nurture backtest` runs them all. */
+const BACKTEST_LIMIT = 2_000;
+const backtestForm = z.object({
+  since: z.enum(Object.keys(PERIODS) as [keyof typeof PERIODS]),
+  mqlTotal: z.coerce.number().min(0).max(1_000),
+  handoffTotal: z.coerce.number().min(0).max(1_000),
+});
 /** Rows of the preview's event table. */
 const PREVIEW_ROWS = 8;
 const previewForm = z.object({
@@ -226,6 +236,41 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
     if (!answer) return page(reply, marketer, 'message', { ...back, message: `There is no lead ${id}.` }, 404);
     if (!answer.accepted) return page(reply, marketer, 'message', { ...back, message: `${answer.reason}.` }, 409);
     return reply.redirect(`/app/leads/${encodeURIComponent(id)}`, 303);
+  });
+
+  // --- backtest ------------------------------------------------------------------------------------
+
+  const backtestPage = (reply: FastifyReply, marketer: ApiKey, values: Record<string, unknown>, extra: Record<string, unknown> = {}, status?: number) =>
+    page(reply, marketer, 'backtest', { title: 'Backtest', available: Boolean(catalog), periods: Object.entries(PERIODS).map(([value, label]) => ({ value, label })), limit: BACKTEST_LIMIT, values, ...extra }, status);
+
+  app.get('/app/backtest', { schema: { hide: true } }, async (request, reply) => {
+    const marketer = await marketerOf(request, reply);
+    if (!marketer) return reply;
+    const qualification = catalog?.model.qualification;
+    return backtestPage(reply, marketer, { since: '90d', mqlTotal: qualification?.mql.total, handoffTotal: qualification?.handoff.total });
+  });
+
+  // The working catalog (this process's), with the bars the form sets, against the live one, on the leads that arrived in the window.
+  app.post('/app/backtest', { schema: { hide: true } }, async (request, reply) => {
+    const marketer = await marketerOf(request, reply);
+    if (!marketer) return reply;
+    const values = request.body as Record<string, unknown>;
+    if (!catalog) return backtestPage(reply, marketer, values, {}, 503);
+    const form = backtestForm.safeParse(values);
+    if (!form.success) return backtestPage(reply, marketer, values, { problems: zodIssues(form.error).map((issue) => `${issue.path}: ${issue.message}`) }, 400);
+    const live = await liveRunnableCatalog(pool);
+    if (!live) return backtestPage(reply, marketer, values, { problems: ['no catalog is live yet: a lead worker publishes its catalog when it starts'] }, 409);
+    const { qualification } = catalog.model;
+    const candidate = {
+      ...catalog,
+      model: { ...catalog.model, qualification: { ...qualification, mql: { ...qualification.mql, total: form.data.mqlTotal }, handoff: { ...qualification.handoff, total: form.data.handoffTotal } } },
+    };
+    const end = (await latestEventAt(pool))?.getTime() ?? now();
+    const tally = new BacktestTally({ live, candidate }, end);
+    const leads = await tallyPastLeads(pool, tally, new Date(end - durationMs(form.data.since)), new Date(end), { page: 100, limit: BACKTEST_LIMIT });
+    const report = tally.report();
+    const causes = [...new Set([...Object.keys(report.deferrals.live), ...Object.keys(report.deferrals.candidate)])].sort();
+    return backtestPage(reply, marketer, values, { report, leads, end: new Date(end).toISOString(), deferrals: causes.map((cause) => ({ cause, live: report.deferrals.live[cause] ?? 0, candidate: report.deferrals.candidate[cause] ?? 0 })) });
   });
 
   // --- preview -------------------------------------------------------------------------------------

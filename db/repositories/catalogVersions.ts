@@ -2,6 +2,7 @@
 // and the live definition of a sequence (the marketers' pages).
 import type { CatalogSnapshot } from '../../core/catalogDiff';
 import type { SequenceDefinition } from '../../core/model/sequence';
+import type { Catalog } from '../../core/protocol';
 import type { Database } from '../pool';
 
 /** Records the version (once) and makes it the live one. */
@@ -45,4 +46,26 @@ export async function liveSequence(db: Database, id: string): Promise<{ definiti
   );
   const row = rows[0];
   return row?.definition ? { definition: row.definition, version: row.version } : undefined;
+}
+
+/** The live catalog as the engine runs it: the snapshot's model and routing, each sequence under its published version; undefined before one is published. */
+export async function liveRunnableCatalog(db: Database): Promise<Catalog | undefined> {
+  const live = await liveCatalog(db);
+  if (!live) return undefined;
+  const { rows } = await db.query<{ version: string; sequence_id: string; definition: SequenceDefinition }>(
+    `SELECT v.version, v.sequence_id, v.definition FROM catalog_versions c
+     CROSS JOIN LATERAL jsonb_each(c.snapshot->'sequences') AS s(id, definition)
+     JOIN sequence_versions v ON v.sequence_id = s.id AND v.definition = s.definition
+     WHERE c.version = $1`,
+    [live.version],
+  );
+  const { model, routing, defaultSequence, longTermSequence } = live.snapshot;
+  return {
+    model,
+    versions: Object.fromEntries(rows.map((row) => [row.version, row.definition])),
+    latest: Object.fromEntries(rows.map((row) => [row.sequence_id, row.version])),
+    routing,
+    defaultSequence,
+    longTermSequence,
+  };
 }

@@ -2,8 +2,8 @@
 // embedded servers): a marketer signs in with a key of the marketing scope (one without it is
 // refused), reads the demo's handoffs in the overview's funnel, a sequence's step counts and a lead's
 // first email with the reason it went out, and runs a preview that shows the touches `nurture
-// simulate` prints for the same input. Every number read is the API's; no page logs an error or
-// needs scrolling sideways on a phone.
+// simulate` prints for the same input, and a backtest of a lower MQL bar. Every number read is the
+// API's; no page logs an error or needs scrolling sideways on a phone.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -161,6 +161,22 @@ it('shows a marketer the funnel, a sequence, a lead and a preview, each as the A
   const rows = await page.locator('#touches tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
   expect(rows).toEqual(expected.map((touch) => [touch.at, touch.channel, `${touch.sequence}/${touch.step}`, touch.template ?? '', touch.tier]));
 
+  // The backtest: the working catalog with the live bars changes nothing (the live catalog read back
+  // from the database is the one the workers run); a lower MQL bar makes more MQLs.
+  await page.getByRole('link', { name: 'Backtest' }).click();
+  await page.getByRole('button', { name: 'Run the backtest' }).click();
+  await page.getByRole('heading', { name: /leads, live against the candidate/ }).waitFor();
+  await expect(page.getByRole('heading', { name: /leads, live against the candidate/ }).textContent()).resolves.toBe(`${LEADS} leads, live against the candidate`);
+  await expect(page.locator('#changed').textContent()).resolves.toBe('0');
+  const live = await number(page, '[data-mqls="live"]');
+  await expect(number(page, '[data-mqls="candidate"]')).resolves.toBe(live);
+  await page.getByLabel('MQL at a total score of').fill('30');
+  await page.getByRole('button', { name: 'Run the backtest' }).click();
+  await page.getByRole('heading', { name: /leads, live against the candidate/ }).waitFor();
+  await expect(number(page, '[data-mqls="live"]')).resolves.toBe(live);
+  expect(await number(page, '[data-mqls="candidate"]')).toBeGreaterThan(live);
+  expect(Number(await page.locator('#changed').textContent())).toBeGreaterThan(0);
+
   expect(errors).toEqual([]);
   await context.close();
 }, 120_000);
@@ -174,7 +190,7 @@ it('fits every page on a phone, from the keyboard, without a console error', asy
   const lead = generateDemo(1, LEADS)[0]!.lead.id;
   const sequence = (await api('/v1/sequences')).items[0].id;
   const tooWide: string[] = [];
-  for (const route of ['/app/overview', '/app/sequences', `/app/sequences/${sequence}`, '/app/experiments', '/app/leads', `/app/leads/${lead}`, '/app/preview']) {
+  for (const route of ['/app/overview', '/app/sequences', `/app/sequences/${sequence}`, '/app/experiments', '/app/leads', `/app/leads/${lead}`, '/app/preview', '/app/backtest']) {
     const response = await page.goto(`${engine.api}${route}`);
     expect(response?.status()).toBe(200);
     // Nothing wider than the screen: wide tables scroll inside their own box.
