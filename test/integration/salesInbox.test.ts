@@ -157,6 +157,13 @@ it('signs a rep in by a mailed link, shows a new handoff live, accepts it from t
     expect(await call('POST', '/v1/keys', { name: 'Ana', scopes: ['admin'], rep: ana.id })).toMatchObject({ status: 400, body: { details: [expect.objectContaining({ path: 'body.scopes' })] } });
     expect(await call('POST', '/v1/keys', { name: 'Nobody', scopes: ['sales'], rep: 'nobody-here' })).toMatchObject({ status: 422, body: { details: [{ path: 'body.rep', message: 'no active rep nobody-here' }] } });
 
+    // The marketers' pages are not a rep's: read or posted to, they refuse her session.
+    const overview = await page.goto(`${url}/app/overview`);
+    expect(overview?.status()).toBe(403);
+    await page.getByText('These pages are for marketers').waitFor();
+    expect(errors.splice(0)).toEqual(['Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+    expect((await page.request.post(`${url}/app/leads/${mine.lead.id}/pause`, { form: {}, headers: { origin: url } })).status()).toBe(403);
+
     // A post from another site's page is refused whoever is signed in.
     expect((await page.request.post(`${url}/app/handoffs/${mine.handoffId}/reject`, { form: { reasonCode: 'bad_timing' }, headers: { origin: 'https://evil.example' } })).status()).toBe(403);
 
