@@ -190,6 +190,7 @@ async function runPart(config: Config, startPart: (servers: Servers, telemetry: 
     await part.stop();
   } finally {
     await pool.end();
+    await telemetry.close();
   }
 }
 

@@ -15,6 +15,8 @@ export interface Telemetry {
   logger: Logger;
   /** The process's metrics beyond the API's own: what its workers count (activities/metrics) and the Temporal SDK's. */
   metrics(): Promise<string>;
+  /** Stops the Temporal runtime, after the process's parts have stopped. */
+  close(): Promise<void>;
 }
 
 /** The core's info lines are progress (app/logging), shown from debug on: not worth forwarding below that. */
@@ -23,7 +25,7 @@ const CORE_LOG_LEVEL = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WA
 export async function installTelemetry(level: Config['LOG_LEVEL']): Promise<Telemetry> {
   const logger = createLogger(level);
   const sdkMetrics = `127.0.0.1:${await getFreePort()}`;
-  Runtime.install({
+  const runtime = Runtime.install({
     logger: new RuntimeLogger(logger),
     // Signals are ours: the parts stop in order, the workers among them.
     shutdownSignals: [],
@@ -34,6 +36,9 @@ export async function installTelemetry(level: Config['LOG_LEVEL']): Promise<Tele
   });
   return {
     logger,
+    // The runtime stops by itself once its last worker has; a process without one (`nurture api`)
+    // would never exit while it runs.
+    close: () => runtime.shutdown(),
     metrics: async () => {
       const [workers, sdk] = await Promise.all([
         register.metrics(),

@@ -16,13 +16,14 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { getFreePort } from '../app/net';
 import { createDatabaseIfMissing } from '../db/admin';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { HISTORY_SHARDS, TEMPORAL_DATABASES, TEMPORAL_SERVICES, type TemporalService } from '../scripts/temporalTopology';
 import { resolveTemporalServer, resolveTemporalSqlTool, type SqlTool } from '../scripts/tools';
 import { registerSearchAttributes } from './temporal';
 
 const execFileAsync = promisify(execFile);
 
-const SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
-type Service = (typeof SERVICES)[number];
+const SERVICES = TEMPORAL_SERVICES;
+type Service = TemporalService;
 
 /** A PostgreSQL server by its parts; the user must be allowed to create databases. */
 interface PostgresServer {
@@ -54,6 +55,10 @@ export interface Cluster {
   address: string;
   namespace: string;
   stop(): Promise<void>;
+  /** Stops one service as an outage or a rolling restart does (SIGTERM); the others run on. */
+  stopService(service: Service): Promise<void>;
+  /** Starts a stopped service again on its ports; resolves once it serves. */
+  startService(service: Service): Promise<void>;
 }
 
 /**
@@ -63,7 +68,7 @@ export interface Cluster {
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const postgres = typeof options.postgres === 'string' ? parsePostgresUrl(options.postgres) : options.postgres;
-  const databases = options.databases ?? { default: 'temporal', visibility: 'temporal_visibility' };
+  const databases = options.databases ?? TEMPORAL_DATABASES;
   const namespace = options.namespace ?? 'default';
   const dataDir = path.resolve(options.dataDir);
   const [server, sqlTool] = await Promise.all([resolveTemporalServer(), resolveTemporalSqlTool()]);
@@ -84,15 +89,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // A test runner that exits without stop() leaves no server behind.
   const killAll = () => processes.forEach((service) => service.child.kill('SIGKILL'));
   process.on('exit', killAll);
+  const connect = () => Connection.connect({ address, connectTimeout: 2_000 });
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
 
   try {
-    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-    const connect = () => Connection.connect({ address, connectTimeout: 2_000 });
+    const deadline = Date.now() + startTimeoutMs;
     const connection = await waitFor({ service: 'frontend', description: 'answering' }, connect, processes, deadline);
     try {
       await registerNamespace(connection, namespace);
       await registerSearchAttributes(connection, namespace, options.searchAttributes ?? LEAD_SEARCH_ATTRIBUTES);
-      await waitForServices(connection, namespace, processes, deadline);
+      await Promise.all(SERVICES.filter((service) => service !== 'frontend').map((service) => waitForService(service, connection, namespace, processes, deadline)));
     } finally {
       await connection.close();
     }
@@ -100,7 +106,26 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await stop();
     throw err;
   }
-  return { address, namespace, stop };
+
+  const indexOf = (service: Service) => processes.findIndex((running) => running.service === service);
+  return {
+    address,
+    namespace,
+    stop,
+    stopService: (service) => processes[indexOf(service)]!.stop(),
+    startService: async (service) => {
+      const index = indexOf(service);
+      if (!processes[index]!.stopped()) throw new Error(`the Temporal ${service} service is running`);
+      processes[index] = await startService(server, dataDir, service, processes[index]!.log);
+      const deadline = Date.now() + startTimeoutMs;
+      const connection = await waitFor({ service: 'frontend', description: 'answering' }, connect, processes, deadline);
+      try {
+        if (service !== 'frontend') await waitForService(service, connection, namespace, processes, deadline);
+      } finally {
+        await connection.close();
+      }
+    },
+  };
 }
 
 function parsePostgresUrl(url: string): PostgresServer {
@@ -236,7 +261,7 @@ async function writeConfig(
     persistence: {
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
-      numHistoryShards: 4,
+      numHistoryShards: HISTORY_SHARDS,
       datastores: { 'postgres-default': store(settings.databases.default, 10), 'postgres-visibility': store(settings.databases.visibility, 4) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
@@ -276,17 +301,20 @@ interface ServiceProcess {
   service: Service;
   child: ChildProcess;
   log: string;
+  /** Where this run's lines begin in the log: a restarted service appends to its log. */
+  logOffset: number;
   /** Settles when the process has exited. */
   exited: Promise<void>;
+  stopped(): boolean;
   stop(): Promise<void>;
 }
 
 const STOP_GRACE_MS = 10_000;
 const GRPC_NOT_FOUND = 5;
 
-async function startService(server: string, dataDir: string, service: Service): Promise<ServiceProcess> {
-  const log = path.join(dataDir, 'logs', `${service}.log`);
-  const logFile = await fs.open(log, 'w');
+async function startService(server: string, dataDir: string, service: Service, log = path.join(dataDir, 'logs', `${service}.log`)): Promise<ServiceProcess> {
+  const logFile = await fs.open(log, 'a');
+  const logOffset = (await logFile.stat()).size;
   let child: ChildProcess;
   try {
     child = spawn(server, ['--root', dataDir, '--config', CONFIG_FOLDER, '--env', ENVIRONMENT, '--allow-no-auth', 'start', '--service', service], {
@@ -296,8 +324,9 @@ async function startService(server: string, dataDir: string, service: Service): 
   } finally {
     await logFile.close();
   }
+  const stopped = () => child.exitCode !== null || child.signalCode !== null;
   const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    if (stopped()) resolve();
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
@@ -305,9 +334,11 @@ async function startService(server: string, dataDir: string, service: Service): 
     service,
     child,
     log,
+    logOffset,
     exited,
+    stopped,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (stopped()) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
@@ -321,8 +352,9 @@ async function startService(server: string, dataDir: string, service: Service): 
  * tail, and so does the deadline, with the log of the service waited for.
  */
 async function waitFor<T>(what: { service: Service; description: string }, probe: () => Promise<T | undefined>, processes: ServiceProcess[], deadline: number): Promise<T> {
+  // A service stopped on purpose before the wait is not a failure of it.
   const exit = Promise.race(
-    processes.map(async (service) => {
+    processes.filter((service) => !service.stopped()).map(async (service) => {
       await service.exited;
       return service;
     }),
@@ -345,32 +377,43 @@ async function waitFor<T>(what: { service: Service; description: string }, probe
 }
 
 /**
- * The cluster serves workflows: history answers for a workflow (not found) and matching for a task
- * queue, through the frontend. The worker service (system workflows) answers no client call: its log
- * says when it has started, and a stop before then would hang in its start.
+ * A service serves: history answers for a workflow (not found) and matching for a task queue, through
+ * the frontend. The worker service (system workflows) answers no client call: its log says when it
+ * has started, and a stop before then would hang in its start.
  */
-async function waitForServices(connection: Connection, namespace: string, processes: ServiceProcess[], deadline: number): Promise<void> {
-  const history = async () => {
-    try {
-      await connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: `readiness-${randomUUID()}` } });
-    } catch (err) {
-      // Not found by history (a namespace not yet known to the frontend is not found too, and is retried).
-      if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND && !/namespace/i.test(err.details)) return true;
-      throw err;
-    }
-    return true;
+async function waitForService(service: Exclude<Service, 'frontend'>, connection: Connection, namespace: string, processes: ServiceProcess[], deadline: number): Promise<void> {
+  const probes: Record<typeof service, { description: string; probe: () => Promise<true | undefined> }> = {
+    history: {
+      description: 'answering for a workflow',
+      probe: async () => {
+        try {
+          await connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: `readiness-${randomUUID()}` } });
+        } catch (err) {
+          // Not found by history (a namespace not yet known to the frontend is not found too, and is retried).
+          if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND && !/namespace/i.test(err.details)) return true;
+          throw err;
+        }
+        return true;
+      },
+    },
+    matching: {
+      description: 'answering for a task queue',
+      probe: async () => {
+        await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'readiness' }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+        return true;
+      },
+    },
+    worker: {
+      description: 'its start',
+      probe: async () => {
+        const worker = processes.find((running) => running.service === 'worker')!;
+        const log = await fs.readFile(worker.log);
+        return log.subarray(worker.logOffset).includes('"worker service started"') ? true : undefined;
+      },
+    },
   };
-  const matching = async () => {
-    await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'readiness' }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
-    return true;
-  };
-  const worker = processes.find((service) => service.service === 'worker')!;
-  const workerStarted = async () => ((await fs.readFile(worker.log, 'utf8')).includes('"worker service started"') ? true : undefined);
-  await Promise.all([
-    waitFor({ service: 'history', description: 'answering for a workflow' }, history, processes, deadline),
-    waitFor({ service: 'matching', description: 'answering for a task queue' }, matching, processes, deadline),
-    waitFor({ service: 'worker', description: 'its start' }, workerStarted, processes, deadline),
-  ]);
+  const { description, probe } = probes[service];
+  await waitFor({ service, description }, probe, processes, deadline);
 }
 
 async function registerNamespace(connection: Connection, namespace: string): Promise<void> {

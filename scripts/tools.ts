@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
+import { TEMPORAL_SERVER_RELEASE } from './temporalTopology';
 
 /** Provisioned tools are cached here, beside the checkout (gitignored). */
 const toolsDir = path.resolve(__dirname, '..', '.tools');
@@ -19,7 +20,7 @@ const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEST_SERVER_VERSION = '1.38.0';
 /** The full server (`go.temporal.io/server`): this tag's go.mod has no `replace` directive. */
 const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
-const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+const TEMPORAL_SERVER_VERSION = `v${TEMPORAL_SERVER_RELEASE}`;
 
 /** A tool could not be found or built; the message is one line naming the fix. */
 export class MissingToolError extends Error {

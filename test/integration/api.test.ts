@@ -26,7 +26,7 @@ import { leadWorkflowId } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { engineWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from '../support/integrationServers';
-import { anyHourCatalog, eventually, historyText, withWorkers } from '../support/harness';
+import { anyHourCatalog, eventually, historyText, signalledEvents, withWorkers } from '../support/harness';
 import { callApi, withApi as withTestApi, type TestApiOptions } from '../support/api';
 
 const catalog = anyHourCatalog();
@@ -283,15 +283,6 @@ function gatedClient() {
     interceptors: { workflow: [{ signalWithStart: async (input, next) => (entered(), await released, next(input)) }] },
   });
   return { gated, firstSignalEntered, release };
-}
-
-/** The events each signal to a lead's workflow carried, signal by signal. */
-async function signalledEvents(temporal: Client, leadId: string): Promise<(LeadEvent & { properties: { url: string } })[][]> {
-  const history = await temporal.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
-    return payload?.data ? [JSON.parse(Buffer.from(payload.data).toString('utf8'))] : [];
-  });
 }
 
 describe('sales handoffs', () => {

@@ -12,11 +12,9 @@ import path from 'node:path';
 import twilio from 'twilio';
 import { outboxLines } from '../../devstack/outbox';
 import { startTwilioServer } from '../../devstack/twilioServer';
-import { isHoldout } from '../../core/model/hash';
 import { getFreePort } from '../../app/net';
-import { defaultCatalog } from '../../sequences/library';
 import { eventually } from '../support/harness';
-import { engineEnv, nurtureCommand, ROOT, startEngine, stopEngine, type Engine } from '../support/engineProcess';
+import { engineEnv, nurtureCommand, ROOT, startEngine, stopEngine, touchableLeadId, type Engine } from '../support/engineProcess';
 
 async function call(engine: Engine, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${engine.api}${route}`, {
@@ -34,14 +32,6 @@ function logRecords(engine: Engine): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** A lead outside the 10 % holdout, which is never touched. */
-function touchableLeadId(): string {
-  let leadId: string;
-  do leadId = `lead-${randomUUID()}`;
-  while (isHoldout(leadId, defaultCatalog().model.holdoutPercent));
-  return leadId;
 }
 
 it('runs the whole engine, hands a lead to sales over HTTP, stops on Ctrl-C and keeps everything across a restart', async () => {

@@ -1,10 +1,21 @@
 // `nurture start` as a child process, as a new user runs it from a terminal: for the tests that
 // need the whole engine (its own embedded servers, free ports, a fresh data folder).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { isHoldout } from '../../core/model/hash';
+import { defaultCatalog } from '../../sequences/library';
 import { eventually } from './harness';
 
 export const ROOT = path.resolve(__dirname, '../..');
+
+/** A lead outside the default catalog's 10 % holdout, which is never touched. */
+export function touchableLeadId(): string {
+  let leadId: string;
+  do leadId = `lead-${randomUUID()}`;
+  while (isHoldout(leadId, defaultCatalog().model.holdoutPercent));
+  return leadId;
+}
 
 /** `nurture` as `npm start` and `npm run nurture` run it: one node process with tsx loaded, no relay in between. */
 export function nurtureCommand(args: string[]): [string, string[]] {

@@ -1,0 +1,222 @@
+// The engine scaled out on the four-service cluster, as a deployment runs it: two `nurture api` and
+// two `nurture worker` processes, a real SMTP server counting what arrives. Events go in through both
+// APIs at once while workers are killed -9 in the middle of sends and folds and come back; then the
+// history service stops during ingestion and starts again. What counts is what the leads' workflows
+// folded and what the SMTP server received.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { getFreePort } from '../../app/net';
+import { dropDatabase } from '../../db/admin';
+import { startCluster, type Cluster } from '../../devstack/cluster';
+import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import { bundleLeadWorkflows } from '../../workers/bundle';
+import { callApi } from '../support/api';
+import { nurtureCommand, ROOT, touchableLeadId } from '../support/engineProcess';
+import { eventually, signalledEvents } from '../support/harness';
+import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
+
+const adminKey = `admin-${randomUUID()}`;
+const suffix = randomUUID().slice(0, 8);
+const databases = { default: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
+/** Every send is held this long before the SMTP server takes it: the kills land while sends are in flight. */
+const SEND_DELAY_MS = 250;
+
+let postgres: Postgres, cluster: Cluster, dataDir: string, sink: SmtpSink;
+let connection: Connection, client: Client, engineDb: Pool;
+/** When each received message arrived, by its index in `sink.received`. */
+const arrivals: number[] = [];
+let env: NodeJS.ProcessEnv;
+const apis: Part[] = [];
+const workers: Part[] = [];
+
+/** A `nurture api` or `nurture worker` process. */
+interface Part {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startPart(command: 'api' | 'worker', settings: Record<string, string> = {}): Promise<Part> {
+  const child = spawn(...nurtureCommand([command]), { cwd: ROOT, env: { ...env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`nurture ${command} exited with ${child.exitCode}:\n${output}`);
+    return output.includes('running; Ctrl-C stops it') || undefined;
+  }, 60_000);
+  return { child, output: () => output };
+}
+
+function exited(part: Part): Promise<void> {
+  if (part.child.exitCode !== null || part.child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => part.child.once('exit', () => resolve()));
+}
+
+/** SIGTERM, then SIGKILL if the part is still there after 20 s: its exit code and last output. */
+async function stopPart(part: Part): Promise<{ code: number | null; output: string }> {
+  part.child.kill('SIGTERM');
+  const timer = setTimeout(() => part.child.kill('SIGKILL'), 20_000);
+  await exited(part);
+  clearTimeout(timer);
+  return { code: part.child.exitCode, output: part.output().slice(-2_000) };
+}
+
+async function killHard(part: Part): Promise<void> {
+  part.child.kill('SIGKILL');
+  await exited(part);
+}
+
+const apiUrls: string[] = [];
+/** The API processes in turn, so that consecutive calls go through different processes. */
+let turn = 0;
+const call = (method: string, route: string, body?: unknown, api = apiUrls[turn++ % apiUrls.length]!) => callApi(`${api}${route}`, method, adminKey, body);
+
+const pageView = (leadId: string, n: number) => ({
+  eventId: randomUUID(),
+  leadId,
+  type: 'page_view',
+  occurredAt: new Date().toISOString(),
+  properties: { url: `https://northwind.example/blog/${n}`, category: 'blog' },
+});
+
+async function foldedEvents(leadId: string): Promise<number | undefined> {
+  const found = await call('GET', `/v1/leads/${leadId}`);
+  return found.status === 200 ? (found.body.state?.counters?.events as number) : undefined;
+}
+
+/** The pages a lead's workflow was signalled, in the order it took them, each event once. */
+async function signalledPages(leadId: string): Promise<string[]> {
+  const events = (await signalledEvents(client, leadId)).flat().filter((event) => event?.type === 'page_view');
+  return events.filter((event, index) => events.findIndex((other) => other.eventId === event.eventId) === index).map((event) => event.properties.url);
+}
+
+/** The SMTP server's messages as copies per Message-ID, with each copy's arrival time. */
+async function copiesByMessageId(): Promise<Map<string, { to: string; at: number }[]>> {
+  const copies = new Map<string, { to: string; at: number }[]>();
+  (await sink.messages()).forEach((mail, index) => {
+    const list = copies.get(mail.messageId!) ?? [];
+    list.push({ to: [mail.to].flat()[0]!.value[0]!.address!, at: arrivals[index]! });
+    copies.set(mail.messageId!, list);
+  });
+  return copies;
+}
+
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-cluster-faults-'));
+  cluster = await startCluster({ postgres: postgres.url, dataDir, databases });
+  engineDb = new Pool({ connectionString: postgres.url });
+  connection = await Connection.connect({ address: cluster.address });
+  client = new Client({ connection, namespace: cluster.namespace });
+  sink = await startSmtpSink();
+  sink.hooks.onMailFrom = () => new Promise((resolve) => setTimeout(resolve, SEND_DELAY_MS));
+  sink.hooks.onMessage = () => void arrivals.push(Date.now());
+  // Bundled once, as the production image does: a worker that comes back is polling in seconds.
+  const bundle = path.join(dataDir, 'workflow-bundle.js');
+  await fs.writeFile(bundle, (await bundleLeadWorkflows()).code);
+  env = {
+    ...process.env,
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: cluster.namespace,
+    NURTURE_API_KEY: adminKey,
+    NURTURE_LINK_SECRET: 'link-secret-'.repeat(3),
+    NURTURE_ERASURE_SECRET: 'erasure-secret-'.repeat(3),
+    NURTURE_WORKFLOW_BUNDLE: bundle,
+    SMTP_URL: sink.url,
+    NURTURE_SENDER_ADDRESS: '1 Harbour Street, Lisbon',
+    NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun',
+    METRICS_PORT: '0',
+  };
+  // The first migrates the database; the others then find it current.
+  workers.push(await startPart('worker'));
+  const more = await Promise.all([startPart('worker'), ...[0, 1].map(async () => {
+    const port = await getFreePort();
+    apiUrls.push(`http://127.0.0.1:${port}`);
+    return startPart('api', { PORT: String(port) });
+  })]);
+  workers.push(more[0]!);
+  apis.push(...more.slice(1));
+}, 10 * 60_000);
+
+afterAll(async () => {
+  await connection?.close();
+  // Each part stops cleanly on SIGTERM, as a deployment stops it.
+  const stops = await Promise.all([...apis, ...workers].map(stopPart));
+  expect(stops.filter((stop) => stop.code !== 0)).toEqual([]);
+  await cluster?.stop();
+  await engineDb?.end();
+  await sink?.close();
+  const adminUrl = postgres && Object.assign(new URL(postgres.url), { pathname: '/postgres' }).toString();
+  if (adminUrl) await Promise.all([dropDatabase(adminUrl, databases.default), dropDatabase(adminUrl, databases.visibility)]);
+  await postgres?.stop();
+  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+it('folds every event once and in order through two APIs, and sends every first email once while workers are killed -9', async () => {
+  const leads = Array.from({ length: 16 }, (_, n) => ({ id: touchableLeadId(), email: `lead${n}@northwind.example`, firstName: 'Ana', company: 'Northwind', source: 'search' }));
+  for (const lead of leads) expect((await call('POST', '/v1/leads', lead)).status).toBe(201);
+
+  // Each lead's events one after another, alternately through the two APIs; the leads side by side.
+  const PAGES = 4;
+  const ingestion = Promise.all(
+    leads.map(async (lead, n) => {
+      for (let page = 1; page <= PAGES; page++) expect((await call('POST', '/v1/events', pageView(lead.id, page), apiUrls[(n + page) % 2])).status).toBe(202);
+    }),
+  );
+
+  // Three kills, each once more mail has arrived: the worker's sends and folds in flight die with it.
+  const kills: number[] = [];
+  for (const [cycle, after] of [3, 7, 11].entries()) {
+    await eventually(async () => sink.received.length >= after || undefined, 120_000);
+    const index = cycle % workers.length;
+    kills.push(Date.now());
+    await killHard(workers[index]!);
+    workers[index] = await startPart('worker');
+  }
+  await ingestion;
+
+  for (const lead of leads) {
+    await eventually(async () => ((await foldedEvents(lead.id)) === PAGES ? true : undefined), 120_000);
+    expect(await signalledPages(lead.id)).toEqual(Array.from({ length: PAGES }, (_, n) => `https://northwind.example/blog/${n + 1}`));
+  }
+
+  // Every lead's welcome email arrived. A second copy is the same message (one Message-ID), of one
+  // the SMTP server accepted before a kill took its sender before it marked the send done.
+  const copies = await eventually(async () => {
+    const found = await copiesByMessageId();
+    return leads.every((lead) => [...found.values()].some((list) => list[0]!.to === lead.email)) ? found : undefined;
+  }, 120_000);
+  const messages = [...copies.values()].filter((list) => /^lead\d+@/.test(list[0]!.to));
+  expect(messages.map((list) => list[0]!.to).sort()).toEqual(leads.map((lead) => lead.email).sort());
+  for (const [first, second, ...more] of messages.filter((copies) => copies.length > 1)) {
+    expect(more).toEqual([]);
+    expect(kills.some((at) => first!.at <= at && at <= second!.at)).toBe(true);
+  }
+  for (const worker of workers) expect(worker.output()).not.toMatch(/nondeterminis/i);
+}, 5 * 60_000);
+
+it('answers 202 while the history service is down and folds the backlog once it is back', async () => {
+  const leads = Array.from({ length: 6 }, (_, n) => ({ id: touchableLeadId(), email: `quiet${n}@contoso.example`, company: 'Contoso' }));
+  for (const lead of leads) expect((await call('POST', '/v1/leads', lead)).status).toBe(201);
+  await Promise.all(leads.map((lead) => eventually(async () => ((await foldedEvents(lead.id)) === 0 ? true : undefined))));
+
+  await cluster.stopService('history');
+  for (const lead of leads) for (const page of [1, 2]) expect((await call('POST', '/v1/events', pageView(lead.id, page))).status).toBe(202);
+  // Stored, and waiting: no workflow can take them while history is down.
+  const pending = () => engineDb.query<{ count: number }>('SELECT count(*)::int AS count FROM events WHERE lead_id = ANY($1) AND delivered_at IS NULL', [leads.map((lead) => lead.id)]);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  expect((await pending()).rows[0]!.count).toBe(leads.length * 2);
+  await cluster.startService('history');
+
+  for (const lead of leads) {
+    await eventually(async () => ((await foldedEvents(lead.id)) === 2 ? true : undefined), 60_000);
+    expect(await signalledPages(lead.id)).toEqual(['https://northwind.example/blog/1', 'https://northwind.example/blog/2']);
+  }
+  expect((await pending()).rows[0]!.count).toBe(0);
+}, 3 * 60_000);
