@@ -2,10 +2,12 @@
 // .tools/ on first run, about 4 minutes) on PostgreSQL, its four services as four processes. The
 // production lead worker and the API run against it: a lead asks for a demo, its workflow moves it to
 // sales and starts the handoff child, and a rep accepts it through a workflow Update.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Pool } from 'pg';
@@ -15,11 +17,14 @@ import { seedAdminKey } from '../../db/repositories/apiKeys';
 import { publishVersions } from '../../db/repositories/sequenceVersions';
 import { startCluster, type Cluster } from '../../devstack/cluster';
 import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import { resolveTemporalCli } from '../../scripts/tools';
 import { leadWorkflowId } from '../../workflows/contract';
 import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
+import { runNurture } from '../support/engineProcess';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 
+const execFileAsync = promisify(execFile);
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
 const suffix = randomUUID().slice(0, 8);
@@ -56,8 +61,9 @@ afterAll(async () => {
   if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
+const leadId = `lead-${randomUUID()}`;
+
 it('runs a lead and its handoff on the four-service cluster', async () => {
-  const leadId = `lead-${randomUUID()}`;
   await pool.query("INSERT INTO reps (id, name) VALUES ($1, 'Robin')", [`rep-${randomUUID()}`]);
   const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
     engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
@@ -98,4 +104,18 @@ it('runs a lead and its handoff on the four-service cluster', async () => {
       expect(found.workflowId).toBe(leadWorkflowId(leadId));
     });
   });
+});
+
+it("replays the lead's history as the official CLI exports it from the cluster, and every run a visibility query lists", async () => {
+  const cli = await resolveTemporalCli();
+  if (cli.type !== 'existing-path') throw new Error(`the Temporal CLI is not provisioned: ${cli.type}`);
+  const exported = path.join(dataDir, 'lead-history.json');
+  const { stdout } = await execFileAsync(cli.path, ['workflow', 'show', '--output', 'json', '--address', cluster.address, '--namespace', cluster.namespace, '--workflow-id', leadWorkflowId(leadId)], { maxBuffer: 64 * 1024 * 1024 });
+  await fs.writeFile(exported, stdout);
+  expect(await runNurture(['replay', exported])).toMatchObject({ code: 0, output: expect.stringContaining('replay: 1 history, 1 ok, 0 failed') });
+
+  // The lead and its handoff, straight from the cluster.
+  const onCluster = { ...process.env, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace };
+  const fleet = await runNurture(['replay', '--query', `WorkflowId = '${leadWorkflowId(leadId)}' OR WorkflowId = 'handoff-${leadId}-1'`], onCluster);
+  expect(fleet).toMatchObject({ code: 0, output: expect.stringContaining('replay: 2 histories, 2 ok, 0 failed') });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 import { configSchema, deliveryConfig, parseConfig, requiredSecrets, requiredServers } from '../../app/config';
+import { HISTORY_SHARDS, TEMPORAL_DATABASES, TEMPORAL_SERVER_RELEASE, TEMPORAL_SERVICES } from '../../scripts/temporalTopology';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 
 const root = path.resolve(__dirname, '../..');
@@ -84,13 +85,14 @@ describe('the Dockerfile', () => {
 describe('docker-compose.yml', () => {
   it('is well-formed YAML holding the whole stack', () => {
     expect(document.errors).toEqual([]);
-    expect(Object.keys(services).sort()).toEqual(['api', 'mailpit', 'postgres', 'temporal', 'temporal-namespace', 'temporal-postgres', 'temporal-schema', 'temporal-ui', 'worker']);
+    const temporal = TEMPORAL_SERVICES.map((name) => `temporal-${name}`);
+    expect(Object.keys(services).sort()).toEqual(['api', 'mailpit', 'postgres', ...temporal, 'temporal-namespace', 'temporal-postgres', 'temporal-schema', 'temporal-ui', 'worker'].sort());
   });
 
   it('pins every image to a version, and builds the engine from the Dockerfile at the root', () => {
     for (const [name, { image, build }] of Object.entries(services)) {
       if (build === undefined) {
-        expect([name, image]).toEqual([name, expect.stringMatching(/^[\w./-]+:v?\d+(\.\d+)+$/)]);
+        expect([name, image]).toEqual([name, expect.stringMatching(/^[\w./-]+:v?\d+(\.\d+)+(-[\w.-]+)?$/)]);
         continue;
       }
       const { context = '.', dockerfile: file = 'Dockerfile' } = typeof build === 'string' ? { context: build } : build;
@@ -128,7 +130,7 @@ describe('docker-compose.yml', () => {
 
   it('wires the engine to the stack with values its own validation accepts', () => {
     const api = parseConfig(environmentOf('api'));
-    expect(requiredServers(api)).toEqual({ databaseUrl: `postgres://nurture:${dotEnv.POSTGRES_PASSWORD}@postgres:5432/nurture`, temporalAddress: 'temporal:7233' });
+    expect(requiredServers(api)).toEqual({ databaseUrl: `postgres://nurture:${dotEnv.POSTGRES_PASSWORD}@postgres:5432/nurture`, temporalAddress: 'temporal-frontend:7233' });
     expect(requiredSecrets(api)).toEqual({ apiKey: dotEnv.NURTURE_API_KEY, linkSecret: dotEnv.NURTURE_LINK_SECRET, erasureSecret: dotEnv.NURTURE_ERASURE_SECRET });
     expect(api).toMatchObject({ HOST: '0.0.0.0', PORT: 3000 });
     // The namespace the setup creates is the one the engine uses.
@@ -151,6 +153,17 @@ describe('docker-compose.yml', () => {
       const { [variable]: _unset, ...others } = dotEnv as Record<string, string>;
       expect(() => interpolate(text, others)).toThrow(variable);
     }
+  });
+
+  it('runs the cluster `NURTURE_TEMPORAL=cluster npm start` runs: its release, one container per service, its shards and databases', () => {
+    for (const name of TEMPORAL_SERVICES) {
+      const { image, environment = {} } = service(`temporal-${name}`);
+      expect([name, image, environment.SERVICES, environment.NUM_HISTORY_SHARDS]).toEqual([name, `temporalio/server:${TEMPORAL_SERVER_RELEASE}`, name, String(HISTORY_SHARDS)]);
+    }
+    // The schema tool and CLI of the same release.
+    for (const name of ['temporal-schema', 'temporal-namespace']) expect(service(name).image).toMatch(new RegExp(`^temporalio/admin-tools:${TEMPORAL_SERVER_RELEASE.replace(/\./g, '\\.')}(-|$)`));
+    const schema = commandOf('temporal-schema').join('\n');
+    expect([...schema.matchAll(/^\s*setup (\S+) (\S+)$/gm)].map(([, database, store]) => [store, database])).toEqual([['temporal', TEMPORAL_DATABASES.default], ['visibility', TEMPORAL_DATABASES.visibility]]);
   });
 
   it('registers the search attributes lead workflows set, with their types', () => {
