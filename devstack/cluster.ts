@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { Connection, isGrpcServiceError, type TLSConfig } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
@@ -48,6 +48,16 @@ export interface ClusterOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long the four services may take to start (60 s by default). */
   startTimeoutMs?: number;
+  /** The frontend takes TLS only, from clients with a certificate `ca` signed (mTLS), as a secured cluster does. */
+  tls?: ClusterTls;
+}
+
+/** PEM files: the frontend's certificate for `serverName`, and a client certificate for the cluster's own clients. */
+export interface ClusterTls {
+  caFile: string;
+  serverName: string;
+  server: { certFile: string; keyFile: string };
+  client: { certFile: string; keyFile: string };
 }
 
 export interface Cluster {
@@ -79,7 +89,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const ports = await servicePorts(dataDir, options.port);
   const address = `127.0.0.1:${ports.frontend.grpcPort}`;
-  await writeConfig(dataDir, { postgres, databases, ports, address, logLevel: options.logLevel ?? 'info' });
+  await writeConfig(dataDir, { postgres, databases, ports, address, logLevel: options.logLevel ?? 'info', tls: options.tls });
 
   const processes = await Promise.all(SERVICES.map((service) => startService(server, dataDir, service)));
   const stop = async () => {
@@ -89,7 +99,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   // A test runner that exits without stop() leaves no server behind.
   const killAll = () => processes.forEach((service) => service.child.kill('SIGKILL'));
   process.on('exit', killAll);
-  const connect = () => Connection.connect({ address, connectTimeout: 2_000 });
+  const tls = options.tls && (await clientTls(options.tls));
+  const connect = () => Connection.connect({ address, connectTimeout: 2_000, ...(tls ? { tls } : {}) });
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
 
   try {
@@ -237,7 +248,7 @@ const ENVIRONMENT = 'cluster';
  */
 async function writeConfig(
   dataDir: string,
-  settings: { postgres: PostgresServer; databases: { default: string; visibility: string }; ports: Record<Service, ServicePorts>; address: string; logLevel: string },
+  settings: { postgres: PostgresServer; databases: { default: string; visibility: string }; ports: Record<Service, ServicePorts>; address: string; logLevel: string; tls: ClusterTls | undefined },
 ): Promise<void> {
   const configDir = path.join(dataDir, CONFIG_FOLDER);
   await fs.mkdir(path.join(dataDir, 'logs'), { recursive: true });
@@ -264,7 +275,7 @@ async function writeConfig(
       numHistoryShards: HISTORY_SHARDS,
       datastores: { 'postgres-default': store(settings.databases.default, 10), 'postgres-visibility': store(settings.databases.visibility, 4) },
     },
-    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' }, ...(settings.tls ? { tls: tlsConfig(settings.tls) } : {}) },
     services: Object.fromEntries(SERVICES.map((service) => [service, { rpc: { ...settings.ports[service], bindOnLocalHost: true } }])),
     clusterMetadata: {
       enableGlobalNamespace: false,
@@ -282,6 +293,23 @@ async function writeConfig(
   };
   await fs.writeFile(path.join(configDir, `${ENVIRONMENT}.yaml`), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await fs.writeFile(dynamicConfigFile, `${JSON.stringify(DYNAMIC_CONFIG, null, 2)}\n`);
+}
+
+/**
+ * The frontend's TLS (clients must present a certificate the CA signed), and what the services that
+ * call the frontend themselves present: the worker service's system workflows, the others' clients.
+ */
+function tlsConfig(tls: ClusterTls) {
+  const toFrontend = { serverName: tls.serverName, rootCaFiles: [tls.caFile] };
+  return {
+    frontend: { server: { ...tls.server, requireClientAuth: true, clientCaFiles: [tls.caFile] }, client: toFrontend },
+    systemWorker: { ...tls.client, client: toFrontend },
+  };
+}
+
+async function clientTls(tls: ClusterTls): Promise<TLSConfig> {
+  const [ca, crt, key] = await Promise.all([tls.caFile, tls.client.certFile, tls.client.keyFile].map((file) => fs.readFile(file)));
+  return { serverNameOverride: tls.serverName, serverRootCACertificate: ca!, clientCertPair: { crt: crt!, key: key! } };
 }
 
 /**
