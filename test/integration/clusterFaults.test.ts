@@ -2,7 +2,7 @@
 // two `nurture worker` processes, a real SMTP server counting what arrives. Events go in through both
 // APIs at once while workers are killed -9 in the middle of sends and folds and come back; then the
 // history service stops during ingestion and starts again. What counts is what the leads' workflows
-// folded and what the SMTP server received.
+// folded and what the SMTP server received. Last, a new worker version is rolled out while leads run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { dropDatabase } from '../../db/admin';
 import { startCluster, type Cluster } from '../../devstack/cluster';
 import { startTestPostgres, type Postgres } from '../../devstack/postgres';
 import { bundleLeadWorkflows } from '../../workers/bundle';
+import { leadWorkflowId } from '../../workflows/contract';
 import { callApi } from '../support/api';
 import { nurtureCommand, ROOT, touchableLeadId } from '../support/engineProcess';
 import { eventually, signalledEvents } from '../support/harness';
@@ -27,7 +28,7 @@ const databases = { default: `temporal_${suffix}`, visibility: `temporal_visibil
 const SEND_DELAY_MS = 250;
 
 let postgres: Postgres, cluster: Cluster, dataDir: string, sink: SmtpSink;
-let connection: Connection, client: Client, engineDb: Pool;
+let connection: Connection, client: Client, engineDb: Pool, patchedBundle: string;
 /** When each received message arrived, by its index in `sink.received`. */
 const arrivals: number[] = [];
 let env: NodeJS.ProcessEnv;
@@ -95,6 +96,19 @@ async function signalledPages(leadId: string): Promise<string[]> {
   return events.filter((event, index) => events.findIndex((other) => other.eventId === event.eventId) === index).map((event) => event.properties.url);
 }
 
+/** The patch of the next version's change (test/replay/variants/guarded.ts). */
+const NEW_VERSION_PATCH = 'replay-proof';
+
+/** The patches a lead's workflow took, by their markers in its history. */
+async function patchesOf(leadId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory().catch(() => undefined);
+  return (history?.events ?? []).flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
+}
+
 /** The SMTP server's messages as copies per Message-ID, with each copy's arrival time. */
 async function copiesByMessageId(): Promise<Map<string, { to: string; at: number }[]>> {
   const copies = new Map<string, { to: string; at: number }[]>();
@@ -119,6 +133,9 @@ beforeAll(async () => {
   // Bundled once, as the production image does: a worker that comes back is polling in seconds.
   const bundle = path.join(dataDir, 'workflow-bundle.js');
   await fs.writeFile(bundle, (await bundleLeadWorkflows()).code);
+  // The next version: a change to the lead workflow, guarded by a patch as every change must be.
+  patchedBundle = path.join(dataDir, 'workflow-bundle-patched.js');
+  await fs.writeFile(patchedBundle, (await bundleLeadWorkflows({ workflowsPath: require.resolve('../replay/variants/guarded') })).code);
   env = {
     ...process.env,
     DATABASE_URL: postgres.url,
@@ -219,4 +236,26 @@ it('answers 202 while the history service is down and folds the backlog once it 
     expect(await signalledPages(lead.id)).toEqual(['https://northwind.example/blog/1', 'https://northwind.example/blog/2']);
   }
   expect((await pending()).rows[0]!.count).toBe(0);
+}, 3 * 60_000);
+
+it('rolls a new worker version out while leads run, one worker at a time, with no non-determinism', async () => {
+  const running = Array.from({ length: 4 }, (_, n) => ({ id: touchableLeadId(), email: `roll${n}@fabrikam.example`, company: 'Fabrikam' }));
+  for (const lead of running) expect((await call('POST', '/v1/leads', lead)).status).toBe(201);
+  await Promise.all(running.map((lead) => eventually(async () => ((await foldedEvents(lead.id)) === 0 ? true : undefined))));
+
+  // As an orchestrator rolls a deployment: each worker stopped (SIGTERM) and started on the new bundle.
+  for (const index of workers.keys()) {
+    expect((await stopPart(workers[index]!)).code).toBe(0);
+    workers[index] = await startPart('worker', { NURTURE_WORKFLOW_BUNDLE: patchedBundle });
+  }
+
+  // The leads that started on the old version go on under the new one.
+  for (const lead of running) expect((await call('POST', '/v1/events', pageView(lead.id, 1))).status).toBe(202);
+  for (const lead of running) await eventually(async () => ((await foldedEvents(lead.id)) === 1 ? true : undefined), 60_000);
+  // A lead that starts now takes the new path, and its history says so.
+  const fresh = touchableLeadId();
+  expect((await call('POST', '/v1/leads', { id: fresh, email: 'new@fabrikam.example' })).status).toBe(201);
+  await eventually(async () => ((await patchesOf(fresh)).includes(NEW_VERSION_PATCH) ? true : undefined));
+  for (const lead of running) expect(await patchesOf(lead.id)).not.toContain(NEW_VERSION_PATCH);
+  for (const worker of workers) expect(worker.output()).not.toMatch(/nondeterminis/i);
 }, 3 * 60_000);
