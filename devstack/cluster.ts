@@ -53,7 +53,7 @@ export interface ClusterOptions {
 }
 
 /** PEM files: the frontend's certificate for `serverName`, and a client certificate for the cluster's own clients. */
-export interface ClusterTls {
+interface ClusterTls {
   caFile: string;
   serverName: string;
   server: { certFile: string; keyFile: string };
