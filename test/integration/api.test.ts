@@ -26,7 +26,8 @@ import { leadWorkflowId } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { engineWorkerOptions } from '../../workers/leadWorker';
 import { useIntegrationServers } from '../support/integrationServers';
-import { anyHourCatalog, eventually, historyText, signalledEvents, withWorkers } from '../support/harness';
+import { signalledEvents } from '../../devstack/leadHistory';
+import { anyHourCatalog, eventually, historyText, withWorkers } from '../support/harness';
 import { callApi, withApi as withTestApi, type TestApiOptions } from '../support/api';
 
 const catalog = anyHourCatalog();

@@ -3,7 +3,6 @@
 // APIs at once while workers are killed -9 in the middle of sends and folds and come back; then the
 // history service stops during ingestion and starts again. What counts is what the leads' workflows
 // folded and what the SMTP server received. Last, a new worker version is rolled out while leads run.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -13,12 +12,13 @@ import { Pool } from 'pg';
 import { getFreePort } from '../../app/net';
 import { dropDatabase } from '../../db/admin';
 import { startCluster, type Cluster } from '../../devstack/cluster';
+import { patchesOf, signalledPages } from '../../devstack/leadHistory';
+import { killPart, startPart as startPartProcess, stopPart, type PartProcess } from '../../devstack/parts';
 import { startTestPostgres, type Postgres } from '../../devstack/postgres';
 import { bundleLeadWorkflows } from '../../workers/bundle';
-import { leadWorkflowId } from '../../workflows/contract';
 import { callApi } from '../support/api';
-import { nurtureCommand, ROOT, touchableLeadId } from '../support/engineProcess';
-import { eventually, signalledEvents } from '../support/harness';
+import { touchableLeadId } from '../support/engineProcess';
+import { eventually } from '../support/harness';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
 
 const adminKey = `admin-${randomUUID()}`;
@@ -32,45 +32,10 @@ let connection: Connection, client: Client, engineDb: Pool, patchedBundle: strin
 /** When each received message arrived, by its index in `sink.received`. */
 const arrivals: number[] = [];
 let env: NodeJS.ProcessEnv;
-const apis: Part[] = [];
-const workers: Part[] = [];
+const apis: PartProcess[] = [];
+const workers: PartProcess[] = [];
 
-/** A `nurture api` or `nurture worker` process. */
-interface Part {
-  child: ChildProcess;
-  output: () => string;
-}
-
-async function startPart(command: 'api' | 'worker', settings: Record<string, string> = {}): Promise<Part> {
-  const child = spawn(...nurtureCommand([command]), { cwd: ROOT, env: { ...env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`nurture ${command} exited with ${child.exitCode}:\n${output}`);
-    return output.includes('running; Ctrl-C stops it') || undefined;
-  }, 60_000);
-  return { child, output: () => output };
-}
-
-function exited(part: Part): Promise<void> {
-  if (part.child.exitCode !== null || part.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => part.child.once('exit', () => resolve()));
-}
-
-/** SIGTERM, then SIGKILL if the part is still there after 20 s: its exit code and last output. */
-async function stopPart(part: Part): Promise<{ code: number | null; output: string }> {
-  part.child.kill('SIGTERM');
-  const timer = setTimeout(() => part.child.kill('SIGKILL'), 20_000);
-  await exited(part);
-  clearTimeout(timer);
-  return { code: part.child.exitCode, output: part.output().slice(-2_000) };
-}
-
-async function killHard(part: Part): Promise<void> {
-  part.child.kill('SIGKILL');
-  await exited(part);
-}
+const startPart = (command: 'api' | 'worker', settings: Record<string, string> = {}) => startPartProcess(command, { ...env, ...settings });
 
 const apiUrls: string[] = [];
 /** The API processes in turn, so that consecutive calls go through different processes. */
@@ -90,24 +55,8 @@ async function foldedEvents(leadId: string): Promise<number | undefined> {
   return found.status === 200 ? (found.body.state?.counters?.events as number) : undefined;
 }
 
-/** The pages a lead's workflow was signalled, in the order it took them, each event once. */
-async function signalledPages(leadId: string): Promise<string[]> {
-  const events = (await signalledEvents(client, leadId)).flat().filter((event) => event?.type === 'page_view');
-  return events.filter((event, index) => events.findIndex((other) => other.eventId === event.eventId) === index).map((event) => event.properties.url);
-}
-
 /** The patch of the next version's change (test/replay/variants/guarded.ts). */
 const NEW_VERSION_PATCH = 'replay-proof';
-
-/** The patches a lead's workflow took, by their markers in its history. */
-async function patchesOf(leadId: string): Promise<string[]> {
-  const history = await client.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory().catch(() => undefined);
-  return (history?.events ?? []).flatMap((event) => {
-    const marker = event.markerRecordedEventAttributes;
-    const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
-    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
-  });
-}
 
 /** The SMTP server's messages as copies per Message-ID, with each copy's arrival time. */
 async function copiesByMessageId(): Promise<Map<string, { to: string; at: number }[]>> {
@@ -164,7 +113,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await connection?.close();
   // Each part stops cleanly on SIGTERM, as a deployment stops it.
-  const stops = await Promise.all([...apis, ...workers].map(stopPart));
+  const stops = await Promise.all([...apis, ...workers].map((part) => stopPart(part)));
   expect(stops.filter((stop) => stop.code !== 0)).toEqual([]);
   await cluster?.stop();
   await engineDb?.end();
@@ -193,14 +142,14 @@ it('folds every event once and in order through two APIs, and sends every first 
     await eventually(async () => sink.received.length >= after || undefined, 120_000);
     const index = cycle % workers.length;
     kills.push(Date.now());
-    await killHard(workers[index]!);
+    await killPart(workers[index]!);
     workers[index] = await startPart('worker');
   }
   await ingestion;
 
   for (const lead of leads) {
     await eventually(async () => ((await foldedEvents(lead.id)) === PAGES ? true : undefined), 120_000);
-    expect(await signalledPages(lead.id)).toEqual(Array.from({ length: PAGES }, (_, n) => `https://northwind.example/blog/${n + 1}`));
+    expect(await signalledPages(client, lead.id)).toEqual(Array.from({ length: PAGES }, (_, n) => `https://northwind.example/blog/${n + 1}`));
   }
 
   // Every lead's welcome email arrived. A second copy is the same message (one Message-ID), of one
@@ -233,7 +182,7 @@ it('answers 202 while the history service is down and folds the backlog once it 
 
   for (const lead of leads) {
     await eventually(async () => ((await foldedEvents(lead.id)) === 2 ? true : undefined), 60_000);
-    expect(await signalledPages(lead.id)).toEqual(['https://northwind.example/blog/1', 'https://northwind.example/blog/2']);
+    expect(await signalledPages(client, lead.id)).toEqual(['https://northwind.example/blog/1', 'https://northwind.example/blog/2']);
   }
   expect((await pending()).rows[0]!.count).toBe(0);
 }, 3 * 60_000);
@@ -255,7 +204,7 @@ it('rolls a new worker version out while leads run, one worker at a time, with n
   // A lead that starts now takes the new path, and its history says so.
   const fresh = touchableLeadId();
   expect((await call('POST', '/v1/leads', { id: fresh, email: 'new@fabrikam.example' })).status).toBe(201);
-  await eventually(async () => ((await patchesOf(fresh)).includes(NEW_VERSION_PATCH) ? true : undefined));
-  for (const lead of running) expect(await patchesOf(lead.id)).not.toContain(NEW_VERSION_PATCH);
+  await eventually(async () => ((await patchesOf(client, fresh)).includes(NEW_VERSION_PATCH) ? true : undefined));
+  for (const lead of running) expect(await patchesOf(client, lead.id)).not.toContain(NEW_VERSION_PATCH);
   for (const worker of workers) expect(worker.output()).not.toMatch(/nondeterminis/i);
 }, 3 * 60_000);

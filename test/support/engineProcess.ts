@@ -2,12 +2,13 @@
 // need the whole engine (its own embedded servers, free ports, a fresh data folder).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { isHoldout } from '../../core/model/hash';
 import { defaultCatalog } from '../../sequences/library';
 import { eventually } from './harness';
 
-export const ROOT = path.resolve(__dirname, '../..');
+import { nurtureCommand, ROOT } from '../../devstack/parts';
+
+export { nurtureCommand, ROOT };
 
 /** A lead outside the default catalog's 10 % holdout, which is never touched. */
 export function touchableLeadId(): string {
@@ -15,11 +16,6 @@ export function touchableLeadId(): string {
   do leadId = `lead-${randomUUID()}`;
   while (isHoldout(leadId, defaultCatalog().model.holdoutPercent));
   return leadId;
-}
-
-/** `nurture` as `npm start` and `npm run nurture` run it: one node process with tsx loaded, no relay in between. */
-export function nurtureCommand(args: string[]): [string, string[]] {
-  return [process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args]];
 }
 
 /** Runs `nurture <args>` to its end: its exit code and everything it printed. */

@@ -7,7 +7,7 @@ import { Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@t
 import type { DeliveryActivities, DeliveryResult, HandoffActivities, LeadActivities } from '../../activities/types';
 import { sendTaskQueue } from '../../activities/types';
 import type { Catalog, Command, Touch } from '../../core/protocol';
-import { CHANNELS, type LeadEvent } from '../../core/model/events';
+import { CHANNELS } from '../../core/model/events';
 import { startTimeSkippingServer } from '../../devstack/temporal';
 import { bundleLeadWorkflows } from '../../workers/bundle';
 import { defaultCatalog } from '../../sequences/library';
@@ -193,13 +193,4 @@ export function assignedTask(client: Client, handoffId: string): Promise<Handoff
 /** A history as text, its payloads (base64 in the history's JSON form) decoded: to look for what it must not hold. */
 export function historyText(history: unknown): string {
   return JSON.stringify(history, (key, value: unknown) => (key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value));
-}
-
-/** The events each signal to a lead's workflow carried, signal by signal, in the order its history took them. */
-export async function signalledEvents(temporal: Client, leadId: string): Promise<(LeadEvent & { properties: { url: string } })[][]> {
-  const history = await temporal.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    const payload = e.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
-    return payload?.data ? [[JSON.parse(Buffer.from(payload.data).toString('utf8'))].flat()] : [];
-  });
 }
