@@ -1,4 +1,4 @@
-// bench/api: the HTTP API against a real Temporal dev server and PostgreSQL, in one run.
+// bench/api: the HTTP API against a real Temporal (the dev server by default) and PostgreSQL, in one run.
 //   1. raw: signalWithStart calls per second from a bare client to a workflow type no worker runs
 //      (what Temporal itself takes);
 //   2. single: one event per POST /v1/events, BENCH_CONCURRENCY requests in flight: accepted/s with
@@ -19,13 +19,18 @@
 //      told apart by the handoff its signed Accept link acts on. Also, from the engine's own
 //      timestamps, the p50 time to the rep's assignment, the task's writing and the alert's send;
 //      and the background's achieved rate, its requests' latency and the relay's backlog at the end.
+// BENCH_TEMPORAL=cluster runs it on the four-service cluster (devstack/cluster.ts) instead of the dev
+// server; BENCH_API_PHASES=3 stops after the ingest figures (phases 1-3), a few minutes at most.
 // Prints one JSON object; progress goes to stderr. Targets: sustained ingest ≥ 0.8 × the raw signal
 // rate; speed to lead p99 ≤ 1 s and speed to the rep p99 ≤ 1.5 s under 10,000 active leads
 // (BENCH_ACTIVE_LEADS; starting them takes a few minutes on two cores), the latter with 100 other
 // events a second.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from '@temporalio/client';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
 import { Pool } from 'pg';
@@ -41,6 +46,7 @@ import { getFreePort } from '../app/net';
 import { parseConfig } from '../app/config';
 import { startTestPostgres } from '../devstack/postgres';
 import { startSmtpServer } from '../devstack/smtpSink';
+import { startCluster } from '../devstack/cluster';
 import { startDevServer } from '../devstack/temporal';
 import { defaultCatalog } from '../sequences/library';
 import { publishVersions } from '../db/repositories/sequenceVersions';
@@ -51,6 +57,10 @@ import { smtpTransport } from '../workers/deliveryWorker';
 import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+/** The Temporal the bench runs on: the CLI's dev server, or the four-service cluster (`cluster`). */
+const TEMPORAL = process.env.BENCH_TEMPORAL === 'cluster' ? 'cluster' : 'dev-server';
+/** Run phases 1 to this one (1-6): 3 stops after the ingest figures, which need no lead worker. */
+const PHASES = env('BENCH_API_PHASES', 6);
 const RAW = env('BENCH_RAW_SIGNALS', 3_000);
 const SINGLE = env('BENCH_SINGLE_EVENTS', 3_000);
 const BATCHED = env('BENCH_BATCHED_EVENTS', 20_000);
@@ -153,8 +163,9 @@ async function main() {
   if (!(BACKGROUND_RATE > 0)) throw new Error(`BENCH_BACKGROUND_RATE (${BACKGROUND_RATE}) must be a rate above 0`);
   if (!(BACKGROUND_LEADS >= 1)) throw new Error(`BENCH_BACKGROUND_LEADS (${BACKGROUND_LEADS}) must be at least 1`);
   if (ACTIVE_LEADS <= HANDOFFS + REP_HANDOFFS) throw new Error(`BENCH_ACTIVE_LEADS (${ACTIVE_LEADS}) must exceed BENCH_HANDOFFS + BENCH_REP_HANDOFFS (${HANDOFFS + REP_HANDOFFS}): the rest post the background events`);
-  log('starting PostgreSQL and the Temporal dev server');
-  const [postgres, temporal] = await Promise.all([startTestPostgres(), startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES })]);
+  log(`starting PostgreSQL and the Temporal ${TEMPORAL}`);
+  const postgres = await startTestPostgres();
+  const temporal = await startTemporal(postgres.url);
   const pool = new Pool({ connectionString: postgres.url, max: 20 });
   // Stopping the embedded server at the end closes idle connections under the pool.
   pool.on('error', () => undefined);
@@ -183,17 +194,18 @@ async function main() {
     await seedAdminKey(pool, KEY);
     const catalog = defaultCatalog();
     await publishVersions(pool, catalog.versions);
-    const client: Client = temporal.env.client;
+    const { client } = temporal;
     // Alerts go out only once a rep takes a handoff: phase 6 creates the first reps.
     const workflowBundle = await bundleLeadWorkflows();
     // The cache as production sizes it (NURTURE_WORKFLOW_CACHE).
     const maxCachedWorkflows = parseConfig(process.env).NURTURE_WORKFLOW_CACHE;
-    for (const options of engineWorkerOptions({ connection, pool, catalog, workflowBundle, alerts, maxCachedWorkflows })) workers.push(await Worker.create(options));
+    // A worker created and never run holds its connection open: none when the run stops after phase 3.
+    if (PHASES > 3) for (const options of engineWorkerOptions({ connection, pool, catalog, workflowBundle, alerts, maxCachedWorkflows })) workers.push(await Worker.create(options));
     // Touches are bench/channels' to measure: here every send queue takes each touch at once. A lead
     // waits on its send before its next input, so without them a lead created inside its send window
     // would wait for good, and its demo request behind it (phases 5 and 6 hung in German office hours).
     const deliverTouch: DeliveryActivities['deliverTouch'] = async () => ({ status: 'sent' });
-    for (const channel of CHANNELS) senders.push(await Worker.create({ connection, taskQueue: sendTaskQueue(channel), activities: { deliverTouch } }));
+    if (PHASES > 3) for (const channel of CHANNELS) senders.push(await Worker.create({ connection, taskQueue: sendTaskQueue(channel), activities: { deliverTouch } }));
     /** The API and its relay on a free loopback port, starting lead workflows on `taskQueue`. */
     const serve = async (taskQueue: string) => {
       const start = { taskQueue };
@@ -257,6 +269,13 @@ async function main() {
     log(`3. batched: ${BATCHED} events in batches of ${BATCH}, to 200 leads`);
     const batched = await batchedPhase(ingestOnly, 'batched');
     await ingestOnly.close();
+    const ingest = {
+      temporal: TEMPORAL,
+      raw: { signalWithStartPerSecond: round(rawPerSecond), p50Ms: raw.p50Ms, p99Ms: raw.p99Ms },
+      single: { acceptedPerSecond: round(SINGLE / single.seconds), sustainedPerSecond: round(singleSustained), requestP50Ms: single.p50Ms, requestP99Ms: single.p99Ms, ratioToRaw: round(singleSustained / rawPerSecond, 3) },
+      batched,
+    };
+    if (PHASES <= 3) return void console.log(JSON.stringify({ bench: 'api', config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY }, ...ingest }));
 
     running = Promise.all([...workers, ...senders].map((each) => each.run()));
     const engine = await serve(LEAD_TASK_QUEUE);
@@ -378,9 +397,7 @@ async function main() {
       JSON.stringify({
         bench: 'api',
         config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, activeLeads: ACTIVE_LEADS, handoffs: HANDOFFS, repHandoffs: REP_HANDOFFS, backgroundRate: BACKGROUND_RATE, backgroundLeads: BACKGROUND_LEADS, workflowCache: parseConfig(process.env).NURTURE_WORKFLOW_CACHE },
-        raw: { signalWithStartPerSecond: round(rawPerSecond), p50Ms: raw.p50Ms, p99Ms: raw.p99Ms },
-        single: { acceptedPerSecond: round(SINGLE / single.seconds), sustainedPerSecond: round(singleSustained), p50Ms: single.p50Ms, p99Ms: single.p99Ms, ratioToRaw: round(singleSustained / rawPerSecond, 3) },
-        batched,
+        ...ingest,
         batchedWithWorker,
         speedToLead: { p50Ms: round(percentile(speeds, 50)), p99Ms: round(percentile(speeds, 99)), maxMs: round(speeds.at(-1) ?? NaN), targetP99Ms: SPEED_TO_LEAD_TARGET_MS },
         speedToRep: {
@@ -405,8 +422,29 @@ async function main() {
     alerts.transport.close();
     await smtp.close();
     await pool.end();
-    await Promise.allSettled([temporal.stop(), postgres.stop()]);
+    await temporal.stop();
+    await postgres.stop();
   }
+}
+
+/** The Temporal of this run, its lead search attributes registered; stop() ends it. */
+async function startTemporal(postgresUrl: string): Promise<{ address: string; client: Client; stop(): Promise<void> }> {
+  if (TEMPORAL === 'dev-server') {
+    const server = await startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES });
+    return { address: server.address, client: server.env.client, stop: () => server.stop() };
+  }
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-cluster-'));
+  const cluster = await startCluster({ postgres: postgresUrl, dataDir });
+  const connection = await Connection.connect({ address: cluster.address });
+  return {
+    address: cluster.address,
+    client: new Client({ connection, namespace: cluster.namespace }),
+    stop: async () => {
+      await connection.close();
+      await cluster.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 main().catch((err: Error) => {
