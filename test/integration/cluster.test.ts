@@ -5,46 +5,30 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { dropDatabase } from '../../db/admin';
-import { migrate } from '../../db/migrate';
-import { seedAdminKey } from '../../db/repositories/apiKeys';
-import { publishVersions } from '../../db/repositories/sequenceVersions';
-import { startCluster, type Cluster } from '../../devstack/cluster';
-import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import type { Cluster } from '../../devstack/cluster';
 import { resolveTemporalCli } from '../../scripts/tools';
 import { leadWorkflowId } from '../../workflows/contract';
 import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { runNurture } from '../support/engineProcess';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
+import { startTestCluster, type TestCluster } from '../support/testCluster';
 
 const execFileAsync = promisify(execFile);
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
-const suffix = randomUUID().slice(0, 8);
-/** The cluster's databases, beside the engine's on the same server. */
-const databases = { default: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
 
-let postgres: Postgres, cluster: Cluster, dataDir: string;
+let servers: TestCluster, cluster: Cluster;
 let pool: Pool, connection: Connection, nativeConnection: NativeConnection, client: Client;
 
 beforeAll(async () => {
-  // The engine's own database on a server of its own (a throwaway database on the run's server).
-  postgres = await startTestPostgres();
-  pool = new Pool({ connectionString: postgres.url });
-  await migrate(pool);
-  await publishVersions(pool, catalog.versions);
-  await seedAdminKey(pool, adminKey);
-
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-cluster-'));
-  // The first run builds the server from the Go module proxy.
-  cluster = await startCluster({ postgres: postgres.url, dataDir, databases });
+  servers = await startTestCluster({ catalog, adminKey });
+  ({ cluster, pool } = servers);
   connection = await Connection.connect({ address: cluster.address });
   nativeConnection = await NativeConnection.connect({ address: cluster.address });
   client = new Client({ connection, namespace: cluster.namespace });
@@ -53,12 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nativeConnection?.close();
   await connection?.close();
-  await cluster?.stop();
-  await pool?.end();
-  const adminUrl = postgres && Object.assign(new URL(postgres.url), { pathname: '/postgres' }).toString();
-  if (adminUrl) await Promise.all([dropDatabase(adminUrl, databases.default), dropDatabase(adminUrl, databases.visibility)]);
-  await postgres?.stop();
-  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  await servers?.stop();
 }, 60_000);
 
 const leadId = `lead-${randomUUID()}`;
@@ -109,7 +88,7 @@ it('runs a lead and its handoff on the four-service cluster', async () => {
 it("replays the lead's history as the official CLI exports it from the cluster, and every run a visibility query lists", async () => {
   const cli = await resolveTemporalCli();
   if (cli.type !== 'existing-path') throw new Error(`the Temporal CLI is not provisioned: ${cli.type}`);
-  const exported = path.join(dataDir, 'lead-history.json');
+  const exported = path.join(servers.dataDir, 'lead-history.json');
   const { stdout } = await execFileAsync(cli.path, ['workflow', 'show', '--output', 'json', '--address', cluster.address, '--namespace', cluster.namespace, '--workflow-id', leadWorkflowId(leadId)], { maxBuffer: 64 * 1024 * 1024 });
   await fs.writeFile(exported, stdout);
   expect(await runNurture(['replay', exported])).toMatchObject({ code: 0, output: expect.stringContaining('replay: 1 history, 1 ok, 0 failed') });

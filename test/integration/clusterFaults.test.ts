@@ -5,29 +5,26 @@
 // folded and what the SMTP server received. Last, a new worker version is rolled out while leads run.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { getFreePort } from '../../app/net';
-import { dropDatabase } from '../../db/admin';
-import { startCluster, type Cluster } from '../../devstack/cluster';
+import type { Cluster } from '../../devstack/cluster';
 import { patchesOf, signalledPages } from '../../devstack/leadHistory';
 import { killPart, startPart as startPartProcess, stopPart, type PartProcess } from '../../devstack/parts';
-import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import type { Postgres } from '../../devstack/postgres';
 import { bundleLeadWorkflows } from '../../workers/bundle';
 import { callApi } from '../support/api';
 import { touchableLeadId } from '../support/engineProcess';
 import { eventually } from '../support/harness';
 import { startSmtpSink, type SmtpSink } from '../support/smtpSink';
+import { startTestCluster, type TestCluster } from '../support/testCluster';
 
 const adminKey = `admin-${randomUUID()}`;
-const suffix = randomUUID().slice(0, 8);
-const databases = { default: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
 /** Every send is held this long before the SMTP server takes it: the kills land while sends are in flight. */
 const SEND_DELAY_MS = 250;
 
-let postgres: Postgres, cluster: Cluster, dataDir: string, sink: SmtpSink;
+let servers: TestCluster, postgres: Postgres, cluster: Cluster, dataDir: string, sink: SmtpSink;
 let connection: Connection, client: Client, engineDb: Pool, patchedBundle: string;
 /** When each received message arrived, by its index in `sink.received`. */
 const arrivals: number[] = [];
@@ -70,10 +67,9 @@ async function copiesByMessageId(): Promise<Map<string, { to: string; at: number
 }
 
 beforeAll(async () => {
-  postgres = await startTestPostgres();
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-cluster-faults-'));
-  cluster = await startCluster({ postgres: postgres.url, dataDir, databases });
-  engineDb = new Pool({ connectionString: postgres.url });
+  // The parts migrate the engine's database and seed the key themselves.
+  servers = await startTestCluster();
+  ({ cluster, postgres, dataDir, pool: engineDb } = servers);
   connection = await Connection.connect({ address: cluster.address });
   client = new Client({ connection, namespace: cluster.namespace });
   sink = await startSmtpSink();
@@ -115,13 +111,8 @@ afterAll(async () => {
   // Each part stops cleanly on SIGTERM, as a deployment stops it.
   const stops = await Promise.all([...apis, ...workers].map((part) => stopPart(part)));
   expect(stops.filter((stop) => stop.code !== 0)).toEqual([]);
-  await cluster?.stop();
-  await engineDb?.end();
   await sink?.close();
-  const adminUrl = postgres && Object.assign(new URL(postgres.url), { pathname: '/postgres' }).toString();
-  if (adminUrl) await Promise.all([dropDatabase(adminUrl, databases.default), dropDatabase(adminUrl, databases.visibility)]);
-  await postgres?.stop();
-  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  await servers?.stop();
 }, 60_000);
 
 it('folds every event once and in order through two APIs, and sends every first email once while workers are killed -9', async () => {

@@ -3,48 +3,32 @@
 // TEMPORAL_TLS_* alone: the API and the production lead worker run a lead over it.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { parseConfig, temporalSecurity } from '../../app/config';
 import { temporalTarget, withClient } from '../../cli/history';
-import { dropDatabase } from '../../db/admin';
-import { migrate } from '../../db/migrate';
-import { seedAdminKey } from '../../db/repositories/apiKeys';
-import { publishVersions } from '../../db/repositories/sequenceVersions';
-import { startCluster, type Cluster } from '../../devstack/cluster';
-import { startTestPostgres, type Postgres } from '../../devstack/postgres';
+import type { Cluster } from '../../devstack/cluster';
 import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
 import { testCertificates, type TestCertificates } from '../support/testCertificates';
+import { startTestCluster, type TestCluster } from '../support/testCluster';
 
 const catalog = anyHourCatalog();
 const adminKey = `admin-${randomUUID()}`;
-const suffix = randomUUID().slice(0, 8);
-const databases = { default: `temporal_${suffix}`, visibility: `temporal_visibility_${suffix}` };
 
-let postgres: Postgres, cluster: Cluster, dataDir: string, certificates: TestCertificates, pool: Pool;
+let servers: TestCluster, cluster: Cluster, certificates: TestCertificates, pool: Pool;
 /** The engine's settings for this cluster, as an operator would write them. */
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  postgres = await startTestPostgres();
-  pool = new Pool({ connectionString: postgres.url });
-  await migrate(pool);
-  await publishVersions(pool, catalog.versions);
-  await seedAdminKey(pool, adminKey);
   certificates = await testCertificates();
   const { files, serverName } = certificates;
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nurture-cluster-tls-'));
-  cluster = await startCluster({
-    postgres: postgres.url,
-    dataDir,
-    databases,
+  servers = await startTestCluster({ catalog, adminKey }, {
     tls: { caFile: files.ca, serverName, server: { certFile: files.serverCert, keyFile: files.serverKey }, client: { certFile: files.clientCert, keyFile: files.clientKey } },
   });
+  ({ cluster, pool } = servers);
   env = {
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: cluster.namespace,
@@ -56,12 +40,7 @@ beforeAll(async () => {
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  await pool?.end();
-  const adminUrl = postgres && Object.assign(new URL(postgres.url), { pathname: '/postgres' }).toString();
-  if (adminUrl) await Promise.all([dropDatabase(adminUrl, databases.default), dropDatabase(adminUrl, databases.visibility)]);
-  await postgres?.stop();
-  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  await servers?.stop();
   if (certificates) await fs.rm(certificates.files.dir, { recursive: true, force: true });
 }, 60_000);
 
