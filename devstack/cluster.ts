@@ -91,7 +91,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const address = `127.0.0.1:${ports.frontend.grpcPort}`;
   await writeConfig(dataDir, { postgres, databases, ports, address, logLevel: options.logLevel ?? 'info', tls: options.tls });
 
-  const processes = await Promise.all(SERVICES.map((service) => startService(server, dataDir, service)));
+  // On a fresh database each service writes the cluster's metadata if it finds none, and two at once
+  // fail: the frontend goes first, the others once it answers.
+  const processes = [await startService(server, dataDir, 'frontend')];
   const stop = async () => {
     process.off('exit', killAll);
     await Promise.all(processes.map((service) => service.stop()));
@@ -107,6 +109,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const deadline = Date.now() + startTimeoutMs;
     const connection = await waitFor({ service: 'frontend', description: 'answering' }, connect, processes, deadline);
     try {
+      processes.push(...(await Promise.all(SERVICES.filter((service) => service !== 'frontend').map((service) => startService(server, dataDir, service)))));
       await registerNamespace(connection, namespace);
       await registerSearchAttributes(connection, namespace, options.searchAttributes ?? LEAD_SEARCH_ATTRIBUTES);
       await Promise.all(SERVICES.filter((service) => service !== 'frontend').map((service) => waitForService(service, connection, namespace, processes, deadline)));
