@@ -2,7 +2,7 @@
 // is claimed before the provider call and marked after, consent is checked against the
 // consent facts right before the call (an unsubscribe that races a send wins), quiet hours are
 // enforced again at send time, and permanent failures come back to the engine.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from 'pg';
 import { SEND_FAILURES, type Touch } from '../core/protocol';
@@ -94,7 +94,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
       const { channel, idempotencyKey, template } = request.touch;
       const counted = (outcome: SendOutcome, detail?: string) => countSend(channel, outcome, { idempotencyKey, template, ...(detail ? { detail } : {}) });
       try {
-        const result = await delivery.deliverTouch(request);
+        const result = await whileHeartbeating(() => delivery.deliverTouch(request));
         if (result.status === 'failed') counted(result.reason === 'suppressed' ? 'suppressed' : 'failed', result.detail ?? result.reason);
         else counted(result.status);
         return result;
@@ -105,6 +105,29 @@ export function createDeliveryActivities(deps: DeliveryDependencies): DeliveryAc
       }
     },
   };
+}
+
+/**
+ * A send that takes longer than a beat heartbeats while it runs, so Temporal can tell it from one
+ * whose worker died (the lead workflow's send-heartbeat patch sets the timeout). A send that ends
+ * within the first beat costs no heartbeat: Temporal Cloud counts each as an action.
+ */
+const HEARTBEAT_INTERVAL_MS = 3_000;
+
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    // Called outside an activity (a benchmark's direct call): nobody to tell.
+    return work();
+  }
+  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 /** Webhooks reach our own systems, not the lead: no consent applies to them. */

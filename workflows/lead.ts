@@ -1,7 +1,7 @@
 // The lead workflow: one long-lived run per lead, a thin durable shell around the engine. It waits
 // for inputs or its next wake-up, folds them through core/engine, and carries out the commands
 // through activities; it continues as new before its history grows long. No decision is made here.
-import { WorkflowExecutionAlreadyStartedError, type SearchAttributeUpdatePair } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type ActivityOptions, type SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -68,16 +68,24 @@ const store = proxyLocalActivities<LeadActivities>({
 });
 
 /** Sends run on one task queue per channel, where each provider's rate limit is set. */
-const deliveryByChannel = Object.fromEntries(
-  CHANNELS.map((channel) => [
-    channel,
-    proxyActivities<DeliveryActivities>({
-      taskQueue: sendTaskQueue(channel),
-      startToCloseTimeout: '1m',
-      retry: { initialInterval: '5s', maximumInterval: '10m', backoffCoefficient: 2, maximumAttempts: 20 },
-    }),
-  ]),
-) as Record<Channel, ActivityInterfaceFor<DeliveryActivities>>;
+const deliveryProxies = (heartbeat: Partial<ActivityOptions>) =>
+  Object.fromEntries(
+    CHANNELS.map((channel) => [
+      channel,
+      proxyActivities<DeliveryActivities>({
+        taskQueue: sendTaskQueue(channel),
+        startToCloseTimeout: '1m',
+        retry: { initialInterval: '5s', maximumInterval: '10m', backoffCoefficient: 2, maximumAttempts: 20 },
+        ...heartbeat,
+      }),
+    ]),
+  ) as Record<Channel, ActivityInterfaceFor<DeliveryActivities>>;
+const deliveryByChannel = deliveryProxies({});
+/**
+ * Since send-heartbeat: a send that runs long heartbeats (activities/delivery.ts), so one on a worker
+ * that died is retried once 10 s pass without a heartbeat instead of after its whole minute.
+ */
+const heartbeatingDeliveryByChannel = deliveryProxies({ heartbeatTimeout: '10s' });
 
 interface InboxItem {
   input: EngineInput;
@@ -101,6 +109,7 @@ class Lead {
   /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
   private rules: EngineRules = { consentFacts: false, smsZones: false, experiments: false, migrations: false };
   private writesSegment = false;
+  private sendsHeartbeat = false;
   private readonly maxHistory: number;
 
   constructor(private readonly input: LeadWorkflowInput) {
@@ -132,6 +141,7 @@ class Lead {
     this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones'), experiments: patched('experiments'), migrations: refreshes };
     // Since lead-segment, the snapshot the lead's decisions are written with carries its segment.
     this.writesSegment = patched('lead-segment');
+    this.sendsHeartbeat = patched('send-heartbeat');
     const catalog = (this.catalog = await this.loadCatalog());
     if (!this.state) {
       const created = createLead(this.input.lead, Date.now(), catalog, this.input.sequenceId, this.rules);
@@ -244,7 +254,7 @@ class Lead {
 
   private async deliver(touch: Touch, current: LeadState): Promise<void> {
     try {
-      const result = await deliveryByChannel[touch.channel].deliverTouch({
+      const result = await (this.sendsHeartbeat ? heartbeatingDeliveryByChannel : deliveryByChannel)[touch.channel].deliverTouch({
         workflowId: workflowInfo().workflowId,
         touch,
         context: { lastDownload: current.recent.downloads.at(-1), lastPage: current.recent.pages.at(-1) },

@@ -59,4 +59,9 @@ export const PATCHES: readonly Patch[] = [
     why: "at a wake-up the lead reloads the catalog when the worker's differs from the one it loaded, and moves onto its sequence's new version as that version's migration says (pin, next-step, restart)",
     since: '2026-12-04',
   },
+  {
+    id: 'send-heartbeat',
+    why: 'a send is scheduled with a 10 s heartbeat timeout (a long send heartbeats), so one on a worker that died is retried within seconds instead of after its one-minute start-to-close timeout',
+    since: '2026-12-04',
+  },
 ];
