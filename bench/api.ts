@@ -20,7 +20,8 @@
 //      timestamps, the p50 time to the rep's assignment, the task's writing and the alert's send;
 //      and the background's achieved rate, its requests' latency and the relay's backlog at the end.
 // BENCH_TEMPORAL=cluster runs it on the four-service cluster (devstack/cluster.ts) instead of the dev
-// server; BENCH_API_PHASES=3 stops after the ingest figures (phases 1-3), a few minutes at most.
+// server; BENCH_API_PHASES=3 stops after the ingest figures (phases 1-3), a few minutes at most, and
+// BENCH_API_PHASES=5 after speed to lead.
 // Prints one JSON object; progress goes to stderr. Targets: sustained ingest ≥ 0.8 × the raw signal
 // rate; speed to lead p99 ≤ 1 s and speed to the rep p99 ≤ 1.5 s under 10,000 active leads
 // (BENCH_ACTIVE_LEADS; starting them takes a few minutes on two cores), the latter with 100 other
@@ -59,7 +60,7 @@ import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 /** The Temporal the bench runs on: the CLI's dev server, or the four-service cluster (`cluster`). */
 const TEMPORAL = process.env.BENCH_TEMPORAL === 'cluster' ? 'cluster' : 'dev-server';
-/** Run phases 1 to this one (1-6): 3 stops after the ingest figures, which need no lead worker. */
+/** Run phases 1 to this one: 3 stops after the ingest figures, which need no lead worker; 5 after speed to lead. */
 const PHASES = env('BENCH_API_PHASES', 6);
 const RAW = env('BENCH_RAW_SIGNALS', 3_000);
 const SINGLE = env('BENCH_SINGLE_EVENTS', 3_000);
@@ -305,6 +306,8 @@ async function main() {
       speeds.push(performance.now() - t);
     });
     speeds.sort((a, b) => a - b);
+    const speedToLead = { p50Ms: round(percentile(speeds, 50)), p99Ms: round(percentile(speeds, 99)), maxMs: round(speeds.at(-1) ?? NaN), targetP99Ms: SPEED_TO_LEAD_TARGET_MS };
+    if (PHASES <= 5) return void console.log(JSON.stringify({ bench: 'api', config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, activeLeads: ACTIVE_LEADS, handoffs: HANDOFFS }, ...ingest, batchedWithWorker, speedToLead }));
 
     log(`6. speed to the rep: ${REP_HANDOFFS} demo requests, other leads' page views at ${BACKGROUND_RATE}/s`);
     // Reps for the leads' country who work at every hour and never fill up: routing always finds one working.
@@ -399,7 +402,7 @@ async function main() {
         config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, activeLeads: ACTIVE_LEADS, handoffs: HANDOFFS, repHandoffs: REP_HANDOFFS, backgroundRate: BACKGROUND_RATE, backgroundLeads: BACKGROUND_LEADS, workflowCache: parseConfig(process.env).NURTURE_WORKFLOW_CACHE },
         ...ingest,
         batchedWithWorker,
-        speedToLead: { p50Ms: round(percentile(speeds, 50)), p99Ms: round(percentile(speeds, 99)), maxMs: round(speeds.at(-1) ?? NaN), targetP99Ms: SPEED_TO_LEAD_TARGET_MS },
+        speedToLead,
         speedToRep: {
           // A missed alert counts as slower than any received: with any missed, p99 is null (not measured).
           p50Ms: finite(percentile(toRepAll, 50)),
