@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { Pool } from 'pg';
 import { getFreePort } from '../../app/net';
 import type { Cluster } from '../../devstack/cluster';
@@ -14,6 +15,7 @@ import { patchesOf, signalledPages } from '../../devstack/leadHistory';
 import { killPart, startPart as startPartProcess, stopPart, type PartProcess } from '../../devstack/parts';
 import type { Postgres } from '../../devstack/postgres';
 import { bundleLeadWorkflows } from '../../workers/bundle';
+import { leadWorkflowId } from '../../workflows/contract';
 import { callApi } from '../support/api';
 import { touchableLeadId } from '../support/engineProcess';
 import { eventually } from '../support/harness';
@@ -50,6 +52,18 @@ const pageView = (leadId: string, n: number) => ({
 async function foldedEvents(leadId: string): Promise<number | undefined> {
   const found = await call('GET', `/v1/leads/${leadId}`);
   return found.status === 200 ? (found.body.state?.counters?.events as number) : undefined;
+}
+
+/** Why each send of the lead's that took more than one attempt was retried: the timeout that ended the attempt before. */
+async function retriedSends(leadId: string): Promise<string[]> {
+  const events = (await client.workflow.getHandle(leadWorkflowId(leadId)).fetchHistory()).events ?? [];
+  const sends = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverTouch').map((event) => String(event.eventId)));
+  return events.flatMap((event) => {
+    const started = event.activityTaskStartedEventAttributes;
+    if (!started || !sends.has(String(started.scheduledEventId)) || (started.attempt ?? 1) <= 1) return [];
+    const timeout = started.lastFailure?.timeoutFailureInfo?.timeoutType;
+    return [timeout === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT ? 'heartbeat' : `not a heartbeat timeout: ${started.lastFailure?.message}`];
+  });
 }
 
 /** The patch of the next version's change (test/replay/variants/guarded.ts). */
@@ -155,6 +169,11 @@ it('folds every event once and in order through two APIs, and sends every first 
     expect(more).toEqual([]);
     expect(kills.some((at) => first!.at <= at && at <= second!.at)).toBe(true);
   }
+  // A send that died with its worker was retried once its heartbeats stopped (send-heartbeat), not
+  // after its whole start-to-close timeout.
+  const retried = (await Promise.all(leads.map((lead) => retriedSends(lead.id)))).flat();
+  expect(retried.length).toBeGreaterThan(0);
+  expect(retried).toEqual(retried.map(() => 'heartbeat'));
   for (const worker of workers) expect(worker.output()).not.toMatch(/nondeterminis/i);
 }, 5 * 60_000);
 
