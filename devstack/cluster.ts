@@ -24,6 +24,8 @@ const execFileAsync = promisify(execFile);
 
 const SERVICES = TEMPORAL_SERVICES;
 type Service = TemporalService;
+/** The services behind the frontend, which start once it answers. */
+const BEHIND_FRONTEND = SERVICES.filter((service): service is Exclude<Service, 'frontend'> => service !== 'frontend');
 
 /** A PostgreSQL server by its parts; the user must be allowed to create databases. */
 interface PostgresServer {
@@ -109,10 +111,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const deadline = Date.now() + startTimeoutMs;
     const connection = await waitFor({ service: 'frontend', description: 'answering' }, connect, processes, deadline);
     try {
-      processes.push(...(await Promise.all(SERVICES.filter((service) => service !== 'frontend').map((service) => startService(server, dataDir, service)))));
+      processes.push(...(await Promise.all(BEHIND_FRONTEND.map((service) => startService(server, dataDir, service)))));
       await registerNamespace(connection, namespace);
       await registerSearchAttributes(connection, namespace, options.searchAttributes ?? LEAD_SEARCH_ATTRIBUTES);
-      await Promise.all(SERVICES.filter((service) => service !== 'frontend').map((service) => waitForService(service, connection, namespace, processes, deadline)));
+      await Promise.all(BEHIND_FRONTEND.map((service) => waitForService(service, connection, namespace, processes, deadline)));
     } finally {
       await connection.close();
     }
