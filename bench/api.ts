@@ -28,10 +28,6 @@
 // events a second.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
 import { Pool } from 'pg';
@@ -47,19 +43,15 @@ import { getFreePort } from '../app/net';
 import { parseConfig } from '../app/config';
 import { startTestPostgres } from '../devstack/postgres';
 import { startSmtpServer } from '../devstack/smtpSink';
-import { startCluster } from '../devstack/cluster';
-import { startDevServer } from '../devstack/temporal';
+import { BENCH_TEMPORAL, startTemporalUnderTest } from './temporalUnderTest';
 import { defaultCatalog } from '../sequences/library';
 import { publishVersions } from '../db/repositories/sequenceVersions';
 import { bundleLeadWorkflows } from '../workers/bundle';
 import { LEAD_TASK_QUEUE } from '../workflows/contract';
 import { engineWorkerOptions } from '../workers/leadWorker';
 import { smtpTransport } from '../workers/deliveryWorker';
-import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-/** The Temporal the bench runs on: the CLI's dev server, or the four-service cluster (`cluster`). */
-const TEMPORAL = process.env.BENCH_TEMPORAL === 'cluster' ? 'cluster' : 'dev-server';
 /** Run phases 1 to this one: 3 stops after the ingest figures, which need no lead worker; 5 after speed to lead. */
 const PHASES = env('BENCH_API_PHASES', 6);
 const RAW = env('BENCH_RAW_SIGNALS', 3_000);
@@ -164,9 +156,8 @@ async function main() {
   if (!(BACKGROUND_RATE > 0)) throw new Error(`BENCH_BACKGROUND_RATE (${BACKGROUND_RATE}) must be a rate above 0`);
   if (!(BACKGROUND_LEADS >= 1)) throw new Error(`BENCH_BACKGROUND_LEADS (${BACKGROUND_LEADS}) must be at least 1`);
   if (ACTIVE_LEADS <= HANDOFFS + REP_HANDOFFS) throw new Error(`BENCH_ACTIVE_LEADS (${ACTIVE_LEADS}) must exceed BENCH_HANDOFFS + BENCH_REP_HANDOFFS (${HANDOFFS + REP_HANDOFFS}): the rest post the background events`);
-  log(`starting PostgreSQL and the Temporal ${TEMPORAL}`);
-  const postgres = await startTestPostgres();
-  const temporal = await startTemporal(postgres.url);
+  log(`starting PostgreSQL and the Temporal ${BENCH_TEMPORAL}`);
+  const [postgres, temporal] = await Promise.all([startTestPostgres(), startTemporalUnderTest()]);
   const pool = new Pool({ connectionString: postgres.url, max: 20 });
   // Stopping the embedded server at the end closes idle connections under the pool.
   pool.on('error', () => undefined);
@@ -271,7 +262,7 @@ async function main() {
     const batched = await batchedPhase(ingestOnly, 'batched');
     await ingestOnly.close();
     const ingest = {
-      temporal: TEMPORAL,
+      temporal: BENCH_TEMPORAL,
       raw: { signalWithStartPerSecond: round(rawPerSecond), p50Ms: raw.p50Ms, p99Ms: raw.p99Ms },
       single: { acceptedPerSecond: round(SINGLE / single.seconds), sustainedPerSecond: round(singleSustained), requestP50Ms: single.p50Ms, requestP99Ms: single.p99Ms, ratioToRaw: round(singleSustained / rawPerSecond, 3) },
       batched,
@@ -428,26 +419,6 @@ async function main() {
     await temporal.stop();
     await postgres.stop();
   }
-}
-
-/** The Temporal of this run, its lead search attributes registered; stop() ends it. */
-async function startTemporal(postgresUrl: string): Promise<{ address: string; client: Client; stop(): Promise<void> }> {
-  if (TEMPORAL === 'dev-server') {
-    const server = await startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES });
-    return { address: server.address, client: server.env.client, stop: () => server.stop() };
-  }
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-cluster-'));
-  const cluster = await startCluster({ postgres: postgresUrl, dataDir });
-  const connection = await Connection.connect({ address: cluster.address });
-  return {
-    address: cluster.address,
-    client: new Client({ connection, namespace: cluster.namespace }),
-    stop: async () => {
-      await connection.close();
-      await cluster.stop();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 main().catch((err: Error) => {

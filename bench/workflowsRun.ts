@@ -1,5 +1,6 @@
 // The measuring process of bench/workflows (run that file, not this one): starts a Temporal CLI dev
-// server and in-process workers with the activities at their boundary (the default catalog, no-op
+// server (with BENCH_TEMPORAL=cluster, the four-service cluster on an embedded PostgreSQL, whose CPU
+// then counts as the server's with the four services') and in-process workers with the activities at their boundary (the default catalog, no-op
 // writes, every send 'sent'), measures, stops everything (also on error or a signal) and sends one
 // result object to the parent over IPC.
 //
@@ -42,12 +43,11 @@ import { sendTaskQueue } from '../activities/types';
 import { catalogFingerprint } from '../core/catalogDiff';
 import type { LeadEvent } from '../core/model/events';
 import { CHANNELS } from '../core/model/events';
-import { startDevServer, type DevServer } from '../devstack/temporal';
+import { BENCH_TEMPORAL, startTemporalUnderTest, type TemporalUnderTest } from './temporalUnderTest';
 import { bundleLeadWorkflows, silentLogger } from '../workers/bundle';
 import { defaultCatalog } from '../sequences/library';
 import { eventSignal, LEAD_TASK_QUEUE, leadWorkflowId, stateQuery } from '../workflows/contract';
 import type { leadWorkflow } from '../workflows/lead';
-import { LEAD_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 import { noopEventSignal, noopStateQuery, type NoopSinks } from './noopWorkflow';
 import { arrivalOf } from '../core/model/lead';
 
@@ -259,14 +259,14 @@ async function stopWorker(entry: Running): Promise<void> {
   if (index >= 0) running.splice(index, 1);
 }
 
-let server: DevServer | undefined;
+let server: TemporalUnderTest | undefined;
 let cleaning: Promise<void> | undefined;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     for (const entry of [...running].reverse()) await stopWorker(entry).catch((err) => log(`stopping a worker: ${String(err)}`));
     if (server) {
-      log('stopping the dev server');
-      await server.stop().catch((err) => log(`stopping the dev server: ${String(err)}`));
+      log(`stopping the Temporal ${server.kind}`);
+      await server.stop().catch((err) => log(`stopping the Temporal ${server?.kind}: ${String(err)}`));
     }
   })();
   return cleaning;
@@ -528,10 +528,10 @@ async function main() {
     ),
     bundleWorkflowCode({ workflowsPath: require.resolve('./noopWorkflow'), logger: silentLogger }),
   ]);
-  log('starting the Temporal dev server');
-  server = await startDevServer({ searchAttributes: LEAD_SEARCH_ATTRIBUTES });
-  const { client, nativeConnection: connection } = server.env;
-  log(`dev server on ${server.address}`);
+  log(`starting the Temporal ${BENCH_TEMPORAL}`);
+  server = await startTemporalUnderTest();
+  const { client, nativeConnection: connection } = server;
+  log(`Temporal ${server.kind} on ${server.address}`);
 
   // Each channel's sends run on a queue of their own, as in production; they stay up for every phase.
   for (const channel of CHANNELS) await startWorker({ connection, taskQueue: sendTaskQueue(channel), activities: deliveryActivities });
@@ -658,6 +658,7 @@ async function main() {
   const replayFailures = replayHere.failures + replayInJobs.failures;
   return {
     bench: 'workflows',
+    temporal: BENCH_TEMPORAL,
     config: {
       leads: LEADS,
       events: EVENTS,
