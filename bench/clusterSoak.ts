@@ -18,7 +18,7 @@ import { installQuietRuntime } from '../app/telemetry';
 import { isHoldout } from '../core/model/hash';
 import { startCluster } from '../devstack/cluster';
 import { signalledPages } from '../devstack/leadHistory';
-import { killPart, startPart, stopPart, type PartProcess } from '../devstack/parts';
+import { deploymentEnvironment, killPart, startPart, stopPart, type PartProcess } from '../devstack/parts';
 import { startTestPostgres } from '../devstack/postgres';
 import { startSmtpServer } from '../devstack/smtpSink';
 import { defaultCatalog } from '../sequences/library';
@@ -74,20 +74,7 @@ async function soak(cleanups: (() => Promise<unknown>)[]): Promise<void> {
   cleanups.push(() => smtp.close());
   const bundle = path.join(dataDir, 'workflow-bundle.js');
   await fs.writeFile(bundle, (await bundleLeadWorkflows()).code);
-  const env = {
-    ...process.env,
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: cluster.address,
-    TEMPORAL_NAMESPACE: cluster.namespace,
-    NURTURE_API_KEY: KEY,
-    NURTURE_LINK_SECRET: 'soak-link-secret-0123456789abcdef',
-    NURTURE_ERASURE_SECRET: 'soak-erasure-secret-0123456789abcdef',
-    NURTURE_WORKFLOW_BUNDLE: bundle,
-    SMTP_URL: smtp.url,
-    NURTURE_SENDER_ADDRESS: '1 Harbour Street, Lisbon',
-    NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun',
-    METRICS_PORT: '0',
-  };
+  const env = deploymentEnvironment({ databaseUrl: postgres.url, temporalAddress: cluster.address, namespace: cluster.namespace, apiKey: KEY, smtpUrl: smtp.url, workflowBundle: bundle });
   const apiUrls = await Promise.all([0, 1].map(async () => `http://127.0.0.1:${await getFreePort()}`));
   const parts: PartProcess[] = [];
   cleanups.push(() => Promise.all(parts.map((part) => stopPart(part))));
@@ -141,7 +128,8 @@ async function soak(cleanups: (() => Promise<unknown>)[]): Promise<void> {
 
   const drainBegan = Date.now();
   const folded = new Map<string, number>();
-  const expectedEmails = new Set(leads.filter((lead) => !isHoldout(lead.id, defaultCatalog().model.holdoutPercent)).map((lead) => lead.email));
+  const { holdoutPercent } = defaultCatalog().model;
+  const expectedEmails = new Set(leads.filter((lead) => !isHoldout(lead.id, holdoutPercent)).map((lead) => lead.email));
   const delivered = new Set<string>();
   while (Date.now() - drainBegan < DRAIN_TIMEOUT_MS) {
     for (const lead of leads.filter((lead) => folded.get(lead.id) !== EVENTS_PER_LEAD)) {

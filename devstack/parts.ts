@@ -53,3 +53,25 @@ export async function killPart(part: PartProcess): Promise<void> {
   part.child.kill('SIGKILL');
   await exited(part);
 }
+
+/**
+ * What every part of a scaled-out engine is configured with, as a deployment sets it: the servers,
+ * the secrets, a prebuilt workflow bundle (a worker that comes back polls within seconds), email
+ * through `smtpUrl` at any hour, and a free metrics port per worker.
+ */
+export function deploymentEnvironment(settings: { databaseUrl: string; temporalAddress: string; namespace: string; apiKey: string; smtpUrl: string; workflowBundle: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: settings.databaseUrl,
+    TEMPORAL_ADDRESS: settings.temporalAddress,
+    TEMPORAL_NAMESPACE: settings.namespace,
+    NURTURE_API_KEY: settings.apiKey,
+    NURTURE_LINK_SECRET: 'scaled-out-link-secret-0123456789',
+    NURTURE_ERASURE_SECRET: 'scaled-out-erasure-secret-0123456789',
+    NURTURE_WORKFLOW_BUNDLE: settings.workflowBundle,
+    SMTP_URL: settings.smtpUrl,
+    NURTURE_SENDER_ADDRESS: '1 Harbour Street, Lisbon',
+    NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun',
+    METRICS_PORT: '0',
+  };
+}

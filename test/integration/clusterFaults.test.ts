@@ -12,7 +12,7 @@ import { Pool } from 'pg';
 import { getFreePort } from '../../app/net';
 import type { Cluster } from '../../devstack/cluster';
 import { patchesOf, signalledPages } from '../../devstack/leadHistory';
-import { killPart, startPart as startPartProcess, stopPart, type PartProcess } from '../../devstack/parts';
+import { deploymentEnvironment, killPart, startPart as startPartProcess, stopPart, type PartProcess } from '../../devstack/parts';
 import type { Postgres } from '../../devstack/postgres';
 import { bundleLeadWorkflows } from '../../workers/bundle';
 import { leadWorkflowId } from '../../workflows/contract';
@@ -95,20 +95,7 @@ beforeAll(async () => {
   // The next version: a change to the lead workflow, guarded by a patch as every change must be.
   patchedBundle = path.join(dataDir, 'workflow-bundle-patched.js');
   await fs.writeFile(patchedBundle, (await bundleLeadWorkflows({ workflowsPath: require.resolve('../replay/variants/guarded') })).code);
-  env = {
-    ...process.env,
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: cluster.address,
-    TEMPORAL_NAMESPACE: cluster.namespace,
-    NURTURE_API_KEY: adminKey,
-    NURTURE_LINK_SECRET: 'link-secret-'.repeat(3),
-    NURTURE_ERASURE_SECRET: 'erasure-secret-'.repeat(3),
-    NURTURE_WORKFLOW_BUNDLE: bundle,
-    SMTP_URL: sink.url,
-    NURTURE_SENDER_ADDRESS: '1 Harbour Street, Lisbon',
-    NURTURE_EMAIL_WINDOW: '00:00-24:00,mon-sun',
-    METRICS_PORT: '0',
-  };
+  env = deploymentEnvironment({ databaseUrl: postgres.url, temporalAddress: cluster.address, namespace: cluster.namespace, apiKey: adminKey, smtpUrl: sink.url, workflowBundle: bundle });
   // The first migrates the database; the others then find it current.
   workers.push(await startPart('worker'));
   const more = await Promise.all([startPart('worker'), ...[0, 1].map(async () => {
