@@ -40,12 +40,13 @@ export async function start(config: Config): Promise<void> {
 
   try {
     const apiPort = await reservePort(config.HOST ?? '127.0.0.1', config.PORT, 'PORT');
+    /** The full Temporal server on this machine, rather than the dev server or a configured one. */
+    const runsCluster = config.NURTURE_TEMPORAL === 'cluster' && !config.TEMPORAL_ADDRESS;
     parts.push({ name: 'API port', stop: apiPort.release });
     // The cluster keeps its data in the database server; the dev server starts beside it.
-    const [databaseUrl, temporal] =
-      config.NURTURE_TEMPORAL === 'cluster' && !config.TEMPORAL_ADDRESS
-        ? await startDatabase(config, dataDir, parts).then(async (url) => [url, await startLocalCluster(url, dataDir, parts)] as const)
-        : await Promise.all([startDatabase(config, dataDir, parts), startTemporal(config, dataDir, parts)]);
+    const [databaseUrl, temporal] = runsCluster
+      ? await startDatabase(config, dataDir, parts).then(async (url) => [url, await startLocalCluster(url, dataDir, parts)] as const)
+      : await Promise.all([startDatabase(config, dataDir, parts), startTemporal(config, dataDir, parts)]);
     // A terminal's Ctrl-C also reaches the embedded PostgreSQL, which closes idle connections
     // before the pool ends: expected while stopping, and not worth crashing over at any time.
     const pool = createPool(databaseUrl, (err) => logger.error({ err }, 'database'));
@@ -86,7 +87,7 @@ export async function start(config: Config): Promise<void> {
       `  Marketing    ${api.url}/app/overview  (sign in with the dev key, or a key of the marketing scope)`,
       `  Delivery     ${delivery.channels.join(', ') || 'no channel configured'}`,
       ...(sinks.outboxUrl ? [`  Outbox       ${sinks.outboxUrl}  (${sinks.local.join(' and ')} stay on this machine; \`nurture outbox\` prints the latest)`] : []),
-      `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE}${config.NURTURE_TEMPORAL === 'cluster' && !config.TEMPORAL_ADDRESS ? '; the full server: frontend, history, matching and worker, logs in the data folder\'s cluster/logs' : ''})`,
+      `  Temporal     ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE}${runsCluster ? '; the full server: frontend, history, matching and worker, logs in the data folder\'s cluster/logs' : ''})`,
       ...(temporal.uiUrl ? [`  Temporal UI  ${temporal.uiUrl}`] : []),
       `  PostgreSQL   ${redactPassword(databaseUrl)}${applied.length ? ` (migrated: ${applied.join(', ')})` : ''}`,
       `  Data         ${dataDir}`,
