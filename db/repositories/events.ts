@@ -15,23 +15,36 @@ export interface StoredEvents {
 }
 
 /**
- * Stores a batch in one statement; an event id seen before (in this batch or earlier) is a
- * duplicate, and an event of an erased lead is dropped: it would bring the person back.
+ * Stores several requests' events in one statement: an event id seen before (earlier, in another
+ * request of the group, or earlier in its own) is a duplicate of the first that carried it, and an
+ * event of an erased lead is dropped: it would bring the person back. One result per request.
  */
+export async function storeEventGroups(db: Database, groups: LeadEvent[][]): Promise<StoredEvents[]> {
+  const all = groups.flat();
+  const erased = await erasedLeadIds(db, [...new Set(all.map((e) => e.leadId))]);
+  const events = all.filter((e) => !erased.has(e.leadId));
+  const inserted = new Set<string>();
+  if (events.length) {
+    const { rows } = await db.query<{ event_id: string }>(
+      `INSERT INTO events (event_id, lead_id, type, occurred_at, properties)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [events.map((e) => e.eventId), events.map((e) => e.leadId), events.map((e) => e.type), events.map((e) => e.occurredAt), events.map((e) => JSON.stringify(e.properties ?? {}))],
+    );
+    for (const row of rows) inserted.add(row.event_id);
+  }
+  return groups.map((group) => {
+    const kept = group.filter((e) => !erased.has(e.leadId));
+    // The first event to claim an inserted id is the one stored; any later one is its duplicate.
+    const stored = kept.filter((e) => inserted.delete(e.eventId));
+    return { accepted: stored.length, duplicates: kept.length - stored.length, erased: group.length - kept.length, leadIds: [...new Set(stored.map((e) => e.leadId))] };
+  });
+}
+
+/** Stores one batch in one statement (see storeEventGroups). */
 export async function storeEvents(db: Database, batch: LeadEvent[]): Promise<StoredEvents> {
-  const erased = await erasedLeadIds(db, [...new Set(batch.map((e) => e.leadId))]);
-  const events = batch.filter((e) => !erased.has(e.leadId));
-  const dropped = batch.length - events.length;
-  if (!events.length) return { accepted: 0, duplicates: 0, erased: dropped, leadIds: [] };
-  const columns = 5;
-  const values = events.map((_, i) => `($${i * columns + 1}, $${i * columns + 2}, $${i * columns + 3}, $${i * columns + 4}, $${i * columns + 5})`);
-  const params = events.flatMap((e) => [e.eventId, e.leadId, e.type, e.occurredAt, JSON.stringify(e.properties ?? {})]);
-  const { rows } = await db.query<{ lead_id: string }>(
-    `INSERT INTO events (event_id, lead_id, type, occurred_at, properties) VALUES ${values.join(', ')}
-     ON CONFLICT (event_id) DO NOTHING RETURNING lead_id`,
-    params,
-  );
-  return { accepted: rows.length, duplicates: events.length - rows.length, erased: dropped, leadIds: [...new Set(rows.map((row) => row.lead_id))] };
+  const [stored] = await storeEventGroups(db, [batch]);
+  return stored!;
 }
 
 /** Leads with events still waiting for their workflow (left by an outage or a stop). */
@@ -49,39 +62,44 @@ interface PendingRow {
 }
 
 /**
- * Hands one lead's pending events, in order, to `deliver`, which marks what it delivered as it goes.
- * A transaction-scoped advisory lock keeps two relays (two API processes, or a request and the
- * sweep) from interleaving one lead's events: when another holds it, nothing is handed over. What
- * was marked before a failure stays marked.
+ * Hands these leads' pending events, each lead's in order, to `deliver`, which answers the ids it
+ * delivered; those are marked in the same transaction. A transaction-scoped advisory lock per lead
+ * keeps two relays (two API processes, or a request and the sweep) from interleaving one lead's
+ * events: a lead another holds is not handed over but answered as `held`, for the caller to try
+ * again once that delivery has ended.
  */
-export async function withPendingEvents(pool: Pool, leadId: string, deliver: (events: LeadEvent[], markDelivered: (eventIds: string[]) => Promise<void>) => Promise<void>): Promise<void> {
-  let failure: unknown;
-  const delivered = inTransaction(pool, async (tx) => {
-    // Another process delivering this lead's events holds the lock for one signal's time: wait for
-    // it and deliver what it left (events stored meanwhile), rather than leave them to the sweep.
-    await tx.query(`SET LOCAL lock_timeout = ${LOCK_WAIT_MS}`);
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext('nurture-relay'), hashtext($1))", [leadId]);
+export async function withPendingEvents(
+  pool: Pool,
+  leadIds: string[],
+  deliver: (pending: Map<string, LeadEvent[]>) => Promise<string[]>,
+): Promise<{ held: string[] }> {
+  return inTransaction(pool, async (tx) => {
+    const { rows: locked } = await tx.query<{ id: string }>(
+      "SELECT id FROM unnest($1::text[]) AS id WHERE pg_try_advisory_xact_lock(hashtext('nurture-relay'), hashtext(id))",
+      [leadIds],
+    );
+    const mine = locked.map((row) => row.id);
+    const taken = new Set(mine);
+    const held = leadIds.filter((id) => !taken.has(id));
+    if (!mine.length) return { held };
     // Stored while the lead was being erased: dropped, never signalled (it would start the lead anew).
     await tx.query(
-      `UPDATE events SET properties = '{}', delivered_at = now()
-        WHERE lead_id = $1 AND delivered_at IS NULL AND EXISTS (SELECT 1 FROM leads WHERE id = $1 AND erased_at IS NOT NULL)`,
-      [leadId],
+      `UPDATE events e SET properties = '{}', delivered_at = now() FROM leads l
+        WHERE e.lead_id = ANY($1) AND e.delivered_at IS NULL AND l.id = e.lead_id AND l.erased_at IS NOT NULL`,
+      [mine],
     );
-    const { rows } = await tx.query<PendingRow>('SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = $1 AND delivered_at IS NULL ORDER BY seq', [leadId]);
-    const markDelivered = async (eventIds: string[]) => void (await tx.query('UPDATE events SET delivered_at = now() WHERE event_id = ANY($1)', [eventIds]));
-    // A failed delivery still commits the marks made before it.
-    await deliver(rows.map(eventOf), markDelivered).catch((err: unknown) => void (failure = err));
+    const { rows } = await tx.query<PendingRow>('SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = ANY($1) AND delivered_at IS NULL ORDER BY seq', [mine]);
+    const pending = new Map<string, LeadEvent[]>();
+    for (const row of rows) {
+      const events = pending.get(row.lead_id) ?? [];
+      pending.set(row.lead_id, events);
+      events.push(eventOf(row));
+    }
+    const delivered = await deliver(pending);
+    if (delivered.length) await tx.query('UPDATE events SET delivered_at = now() WHERE event_id = ANY($1)', [delivered]);
+    return { held };
   });
-  // Still held after the wait (a stuck delivery elsewhere): the sweep takes them later.
-  await delivered.catch((err: unknown) => {
-    if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
-  });
-  if (failure !== undefined) throw failure;
 }
-
-const LOCK_NOT_AVAILABLE = '55P03';
-/** Longer than one signal may take (the relay's signalTimeoutMs, 10 s by default). */
-const LOCK_WAIT_MS = 15_000;
 
 function eventOf(row: PendingRow): LeadEvent {
   return { eventId: row.event_id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at.toISOString(), properties: row.properties } as LeadEvent;

@@ -250,6 +250,26 @@ describe('ingestion', () => {
     await client.workflow.getHandle(leadWorkflowId(leadId)).terminate('test over');
   });
 
+  it('answers requests stored together each for its own events: a repeated id is the later one’s duplicate, and a value PostgreSQL refuses fails only its request', async () => {
+    const [leadA, leadB, leadC] = [`lead-${randomUUID()}`, `lead-${randomUUID()}`, `lead-${randomUUID()}`];
+    const relay = new EventRelay(pool, client, { start: { taskQueue: `no-worker-${randomUUID()}` } });
+    const [a1, b1, a2] = [pageView(leadA, 'https://example.com/a1'), pageView(leadB), pageView(leadA, 'https://example.com/a2')];
+    // Other doors than the API's (webhooks, tracking links) hand events in unchecked by its schema.
+    const refused = { ...pageView(leadC), properties: { url: 'https://example.com/\u0000' } } as LeadEvent;
+    // Asked at once, they are stored in one statement.
+    const [first, second, third] = await Promise.allSettled([relay.accept([a1, b1]), relay.accept([{ ...a1 }, a2]), relay.accept([refused])]);
+    await relay.stop();
+
+    expect(first).toEqual({ status: 'fulfilled', value: { accepted: 2, duplicates: 0, erased: 0, leadIds: [leadA, leadB] } });
+    expect(second).toEqual({ status: 'fulfilled', value: { accepted: 1, duplicates: 1, erased: 0, leadIds: [leadA] } });
+    expect(third).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/unsupported Unicode escape sequence/) } });
+    expect((await signalledEvents(client, leadA)).flat().map((event) => event.eventId)).toEqual([a1.eventId, a2.eventId]);
+    expect((await signalledEvents(client, leadB)).flat().map((event) => event.eventId)).toEqual([b1.eventId]);
+    const { rows } = await pool.query('SELECT count(*)::int AS stored FROM events WHERE lead_id = $1', [leadC]);
+    expect(rows[0].stored).toBe(0);
+    await Promise.all([leadA, leadB].map((leadId) => client.workflow.getHandle(leadWorkflowId(leadId)).terminate('test over')));
+  });
+
   it('delivers an event another API process took while that one was delivering to the same lead, without waiting for the sweep', async () => {
     const leadId = `lead-${randomUUID()}`;
     const { gated, firstSignalEntered, release } = gatedClient();
