@@ -6,7 +6,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { findApiKey, type ApiKey } from '../../db/repositories/apiKeys';
+import { findApiKeys, type ApiKey } from '../../db/repositories/apiKeys';
+import { groupWhileBusy } from '../groupWhileBusy';
 import { problem } from './errors';
 
 /** `marketing`: the marketers' pages and what they do: read everything, steer leads, promote winners. */
@@ -34,18 +35,23 @@ interface AuthOptions {
   rateLimitPerMinute?: number;
 }
 
+/** Key lookups in one read at most. */
+const KEY_LOOKUPS_AT_ONCE = 500;
+
 const auth: FastifyPluginAsync<AuthOptions> = async (app, { pool, rateLimitPerMinute }) => {
   await app.register(rateLimit, {
     max: rateLimitPerMinute ?? 6_000,
     timeWindow: '1 minute',
     keyGenerator: (request) => request.apiKey?.id ?? request.ip,
   });
+  // Read afresh for every request (a revoked key stops at once), but concurrent requests share the read.
+  const keys = groupWhileBusy<string, ApiKey | undefined>((secrets) => findApiKeys(pool, secrets), KEY_LOOKUPS_AT_ONCE);
   // Authentication before rate limiting, so that limits count per key.
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization ?? '';
     const secret = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (!secret) return problem(reply, 401, 'missing API key', [{ path: 'authorization', message: 'send Authorization: Bearer <key>' }]);
-    const key = await findApiKey(pool, secret);
+    const key = await keys.load(secret);
     if (!key) return problem(reply, 401, 'unknown API key', [{ path: 'authorization', message: 'the key is unknown or revoked' }]);
     const scope = request.routeOptions.config.scope;
     if (scope && !allows(key, scope)) return problem(reply, 403, `this key lacks the ${scope} scope`, [{ path: 'authorization', message: `needs scope ${scope}` }]);

@@ -32,24 +32,35 @@ export async function seedAdminKey(db: Database, secret: string): Promise<void> 
   );
 }
 
+/** The keys with these secrets, in their order, each unless revoked (or its rep deactivated): one read for many requests. */
+export async function findApiKeys(db: Database, secrets: readonly string[]): Promise<Array<ApiKey | undefined>> {
+  const hashes = secrets.map(hashKey);
+  const found = await liveKeys(db, 'k.key_hash = ANY($1)', [...new Set(hashes)]);
+  return hashes.map((hash) => found.get(hash));
+}
+
 /** The key with this secret, unless revoked (or its rep deactivated). */
 export async function findApiKey(db: Database, secret: string): Promise<ApiKey | undefined> {
-  return liveKey(db, 'k.key_hash = $1', hashKey(secret));
+  const [key] = await findApiKeys(db, [secret]);
+  return key;
 }
 
 /** The key with this id, unless revoked: a page session signed in with a key reads it afresh. */
 export async function findApiKeyById(db: Database, id: string): Promise<ApiKey | undefined> {
-  return liveKey(db, 'k.id = $1', id);
+  return (await liveKeys(db, 'k.id = $1', id)).get(id);
 }
 
-async function liveKey(db: Database, match: 'k.key_hash = $1' | 'k.id = $1', value: string): Promise<ApiKey | undefined> {
-  const { rows } = await db.query<ApiKey & { rep: string | null }>(
-    `SELECT k.id, k.name, k.scopes, k.rep_id AS rep FROM api_keys k
+/** Live keys by hash and by id. */
+async function liveKeys(db: Database, match: 'k.key_hash = ANY($1)' | 'k.id = $1', value: string | string[]): Promise<Map<string, ApiKey>> {
+  const { rows } = await db.query<ApiKey & { rep: string | null; key_hash: string }>(
+    `SELECT k.id, k.name, k.scopes, k.rep_id AS rep, k.key_hash FROM api_keys k
      WHERE ${match} AND k.revoked_at IS NULL AND (k.rep_id IS NULL OR EXISTS (SELECT 1 FROM reps r WHERE r.id = k.rep_id AND r.active))`,
     [value],
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  const { rep, ...key } = row;
-  return rep ? { ...key, rep } : key;
+  const keys = new Map<string, ApiKey>();
+  for (const { rep, key_hash: hash, ...key } of rows) {
+    const live = rep ? { ...key, rep } : key;
+    keys.set(hash, live).set(key.id, live);
+  }
+  return keys;
 }
