@@ -4,6 +4,8 @@
 //   2. single: one event per POST /v1/events, BENCH_CONCURRENCY requests in flight: accepted/s with
 //      p50/p99 latency, and sustained/s until the relay has signalled every event;
 //   3. batched: the same with BENCH_BATCH events per request.
+//   Phases 1-4 go round BENCH_INGEST_LEADS leads (200): set it to the number of events for one
+//   event a lead, so that no two share a signal.
 //   Phases 1-3 run before the lead worker starts, so that each compares the ingestion path (HTTP,
 //   PostgreSQL, the relay) with the raw signal alone, neither paying for the workflows' work;
 //   4. batched again, with the lead worker folding every event into its lead on the same machine;
@@ -60,6 +62,8 @@ const SINGLE = env('BENCH_SINGLE_EVENTS', 3_000);
 const BATCHED = env('BENCH_BATCHED_EVENTS', 20_000);
 const BATCH = env('BENCH_BATCH', 100);
 const CONCURRENCY = env('BENCH_CONCURRENCY', 32);
+/** The leads phases 1-4 send to, round and round: events of one lead that meet in the relay share a signal; as many as the events, none do. */
+const INGEST_LEADS = env('BENCH_INGEST_LEADS', 200);
 const ACTIVE_LEADS = env('BENCH_ACTIVE_LEADS', 10_000);
 const HANDOFFS = env('BENCH_HANDOFFS', 40);
 const REP_HANDOFFS = env('BENCH_REP_HANDOFFS', 40);
@@ -248,22 +252,22 @@ async function main() {
 
     log(`1. raw: ${RAW} signalWithStart calls to a workflow no worker runs`);
     const raw = await load(RAW, CONCURRENCY, async (i) => {
-      await client.workflow.signalWithStart('benchRawWorkflow', { workflowId: `raw-${i % 200}`, taskQueue: 'bench-raw', args: [], signal: 'event', signalArgs: [{ i }] });
+      await client.workflow.signalWithStart('benchRawWorkflow', { workflowId: `raw-${i % INGEST_LEADS}`, taskQueue: 'bench-raw', args: [], signal: 'event', signalArgs: [{ i }] });
     });
     const rawPerSecond = RAW / raw.seconds;
 
     // Phases 2 and 3 start their leads on a task queue no worker polls, as the raw calls do.
     const ingestOnly = await serve('bench-ingest-only');
-    log(`2. single: ${SINGLE} events, one per request, to 200 leads`);
+    log(`2. single: ${SINGLE} events, one per request, to ${INGEST_LEADS} leads`);
     const began = performance.now();
-    const single = await load(SINGLE, CONCURRENCY, (i) => ingestOnly.post('/v1/events', pageView(`single-${i % 200}`)));
+    const single = await load(SINGLE, CONCURRENCY, (i) => ingestOnly.post('/v1/events', pageView(`single-${i % INGEST_LEADS}`)));
     const singleSustained = SINGLE / (await allDelivered(began));
 
-    /** BATCHED events in requests of BATCH, to 200 leads; request latency and the sustained rate. */
+    /** BATCHED events in requests of BATCH, to INGEST_LEADS leads; request latency and the sustained rate. */
     const batchedPhase = async (api: Awaited<ReturnType<typeof serve>>, prefix: string) => {
       const began = performance.now();
       const requests = await load(Math.ceil(BATCHED / BATCH), Math.min(CONCURRENCY, 8), (i) =>
-        api.post('/v1/events', { events: Array.from({ length: BATCH }, (_, j) => pageView(`${prefix}-${(i * BATCH + j) % 200}`)) }),
+        api.post('/v1/events', { events: Array.from({ length: BATCH }, (_, j) => pageView(`${prefix}-${(i * BATCH + j) % INGEST_LEADS}`)) }),
       );
       const sustained = BATCHED / (await allDelivered(began));
       return {
@@ -274,7 +278,7 @@ async function main() {
         ratioToRaw: round(sustained / rawPerSecond, 3),
       };
     };
-    log(`3. batched: ${BATCHED} events in batches of ${BATCH}, to 200 leads`);
+    log(`3. batched: ${BATCHED} events in batches of ${BATCH}, to ${INGEST_LEADS} leads`);
     const batched = await batchedPhase(ingestOnly, 'batched');
     await ingestOnly.close();
     const ingest = {
@@ -283,7 +287,7 @@ async function main() {
       single: { acceptedPerSecond: round(SINGLE / single.seconds), sustainedPerSecond: round(singleSustained), requestP50Ms: single.p50Ms, requestP99Ms: single.p99Ms, ratioToRaw: round(singleSustained / rawPerSecond, 3) },
       batched,
     };
-    if (PHASES <= 3) return void console.log(JSON.stringify({ bench: 'api', config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY }, ...ingest }));
+    if (PHASES <= 3) return void console.log(JSON.stringify({ bench: 'api', config: { raw: RAW, single: SINGLE, batched: BATCHED, batch: BATCH, concurrency: CONCURRENCY, ingestLeads: INGEST_LEADS }, ...ingest }));
 
     running = Promise.all([...workers, ...senders].map((each) => each.run()));
     const engine = await serve(LEAD_TASK_QUEUE);
