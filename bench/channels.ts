@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     await Promise.all([...warmup, ...emails].map(({ lead }) => saveLead(pool, lead)));
     await measure(warmup, CONCURRENCY, deliver);
     log(`sending ${EMAILS} emails, ${CONCURRENCY} in flight`);
+    const cpuBefore = process.cpuUsage();
     const email = await measure(emails, CONCURRENCY, deliver);
+    const emailCpu = process.cpuUsage(cpuBefore);
     if (received !== EMAILS + WARMUP) throw new Error(`the SMTP server received ${received} emails, not ${EMAILS + WARMUP}`);
 
     const messageSettings = { sender: { name: 'Sam Lee', company: 'Relay', address: '1 Main St, Springfield' }, publicUrl: 'https://nurture.relay.example', signingSecret: 'bench-link-secret-0123456789', offers: {} };
@@ -169,6 +171,8 @@ async function main(): Promise<void> {
         emails: EMAILS,
         emailsPerSecond: email.perSecond,
         emailLatencyMs: email.latencyMs,
+        // This process's CPU per email: deliverTouch's, and the SMTP server's beside it (PostgreSQL's is its own).
+        cpuMsPerEmail: Number(((emailCpu.user + emailCpu.system) / 1000 / EMAILS).toFixed(2)),
         texts: TEXTS,
         textsPerSecond: sms.perSecond,
         textLatencyMs: sms.latencyMs,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_DATA_DIR as dataDir } from '../app/config';
 
-const BENCHMARKS = ['core', 'backtest', 'workflows', 'channels', 'api', 'pages', 'clusterSoak'];
+const BENCHMARKS = ['core', 'backtest', 'workflows', 'channels', 'footprint', 'api', 'pages', 'clusterSoak'];
 const run = promisify(execFile);
 
 async function main(): Promise<void> {

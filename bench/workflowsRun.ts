@@ -427,6 +427,7 @@ async function sweepUntilFolded(client: Client, kind: Kind, owed: Map<string, nu
 /** Signals up to `events` events round-robin over `ids`, `CONCURRENCY` calls in flight, and waits until all are folded in. */
 async function signalAndFold(client: Client, kind: Kind, ids: string[], events: number, budgetSeconds: number) {
   const owed = new Map<string, number>();
+  const cpuBefore = cpuSeconds();
   const began = performance.now();
   let sent = 0;
   await lanes(events, CONCURRENCY, deadlineOf(budgetSeconds, began), async (i) => {
@@ -438,11 +439,15 @@ async function signalAndFold(client: Client, kind: Kind, ids: string[], events: 
   const callsDone = performance.now();
   const folded = await sweepUntilFolded(client, kind, owed);
   const end = Math.max(folded, callsDone);
+  const cpu = cpuSince(cpuBefore);
+  const perEvent = (value: number | null) => (value === null || !sent ? null : round((value * 1000) / sent, 2));
   return {
     events: sent,
     foldedPerSecond: round(sent / seconds(began, end), 1),
     signalCallsPerSecond: round(sent / seconds(began, callsDone), 1),
     seconds: round(seconds(began, end), 2),
+    /** CPU per event folded, of this process (the workers, and the client's signals and state queries) and of the server. */
+    cpuMsPerEvent: { worker: perEvent(cpu.worker), server: perEvent(cpu.server) } as CpuMs,
   };
 }
 

@@ -137,7 +137,7 @@ async function startLocalCluster(databaseUrl: string, dataDir: string, parts: Pa
 }
 
 /** Every offer in the catalog, at a placeholder on the API's public base. */
-function placeholderOffers(catalog: Catalog, base: string): Record<string, string> {
+export function placeholderOffers(catalog: Catalog, base: string): Record<string, string> {
   const offers = Object.values(catalog.versions).flatMap((sequence) => sequence.steps.flatMap((step) => (step.kind === 'offer' ? [step.offer] : [])));
   return Object.fromEntries([...new Set(offers)].map((offer) => [offer, `${base.replace(/\/$/, '')}/offers/${offer}`]));
 }

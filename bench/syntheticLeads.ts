@@ -1,0 +1,42 @@
+// The synthetic leads of the benchmarks that need a lead's year (bench/backtest, bench/footprint):
+// varied fit, arriving within a month of `start`, each with `eventsPerLead` events over the year
+// after its arrival (page views, email engagement, downloads, now and then a demo request). Lead n
+// is the same on every run.
+import { placeOf } from '../channels/place';
+import type { PastLead } from '../core/backtest';
+import { PAGE_CATEGORIES, type LeadEvent } from '../core/model/events';
+import type { Lead } from '../core/model/lead';
+import { seededRandom } from '../core/model/random';
+
+export const DAY = 86_400_000;
+export const YEAR = 365 * DAY;
+/** Leads arrive within this long after `start`. */
+export const ARRIVAL_WINDOW = 30 * DAY;
+const INDUSTRIES = ['software', 'retail', 'manufacturing', 'finance'];
+const TITLES = ['Head of Operations', 'Analyst', 'VP Sales', 'Engineer'];
+
+export function syntheticLead(n: number, eventsPerLead: number, start: number): PastLead {
+  const next = seededRandom(n + 1);
+  const id = `lead-${n.toString(36).padStart(6, '0')}`;
+  const lead: Lead = {
+    id,
+    email: `${id}@example.com`,
+    title: TITLES[n % TITLES.length],
+    industry: INDUSTRIES[(n >> 2) % INDUSTRIES.length],
+    companySize: 20 + Math.floor(next() * 2000),
+    country: n % 3 ? 'DE' : 'US',
+    timezone: n % 3 ? 'Europe/Berlin' : 'America/New_York',
+  };
+  const arrived = start + Math.floor(next() * ARRIVAL_WINDOW);
+  const times = Array.from({ length: eventsPerLead }, () => arrived + Math.floor(next() * YEAR)).sort((a, b) => a - b);
+  const events = times.map((at, i): LeadEvent => {
+    const base = { eventId: `${id}-${i}`, leadId: id, occurredAt: new Date(at).toISOString() };
+    const pick = next();
+    if (pick < 0.45) return { ...base, type: 'page_view', properties: { url: 'https://example.com/p', category: PAGE_CATEGORIES[Math.floor(next() * PAGE_CATEGORIES.length)]! } };
+    if (pick < 0.75) return { ...base, type: 'email_open', properties: {} };
+    if (pick < 0.87) return { ...base, type: 'email_click', properties: {} };
+    if (pick < 0.97) return { ...base, type: 'content_download', properties: { assetId: 'guide-1', kind: 'guide' } };
+    return { ...base, type: 'demo_request', properties: {} };
+  });
+  return { lead: { ...lead, ...placeOf(lead) }, start: arrived, events };
+}
