@@ -3,7 +3,6 @@
 import type { Pool } from 'pg';
 import type { LeadEvent } from '../../core/model/events';
 import { inTransaction, type Database } from '../pool';
-import { erasedLeadIds } from './leads';
 
 export interface StoredEvents {
   accepted: number;
@@ -21,18 +20,20 @@ export interface StoredEvents {
  */
 export async function storeEventGroups(db: Database, groups: LeadEvent[][]): Promise<StoredEvents[]> {
   const all = groups.flat();
-  const erased = await erasedLeadIds(db, [...new Set(all.map((e) => e.leadId))]);
-  const events = all.filter((e) => !erased.has(e.leadId));
-  const inserted = new Set<string>();
-  if (events.length) {
-    const { rows } = await db.query<{ event_id: string }>(
-      `INSERT INTO events (event_id, lead_id, type, occurred_at, properties)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
-       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [events.map((e) => e.eventId), events.map((e) => e.leadId), events.map((e) => e.type), events.map((e) => e.occurredAt), events.map((e) => JSON.stringify(e.properties ?? {}))],
-    );
-    for (const row of rows) inserted.add(row.event_id);
-  }
+  if (!all.length) return groups.map(() => ({ accepted: 0, duplicates: 0, erased: 0, leadIds: [] }));
+  // One round trip: the erased leads among these, and the events of the others inserted.
+  const { rows } = await db.query<{ erased: string | null; stored: string | null }>(
+    `WITH erased AS (SELECT id FROM leads WHERE id = ANY($2::text[]) AND erased_at IS NOT NULL),
+     stored AS (
+       INSERT INTO events (event_id, lead_id, type, occurred_at, properties)
+       SELECT e.* FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) AS e(event_id, lead_id, type, occurred_at, properties)
+       WHERE e.lead_id NOT IN (SELECT id FROM erased)
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id)
+     SELECT id AS erased, NULL AS stored FROM erased UNION ALL SELECT NULL, event_id FROM stored`,
+    [all.map((e) => e.eventId), all.map((e) => e.leadId), all.map((e) => e.type), all.map((e) => e.occurredAt), all.map((e) => JSON.stringify(e.properties ?? {}))],
+  );
+  const erased = new Set(rows.flatMap((row) => (row.erased === null ? [] : [row.erased])));
+  const inserted = new Set(rows.flatMap((row) => (row.stored === null ? [] : [row.stored])));
   return groups.map((group) => {
     const kept = group.filter((e) => !erased.has(e.leadId));
     // The first event to claim an inserted id is the one stored; any later one is its duplicate.
@@ -82,21 +83,32 @@ export async function withPendingEvents(
     const taken = new Set(mine);
     const held = leadIds.filter((id) => !taken.has(id));
     if (!mine.length) return { held };
-    // Stored while the lead was being erased: dropped, never signalled (it would start the lead anew).
-    await tx.query(
-      `UPDATE events e SET properties = '{}', delivered_at = now() FROM leads l
-        WHERE e.lead_id = ANY($1) AND e.delivered_at IS NULL AND l.id = e.lead_id AND l.erased_at IS NOT NULL`,
+    const { rows } = await tx.query<PendingRow & { erased: boolean }>(
+      `SELECT e.event_id, e.lead_id, e.type, e.occurred_at, e.properties, l.erased_at IS NOT NULL AS erased
+         FROM events e LEFT JOIN leads l ON l.id = e.lead_id
+        WHERE e.lead_id = ANY($1) AND e.delivered_at IS NULL ORDER BY e.seq`,
       [mine],
     );
-    const { rows } = await tx.query<PendingRow>('SELECT event_id, lead_id, type, occurred_at, properties FROM events WHERE lead_id = ANY($1) AND delivered_at IS NULL ORDER BY seq', [mine]);
     const pending = new Map<string, LeadEvent[]>();
+    // Stored while the lead was being erased: dropped, never signalled (it would start the lead anew).
+    const dropped: string[] = [];
     for (const row of rows) {
+      if (row.erased) {
+        dropped.push(row.event_id);
+        continue;
+      }
       const events = pending.get(row.lead_id) ?? [];
       pending.set(row.lead_id, events);
       events.push(eventOf(row));
     }
-    const delivered = await deliver(pending);
-    if (delivered.length) await tx.query('UPDATE events SET delivered_at = now() WHERE event_id = ANY($1)', [delivered]);
+    const delivered = pending.size ? await deliver(pending) : [];
+    if (delivered.length || dropped.length) {
+      await tx.query(
+        `UPDATE events SET delivered_at = now(), properties = CASE WHEN event_id = ANY($2) THEN '{}'::jsonb ELSE properties END
+          WHERE event_id = ANY($1) OR event_id = ANY($2)`,
+        [delivered, dropped],
+      );
+    }
     return { held };
   });
 }

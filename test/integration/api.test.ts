@@ -270,6 +270,26 @@ describe('ingestion', () => {
     await Promise.all([leadA, leadB].map((leadId) => client.workflow.getHandle(leadWorkflowId(leadId)).terminate('test over')));
   });
 
+  it('drops, unsignalled and emptied, an event stored while its lead was being erased, and delivers the others of its round', async () => {
+    const [erased, kept] = [`lead-${randomUUID()}`, `lead-${randomUUID()}`];
+    const relay = new EventRelay(pool, client, { start: { taskQueue: `no-worker-${randomUUID()}` } });
+    const [late, other] = [pageView(erased), pageView(kept)];
+    await storeEvents(pool, [late, other]);
+    // The erasure committed after the event's store, before its delivery.
+    await pool.query('INSERT INTO leads (id, erased_at) VALUES ($1, now())', [erased]);
+    await relay.deliver([erased, kept]);
+    await relay.stop();
+
+    const { rows } = await pool.query('SELECT event_id, properties, delivered_at IS NOT NULL AS done FROM events WHERE event_id = ANY($1) ORDER BY lead_id = $2', [[late.eventId, other.eventId], erased]);
+    expect(rows).toEqual([
+      { event_id: other.eventId, properties: other.properties, done: true },
+      { event_id: late.eventId, properties: {}, done: true },
+    ]);
+    await expect(client.workflow.getHandle(leadWorkflowId(erased)).describe()).rejects.toThrow(/not found/i);
+    expect((await signalledEvents(client, kept)).flat().map((event) => event.eventId)).toEqual([other.eventId]);
+    await client.workflow.getHandle(leadWorkflowId(kept)).terminate('test over');
+  });
+
   it('delivers an event another API process took while that one was delivering to the same lead, without waiting for the sweep', async () => {
     const leadId = `lead-${randomUUID()}`;
     const { gated, firstSignalEntered, release } = gatedClient();
