@@ -87,6 +87,29 @@ afterAll(async () => {
 const productionLeadWorker = (taskQueue: string, workflowBundle: WorkflowBundleWithSourceMap) =>
   engineWorkerOptions({ connection: nativeConnection, taskQueue, pool, catalog, workflowBundle });
 
+/**
+ * Numbers in zones round the world, by the prefix that places them there: the law keeps texts to
+ * 08:00-21:00 where the lead is, so a test that must see texts arrive texts a number where it is
+ * the middle of the day now, whatever the hour it runs at.
+ */
+const NUMBERS_BY_ZONE: Array<[prefix: string, timezone: string]> = [
+  ['+1415555', 'America/Los_Angeles'],
+  ['+1212555', 'America/New_York'],
+  ['+551191234', 'America/Sao_Paulo'],
+  ['+9198123', 'Asia/Kolkata'],
+  ['+659123', 'Asia/Singapore'],
+  ['+8131234', 'Asia/Tokyo'],
+  ['+6129123', 'Australia/Sydney'],
+];
+
+function daytimeNumber(now: Date): { phone: string; timezone: string } {
+  const hourIn = (timezone: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23' }).format(now));
+  const found = NUMBERS_BY_ZONE.find(([, timezone]) => hourIn(timezone) >= 9 && hourIn(timezone) < 19);
+  if (!found) throw new Error(`no zone in NUMBERS_BY_ZONE is between 09:00 and 19:00 at ${now.toISOString()}`);
+  const [prefix, timezone] = found;
+  return { phone: `${prefix}${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`, timezone };
+}
+
 /** The engine as it runs: the API and its relay in front of the production lead worker, delivering for real. */
 function withEngine(body: (post: (path: string, payload: unknown) => ReturnType<typeof callApi>, get: (path: string) => ReturnType<typeof callApi>) => Promise<void>) {
   return withWorkers({ client, nativeConnection }, { catalog, leadWorker: productionLeadWorker, delivery }, ({ taskQueue }) =>
@@ -136,9 +159,9 @@ describe('consent through every door, down to the wire', () => {
 
   it('sends SMS once a later profile update opts in', async () => {
     const id = `lead-${randomUUID()}`;
-    const phone = `+1415555${String(3000 + Math.floor(Math.random() * 6000)).padStart(4, '0')}`;
+    const { phone, timezone } = daytimeNumber(new Date());
     await withEngine(async (post) => {
-      expect((await post('/v1/leads', { id, phone, firstName: 'Ada', timezone: 'America/New_York', source: 'consent-sms' })).status).toBe(201);
+      expect((await post('/v1/leads', { id, phone, firstName: 'Ada', timezone, source: 'consent-sms' })).status).toBe(201);
       // Without an opt-in the first steps are skipped, and nothing is texted.
       await eventually(async () => ((await pool.query("SELECT 1 FROM lead_activity WHERE lead_id = $1 AND kind = 'touchSkipped'", [id])).rowCount ? true : undefined));
       expect(textsTo(phone)).toBe(0);
