@@ -10,17 +10,26 @@ import { findVersions } from '../db/repositories/sequenceVersions';
 import { countStageChange } from './metrics';
 import type { LeadActivities } from './types';
 
-export function createLeadActivities({ pool, catalog }: { pool: Pool; catalog: Catalog }): LeadActivities {
-  const versioned = { ...catalog, version: catalogFingerprint(catalog) };
+/** `catalog` answers the catalog the worker runs on now: a promotion rule may move it onto a new version. */
+export function createLeadActivities({ pool, catalog }: { pool: Pool; catalog: () => Catalog }): LeadActivities {
+  // Fingerprinted once per catalog the worker runs on.
+  const fingerprints = new WeakMap<Catalog, string>();
+  const versioned = () => {
+    const current = catalog();
+    let version = fingerprints.get(current);
+    if (version === undefined) fingerprints.set(current, (version = catalogFingerprint(current)));
+    return { ...current, version };
+  };
   return {
     async loadCatalog({ versions }) {
-      const missing = versions.filter((version) => !catalog.versions[version]);
-      if (!missing.length) return versioned;
-      return { ...versioned, versions: { ...catalog.versions, ...(await findVersions(pool, missing)) } };
+      const current = versioned();
+      const missing = versions.filter((version) => !current.versions[version]);
+      if (!missing.length) return current;
+      return { ...current, versions: { ...current.versions, ...(await findVersions(pool, missing)) } };
     },
 
     async catalogVersion() {
-      return versioned.version;
+      return versioned().version;
     },
 
     async recordDecisions({ leadId, decisions, snapshot }) {

@@ -161,6 +161,8 @@ export const configSchema = z.object({
    * leads than it keeps cannot afford (bench/api, speed to the rep).
    */
   NURTURE_WORKFLOW_CACHE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /** How often a lead worker checks the A/B tests that end by their own rule (`promote` on the step). */
+  NURTURE_PROMOTION_INTERVAL: durationSchema.default('15m'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -18,16 +18,14 @@ import { createPool } from '../db/pool';
 import { seedAdminKey } from '../db/repositories/apiKeys';
 import { HandoffFeed } from '../db/repositories/desk';
 import { InAppStream } from '../db/repositories/inAppMessages';
-import { publishVersions } from '../db/repositories/sequenceVersions';
-import { publishCatalog } from '../db/repositories/catalogVersions';
-import { catalogSnapshot, snapshotVersion } from '../sequences/catalog';
-import type { CatalogSnapshot } from '../core/catalogDiff';
 import { defaultCatalog, TEMPLATES_DIR } from '../sequences/library';
+import { durationMs } from '../core/model/duration';
 import { leadWorkflowBundle } from '../workers/bundle';
 import { deliveryWorkerOptions, smtpTransport, type DeliveryConfig } from '../workers/deliveryWorker';
 import { engineWorkerOptions } from '../workers/leadWorker';
 import { configuredWindows, deliveryConfig, eventTimeBounds, publicUrl, requiredSecrets, senderOf, requiredServers, temporalSecurity, twilioWebhookSettings, type ApiSecrets, type Config, type TemporalSecurity } from './config';
 import type { Part } from './part';
+import { LiveCatalog } from './liveCatalog';
 import { readPromotions, recordPromotion } from './promotions';
 import { installTelemetry, serveMetrics, type Telemetry } from './telemetry';
 
@@ -45,20 +43,25 @@ export function engineCatalog(config: Config): Catalog {
   return defaultCatalog({ cadence: { windows: configuredWindows(config) } });
 }
 
-/** The catalog with the templates under `templatesDir` (the shipped library's by default), as a version. */
-export function catalogSnapshotOf(catalog: Catalog, templatesDir = TEMPLATES_DIR): CatalogSnapshot {
-  return catalogSnapshot(catalog, loadTemplates(templatesDir));
-}
-
 /**
  * Starts the lead worker (the lead queue's and the handoff queue's workers), on the prebuilt workflow bundle when there is one; resolves once it polls.
  * With email configured, it alerts reps and managers of handoffs by email.
  */
-export async function startLeadWorker(servers: Servers, catalog: Catalog, delivery: DeliveryConfig, config: Pick<Config, 'NURTURE_WORKFLOW_BUNDLE' | 'NURTURE_WORKFLOW_CACHE'>): Promise<Part> {
-  await publishVersions(servers.pool, catalog.versions);
-  // What this worker runs on becomes the live catalog version (`nurture diff` compares with it).
-  const snapshot = catalogSnapshotOf(catalog);
-  await publishCatalog(servers.pool, snapshotVersion(snapshot), snapshot);
+export async function startLeadWorker(
+  servers: Servers,
+  catalog: Catalog,
+  delivery: DeliveryConfig,
+  config: Pick<Config, 'NURTURE_WORKFLOW_BUNDLE' | 'NURTURE_WORKFLOW_CACHE' | 'NURTURE_PROMOTION_INTERVAL'>,
+  logger: Pick<Telemetry['logger'], 'info' | 'error'>,
+): Promise<Part> {
+  // What this worker runs on (with the winners A/B tests' rules chose) becomes the live catalog version (`nurture diff` compares with it).
+  const live = new LiveCatalog(servers.pool, catalog);
+  await live.check();
+  const stopChecking = live.checkEvery(
+    durationMs(config.NURTURE_PROMOTION_INTERVAL),
+    (err) => logger.error({ err }, 'promotion rules: the check failed; the next one tries again'),
+    (promoted) => logger.info({ promoted }, 'promotion rules: a new catalog version is live'),
+  );
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: servers.temporalAddress, ...servers.temporalSecurity }), leadWorkflowBundle(config.NURTURE_WORKFLOW_BUNDLE)]);
   const alerts =
     delivery.email && delivery.signingSecret
@@ -70,11 +73,12 @@ export async function startLeadWorker(servers: Servers, catalog: Catalog, delive
           ...(delivery.sms ? { sms: { client: createTwilioClient(delivery.sms), from: delivery.sms.from } } : {}),
         }
       : undefined;
-  const workers = await Promise.all(engineWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, workflowBundle, alerts, maxCachedWorkflows: config.NURTURE_WORKFLOW_CACHE }).map((options) => Worker.create(options)));
+  const workers = await Promise.all(engineWorkerOptions({ connection, namespace: servers.namespace, pool: servers.pool, catalog, liveCatalog: live.current, workflowBundle, alerts, maxCachedWorkflows: config.NURTURE_WORKFLOW_CACHE }).map((options) => Worker.create(options)));
   const running = Promise.all(workers.map((worker) => worker.run()));
   return {
     name: 'lead worker',
     stop: async () => {
+      stopChecking();
       // Drains: workflow tasks and activities under way finish first.
       for (const worker of workers) worker.shutdown();
       await running;
@@ -161,7 +165,7 @@ export function runWorker(config: Config): Promise<void> {
     const catalog = engineCatalog(config);
     // First: a port already taken stops the command before any worker takes work.
     const metrics = await serveMetrics(telemetry, config.HOST ?? '127.0.0.1', config.METRICS_PORT);
-    const lead = await startLeadWorker(servers, catalog, delivery, config);
+    const lead = await startLeadWorker(servers, catalog, delivery, config, telemetry.logger);
     const senders = await startDeliveryWorkers(servers, catalog, delivery);
     return {
       name: `lead worker and delivery (${senders.channels.join(', ') || 'no channel configured'})`,

@@ -2,7 +2,8 @@
 // the version the lead worker last started on, change by change, with the leads in each sequence a
 // change reaches.
 import { parseConfig } from '../app/config';
-import { catalogSnapshotOf, engineCatalog } from '../app/parts';
+import { catalogSnapshotOf, withRulePromotions } from '../app/liveCatalog';
+import { engineCatalog } from '../app/parts';
 import { diffCatalogs } from '../core/catalogDiff';
 import { leadsInSequences, liveCatalog } from '../db/repositories/catalogVersions';
 import { snapshotVersion } from '../sequences/catalog';
@@ -18,9 +19,11 @@ export interface DiffOptions {
 
 export async function runDiff(options: DiffOptions, env: Record<string, string | undefined> = process.env): Promise<string> {
   const config = parseConfig(env);
-  const candidate = catalogSnapshotOf(options.catalog ? loadCatalog(options.catalog) : engineCatalog(config), ...(options.templates ? [options.templates] : []));
   const pool = engineDatabase(config);
   try {
+    // The workers run the code with the winners A/B tests' rules chose: so does the comparison.
+    const { catalog } = await withRulePromotions(pool, options.catalog ? loadCatalog(options.catalog) : engineCatalog(config));
+    const candidate = catalogSnapshotOf(catalog, ...(options.templates ? [options.templates] : []));
     const live = await liveCatalog(pool);
     if (!live) throw new InputError('no catalog is live yet: a lead worker records its catalog when it starts (npm start, nurture worker)');
     const changes = diffCatalogs(live.snapshot, candidate);

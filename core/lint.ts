@@ -3,12 +3,11 @@
 // timing outside legal hours. Pure: the caller hands in definitions and analysed templates.
 import { conditionParts, type Condition } from './model/conditions';
 import { durationMs } from './model/duration';
-import { CONTENT_KINDS, PAGE_CATEGORIES } from './model/events';
+import { CONTENT_KINDS, PAGE_CATEGORIES, type Channel } from './model/events';
 import { leadSchema } from './model/lead';
 import { LEGAL_SMS_WINDOW, mergeCadence, type Model } from './model/tuning';
-import { isTouchStep, type SequenceDefinition, type Step } from './model/sequence';
+import { isTouchStep, touchChannel, variantChannel, type SequenceDefinition, type Step } from './model/sequence';
 import { formatSendWindow, parseSendWindow, windowWithin } from './model/sendWindow';
-import { touchChannel } from './model/sequence';
 
 export interface LintIssue {
   file: string;
@@ -53,6 +52,7 @@ export function lint(input: LintInput): LintIssue[] {
     lintSteps(definition, report);
     lintConditions(definition, report);
     lintTemplates(definition, input, report);
+    lintPromotionRules(definition, report);
     lintCaps(definition, mergeCadence(input.model.cadence, definition.cadence), report);
     const smsWindow = mergeCadence(input.model.cadence, definition.cadence).windows.sms;
     if (definition.steps.some((step) => isTouchStep(step) && touchChannel(step) === 'sms') && !windowWithin(smsWindow, parseSendWindow(LEGAL_SMS_WINDOW))) {
@@ -156,15 +156,23 @@ function lintConditions(definition: SequenceDefinition, report: (path: string, m
   }
 }
 
+/** A rule that waits on opens where none can be seen never promotes anything. */
+function lintPromotionRules(definition: SequenceDefinition, report: (path: string, message: string) => void): void {
+  definition.steps.forEach((step, i) => {
+    if (!('promote' in step) || step.promote?.metric !== 'opened' || !isTouchStep(step)) return;
+    const arms = [touchChannel(step), ...(step.variants ?? []).flatMap((variant) => ('channel' in variant && variant.channel ? [variantChannel(variant.channel)] : []))];
+    if (arms.some((channel) => channel !== 'email')) report(`steps.${i}.promote.metric`, 'opens are seen only for email: an arm on another channel never counts one; promote on clicked, replied or a conversion');
+  });
+}
+
 function lintTemplates(definition: SequenceDefinition, input: LintInput, report: (path: string, message: string) => void): void {
   const layout = input.layoutId ? input.templates[input.layoutId] : undefined;
   definition.steps.forEach((step, i) => {
     if (!isTouchStep(step) || step.kind === 'webhook') return;
-    const channel = touchChannel(step);
-    // The step's template, and each variant's of an experiment.
-    const sent: [string, string][] = [[`steps.${i}.template`, step.template]];
-    step.variants?.forEach((variant, j) => variant.template && sent.push([`steps.${i}.variants.${j}.template`, variant.template]));
-    for (const [path, id] of sent) {
+    // The step's template, and each variant's of an experiment, on the channel it is sent on.
+    const sent: [string, string, Channel][] = [[`steps.${i}.template`, step.template, touchChannel(step)]];
+    step.variants?.forEach((variant, j) => variant.template && sent.push([`steps.${i}.variants.${j}.template`, variant.template, variant.channel ? variantChannel(variant.channel) : touchChannel(step)]));
+    for (const [path, id, channel] of sent) {
       const template = input.templates[id];
       if (!template) {
         report(path, `unknown template ${JSON.stringify(id)}`);

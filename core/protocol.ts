@@ -119,6 +119,8 @@ export type Command =
   | { type: 'touchCanceled'; sequenceId: string; stepId: string; channel: Channel; reason: string; at: number }
   /** `recorded`: the fact came in through a door that stored it already (the API, a webhook). */
   | { type: 'consentChanged'; channel: ConsentChannel; granted: boolean; reason: string; at: number; recorded?: true }
+  /** The lead entered an A/B test of a wait (a message's exposure is its send). */
+  | { type: 'exposed'; sequenceId: string; version: string; stepId: string; experiment: { id: string; variant: string }; at: number }
   | { type: 'wakeAt'; at: number };
 
 /** The commands the lead workflow records as decisions, as opposed to carrying them out. */
@@ -155,9 +157,11 @@ export interface EngineRules {
   experiments: boolean;
   /** At a wake-up, a lead moves onto a newer version of its sequence as that version's `migration` says. */
   migrations: boolean;
+  /** A message variant may send on another channel, and a wait may be an A/B test of its duration (its exposure recorded). */
+  channelAndWaitVariants: boolean;
 }
 
-export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true, experiments: true, migrations: true };
+export const LATEST_RULES: EngineRules = { consentFacts: true, smsZones: true, experiments: true, migrations: true, channelAndWaitVariants: true };
 
 /** The lead as lists and funnels read it, written with every batch of decisions. */
 export interface LeadSnapshot {

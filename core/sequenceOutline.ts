@@ -1,7 +1,7 @@
 // A sequence in words, for the marketers' pages: each step as one line (what it sends, how long it
 // waits, which way a branch goes and why) and every condition as readable text.
 import type { Condition } from './model/conditions';
-import type { SequenceDefinition, Step } from './model/sequence';
+import type { PromotionRule, SequenceDefinition, Step, Variant } from './model/sequence';
 
 export function conditionText(condition: Condition): string {
   if ('all' in condition) return condition.all.map(grouped).join(' and ');
@@ -39,12 +39,25 @@ export interface OutlineStep {
   text: string;
   /** Where a branch or a wait-for may go other than on to the next step. */
   jumps: { when: string; to: string }[];
-  /** An A/B test's variants with their weights. */
-  variants: { id: string; weight: number; template?: string }[];
+  /** An A/B test's variants with their weights and what each changes (template, channel, wait). */
+  variants: Variant[];
+  /** The rule that ends the test by itself, in words. */
+  promotion?: string;
 }
 
 export function sequenceOutline(definition: SequenceDefinition): OutlineStep[] {
-  return definition.steps.map((step) => ({ id: step.id, kind: step.kind, text: stepText(step), jumps: jumpsOf(step), variants: 'variants' in step ? (step.variants ?? []) : [] }));
+  return definition.steps.map((step) => ({
+    id: step.id,
+    kind: step.kind,
+    text: stepText(step),
+    jumps: jumpsOf(step),
+    variants: 'variants' in step ? (step.variants ?? []) : [],
+    ...('promote' in step && step.promote ? { promotion: promotionText(step.promote) } : {}),
+  }));
+}
+
+function promotionText(rule: PromotionRule): string {
+  return `promotes the best variant shown better than the control on ${rule.metric} (${Math.round(rule.confidence * 1000) / 10}% confidence, within ${rule.windowDays} days) once every arm has ${rule.minExposures} leads`;
 }
 
 function stepText(step: Step): string {

@@ -20,6 +20,8 @@ export function timelineSummary(kind: string, detail: Detail): string {
     case 'enterSequence':
     case 'exitSequence':
       return `${kind === 'enterSequence' ? 'entered' : 'left'} ${text(detail.sequenceId)} (${text(detail.version)}): ${text(detail.reason)}`;
+    case 'exposed':
+      return `variant ${text(detail.variant)} of ${text(detail.experimentId)}`;
     case 'stageChange':
       return `${text(detail.from)} → ${text(detail.to)} (${text(detail.reason)})`;
     case 'consent':

@@ -72,7 +72,7 @@ export async function start(config: Config): Promise<void> {
     };
     // Both workers at once: the lead worker's bundling takes most of a second.
     const [, delivery] = await Promise.all([
-      startLeadWorker(servers, catalog, delivered, config).then(started),
+      startLeadWorker(servers, catalog, delivered, config, logger).then(started),
       startDeliveryWorkers(servers, catalog, delivered).then(started),
     ]);
     await apiPort.release();

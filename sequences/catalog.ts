@@ -6,6 +6,7 @@ import type { CatalogSnapshot } from '../core/catalogDiff';
 import type { Catalog } from '../core/protocol';
 import type { Model } from '../core/model/tuning';
 import type { SequenceDefinition } from '../core/model/sequence';
+import { applyPromotions } from '../core/model/experiments';
 
 export interface CatalogSource {
   model: Model;
@@ -50,4 +51,21 @@ export function catalogSnapshot(catalog: Catalog, templates: Record<string, Part
 /** A snapshot's version: `catalog@` and the hash of its canonical JSON. */
 export function snapshotVersion(snapshot: CatalogSnapshot): string {
   return `catalog@${createHash('sha256').update(canonicalJson(snapshot)).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The catalog with each of `promotions` made its step: a new version of each sequence it changes,
+ * the latest now; every other sequence, and every version, kept as it was for the leads that run one.
+ */
+export function withPromotions(catalog: Catalog, promotions: Readonly<Record<string, string>>): Catalog {
+  const versions = { ...catalog.versions };
+  const latest = { ...catalog.latest };
+  for (const [id, version] of Object.entries(catalog.latest)) {
+    const definition = catalog.versions[version]!;
+    const [promoted] = applyPromotions([definition], promotions);
+    if (promoted!.steps.every((step, index) => step === definition.steps[index])) continue;
+    latest[id] = sequenceVersion(promoted!);
+    versions[latest[id]] = promoted!;
+  }
+  return { ...catalog, versions, latest };
 }

@@ -1,9 +1,8 @@
 // The marketer-facing DSL: typed builders for sequences, steps and conditions. What they build is
 // plain data (validated by core/model/sequence.ts), so a sequence can be hashed, linted and previewed.
 import type { Condition, ProfileField } from '../core/model/conditions';
-import type { Variant } from '../core/model/experiments';
 import type { Stage, Tier } from '../core/model/stages';
-import { sequenceSchema, type SequenceDefinition, type SequenceInput, type Step } from '../core/model/sequence';
+import { sequenceSchema, type PromotionRuleInput, type Variant, type SequenceDefinition, type SequenceInput, type Step } from '../core/model/sequence';
 import { zodIssues } from '../core/model/events';
 
 type StepInput = SequenceInput['steps'][number];
@@ -48,10 +47,13 @@ export const offer = (id: string, kind: Extract<Step, { kind: 'offer' }>['offer'
   channel,
 });
 /**
- * An A/B test of a message step: each lead gets one variant for good, by weight; a variant without
- * a template sends the step's own. The first variant is the control.
+ * An A/B test of a message step (a variant's template, or channel with a template for it) or of a
+ * wait (a variant's duration): each lead gets one variant for good, by weight; a variant that names
+ * nothing keeps the step's own. The first variant is the control.
  */
-export const experiment = (step: Step, ...variants: Variant[]): Step => ({ ...step, variants }) as Step;
+export const experiment = <S extends DraftStep>(step: S, ...variants: Variant[]): S => ({ ...step, variants });
+/** The rule that ends the step's A/B test by itself: the best variant proven better than the control becomes the step. */
+export const promoteWhen = <S extends DraftStep>(step: S, rule: PromotionRuleInput): S => ({ ...step, promote: rule });
 export const wait = (duration: string, id?: string): DraftStep => ({ kind: 'wait', duration, ...(id ? { id } : {}) });
 export const waitFor = (id: string, until: Condition, options: { timeout: string; onTimeout?: string }): Step => ({
   kind: 'waitFor',

@@ -15,6 +15,8 @@ export interface LeadWorkerDependencies {
   taskQueue?: string;
   pool: Pool;
   catalog: Catalog;
+  /** The catalog as the A/B tests' promotion rules change it (app/liveCatalog); `catalog` when absent. */
+  liveCatalog?: () => Catalog;
   /** The workflow bundle both workers run (workers/bundle: prebuilt, or bundled once at start). */
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   /** Leads kept in memory (NURTURE_WORKFLOW_CACHE); one beyond them replays its history when it next wakes or hears from outside. */
@@ -42,7 +44,7 @@ export function engineWorkerOptions(deps: LeadWorkerDependencies): [WorkerOption
     {
       ...common,
       taskQueue,
-      activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.catalog }), ...handoffActivities },
+      activities: { ...createLeadActivities({ pool: deps.pool, catalog: deps.liveCatalog ?? (() => deps.catalog) }), ...handoffActivities },
       ...(deps.maxCachedWorkflows ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
     },
     // Open handoffs are few next to leads, and each waits days at most.

@@ -107,7 +107,7 @@ class Lead {
   /** The search attributes last written, to write only what changes. */
   private written?: SearchAttributeUpdatePair[];
   /** The engine's behaviour changes this run takes part in (workflows/patches.ts). */
-  private rules: EngineRules = { consentFacts: false, smsZones: false, experiments: false, migrations: false };
+  private rules: EngineRules = { consentFacts: false, smsZones: false, experiments: false, migrations: false, channelAndWaitVariants: false };
   private writesSegment = false;
   private sendsHeartbeat = false;
   private readonly maxHistory: number;
@@ -138,7 +138,13 @@ class Lead {
   async run(): Promise<void> {
     // Since catalog-refresh, a wake-up first reloads the catalog if the worker runs a newer one, and the lead moves onto its sequence's new version as that version says.
     const refreshes = patched('catalog-refresh');
-    this.rules = { consentFacts: patched('consent-facts'), smsZones: patched('sms-zones'), experiments: patched('experiments'), migrations: refreshes };
+    this.rules = {
+      consentFacts: patched('consent-facts'),
+      smsZones: patched('sms-zones'),
+      experiments: patched('experiments'),
+      migrations: refreshes,
+      channelAndWaitVariants: patched('channel-and-wait-variants'),
+    };
     // Since lead-segment, the snapshot the lead's decisions are written with carries its segment.
     this.writesSegment = patched('lead-segment');
     this.sendsHeartbeat = patched('send-heartbeat');

@@ -64,4 +64,9 @@ export const PATCHES: readonly Patch[] = [
     why: 'a send is scheduled with a 10 s heartbeat timeout (a long send heartbeats), so one on a worker that died is retried within seconds instead of after its one-minute start-to-close timeout',
     since: '2026-12-04',
   },
+  {
+    id: 'channel-and-wait-variants',
+    why: "a message step's variant may send on another channel (its consent, caps and send window then), and a wait may be an A/B test of its duration, its exposure recorded as a decision",
+    since: '2026-12-05',
+  },
 ];

@@ -1,9 +1,11 @@
 // GET /v1/experiments: each A/B test's variants with their exposures, engagement and conversions,
-// and each compared with the control on one metric.
+// and each compared with the control on one metric; a test its own rule ended names the winner.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { EXPERIMENT_METRICS, experimentResults } from '../../db/repositories/experiments';
+import { EXPERIMENT_METRICS } from '../../core/model/sequence';
+import { experimentResults } from '../../db/repositories/experiments';
+import { findRulePromotions } from '../../db/repositories/promotions';
 
 const experimentsQuery = z.object({
   /** One experiment, `<sequence>/<step>`; all when absent. */
@@ -14,5 +16,9 @@ const experimentsQuery = z.object({
 });
 
 export const experimentRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { pool }) => {
-  app.get('/experiments', { config: { scope: 'read' }, schema: { querystring: experimentsQuery } }, async (request) => ({ items: await experimentResults(pool, request.query) }));
+  app.get('/experiments', { config: { scope: 'read' }, schema: { querystring: experimentsQuery } }, async (request) => {
+    const [results, byRule] = await Promise.all([experimentResults(pool, request.query), findRulePromotions(pool)]);
+    // A test its own rule ended says so, with the figures the rule decided on.
+    return { items: results.map((experiment) => ({ ...experiment, promotedByRule: byRule.find((promotion) => promotion.experimentId === experiment.id) ?? null })) };
+  });
 };

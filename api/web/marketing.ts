@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { durationMs, durationSchema } from '../../core/model/duration';
 import { EVENT_TYPES, parseLeadEvent, zodIssues, type LeadEvent } from '../../core/model/events';
 import { mayPromote, verdictOf } from '../../core/model/experiments';
+import { EXPERIMENT_METRICS } from '../../core/model/sequence';
 import { leadSchema } from '../../core/model/lead';
 import { intentDecay } from '../../core/model/scoring';
 import { BacktestTally } from '../../core/backtest';
@@ -18,7 +19,8 @@ import type { ApiKey } from '../../db/repositories/apiKeys';
 import { leadTimeline } from '../../db/repositories/audit';
 import { liveRunnableCatalog, liveSequenceIds } from '../../db/repositories/catalogVersions';
 import { latestEventAt } from '../../db/repositories/events';
-import { EXPERIMENT_METRICS, experimentResults } from '../../db/repositories/experiments';
+import { experimentResults } from '../../db/repositories/experiments';
+import { findRulePromotions } from '../../db/repositories/promotions';
 import { funnelReport, rate, type FunnelQuery } from '../../db/repositories/funnel';
 import { findLead, findLeadIdentity, leadFilterOptions, listLeads, profileOf } from '../../db/repositories/leads';
 import { leadDetail } from '../leadDetail';
@@ -153,9 +155,10 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
     if (!marketer) return reply;
     const parsed = experimentsQuery.safeParse(filled(request.query));
     const query = parsed.success ? parsed.data : experimentsQuery.parse({});
-    const promoted = promotions?.read() ?? {};
+    const [results, byRule] = await Promise.all([experimentResults(pool, query), findRulePromotions(pool)]);
+    const promoted: Record<string, string> = { ...Object.fromEntries(byRule.map((promotion) => [promotion.experimentId, `${promotion.variant} by its rule`])), ...promotions?.read() };
     const mayWrite = Boolean(promotions) && allows(marketer, 'marketing');
-    const experiments = (await experimentResults(pool, query)).map((experiment) => {
+    const experiments = results.map((experiment) => {
       const variants = experiment.variants.map((variant) => ({ ...variant, verdict: verdictOf(variant.versusControl) }));
       const winner = variants.find((variant) => variant.verdict === 'better than control');
       const state = promoted[experiment.id] ? `promoted: ${promoted[experiment.id]}` : winner ? `winner: ${winner.id}` : 'running';

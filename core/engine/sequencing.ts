@@ -4,6 +4,7 @@
 import { afterSilence, gapMs } from '../model/cadence';
 import { evaluate } from '../model/conditions';
 import { durationMs } from '../model/duration';
+import { assignVariant, experimentId } from '../model/experiments';
 import { isTouchStep, stepIndex, type SequenceDefinition, type Step } from '../model/sequence';
 import { NURTURE_STAGES } from '../model/stages';
 import { mergeCadence } from '../model/tuning';
@@ -111,7 +112,7 @@ function runStep(run: Run, current: Step, definition: SequenceDefinition): boole
   }
   switch (current.kind) {
     case 'wait':
-      position.dueAt ??= position.stepEnteredAt + gapMs(durationMs(current.duration), s.cadence, s.optedDown, mergeCadence(run.model.cadence, definition.cadence));
+      position.dueAt ??= position.stepEnteredAt + gapMs(durationMs(waitDuration(run, current, definition)), s.cadence, s.optedDown, mergeCadence(run.model.cadence, definition.cadence));
       if (run.now < position.dueAt) return false;
       return run.goToStep(position.stepIndex + 1);
     case 'waitFor': {
@@ -133,6 +134,15 @@ function runStep(run: Run, current: Step, definition: SequenceDefinition): boole
       if (definition.id !== run.catalog.longTermSequence) run.enroll(run.catalog.longTermSequence, `after ${definition.id}`, true);
       return false;
   }
+}
+
+/** How long a wait lasts before the cadence stretches it: since channel-and-wait-variants, the lead's variant's, its exposure recorded as it starts. */
+function waitDuration(run: Run, current: Extract<Step, { kind: 'wait' }>, definition: SequenceDefinition): string {
+  if (!run.rules.channelAndWaitVariants || !current.variants) return current.duration;
+  const experiment = experimentId(definition.id, current.id);
+  const variant = assignVariant(experiment, run.state.leadId, current.variants);
+  run.commands.push({ type: 'exposed', sequenceId: definition.id, version: run.state.sequence!.version, stepId: current.id, experiment: { id: experiment, variant: variant.id }, at: run.now });
+  return variant.duration ?? current.duration;
 }
 
 function completeSequence(run: Run, definition: SequenceDefinition): void {

@@ -4,7 +4,7 @@ import { afterTouch, capUse, isCapped, nextSendSlot, recordSend } from '../model
 import { DAY_MS } from '../model/duration';
 import { assignVariant, experimentId } from '../model/experiments';
 import { smsHoursFor, zonesOf } from '../model/quietHours';
-import { touchChannel, type SequenceDefinition, type TouchStep } from '../model/sequence';
+import { touchChannel, variantChannel, type SequenceDefinition, type TouchStep } from '../model/sequence';
 import { mergeCadence } from '../model/tuning';
 import type { Touch } from '../protocol';
 import { skipReason } from './consent';
@@ -14,7 +14,11 @@ import type { Run } from './run';
 export function runTouch(run: Run, current: TouchStep, definition: SequenceDefinition): boolean {
   const s = run.state;
   const position = s.sequence!;
-  const channel = touchChannel(current);
+  const variants = run.rules.experiments && current.kind !== 'webhook' ? current.variants : undefined;
+  const experiment = variants ? experimentId(definition.id, current.id) : undefined;
+  const variant = experiment && variants ? assignVariant(experiment, s.leadId, variants) : undefined;
+  // Since channel-and-wait-variants, the lead's variant may reach it on another channel: that channel's consent, caps and window hold.
+  const channel = run.rules.channelAndWaitVariants && variant?.channel ? variantChannel(variant.channel) : touchChannel(current);
   const skip = skipReason(s, channel);
   if (skip) {
     s.counters.skipped++;
@@ -42,9 +46,6 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
   }
 
   const touchNumber = s.counters.touches + 1;
-  const variants = run.rules.experiments && current.kind !== 'webhook' ? current.variants : undefined;
-  const experiment = variants ? experimentId(definition.id, current.id) : undefined;
-  const variant = experiment && variants ? assignVariant(experiment, s.leadId, variants) : undefined;
   const touch: Touch = {
     idempotencyKey: `lead-${s.leadId}/${position.version}/${current.id}/${touchNumber}`,
     leadId: s.leadId,

@@ -1,6 +1,6 @@
 // What the engine decided for a lead, written in one transaction: the lead's current snapshot, its
 // stage changes, consent changes (as consent facts), and the audit rows of sequence moves, deferred,
-// skipped and canceled touches.
+// skipped and canceled touches, and A/B exposures of waits.
 import type { Decision, LeadSnapshot } from '../../core/protocol';
 import type { Database } from '../pool';
 import { recordActivity, recordStageChange } from './audit';
@@ -41,5 +41,7 @@ async function recordDecision(db: Database, leadId: string, decision: Exclude<De
     case 'touchSkipped':
     case 'touchCanceled':
       return recordActivity(db, leadId, decision.type, decision.at, { sequenceId: decision.sequenceId, stepId: decision.stepId, channel: decision.channel, reason: decision.reason });
+    case 'exposed':
+      return recordActivity(db, leadId, decision.type, decision.at, { sequenceId: decision.sequenceId, version: decision.version, stepId: decision.stepId, experimentId: decision.experiment.id, variant: decision.experiment.variant });
   }
 }

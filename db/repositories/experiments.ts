@@ -1,13 +1,13 @@
-// A/B test results: per experiment and variant, the leads exposed (their first send of the
-// experiment), how they engaged with that send, and how many converted within the window after it;
+// A/B test results: per experiment and variant, the leads exposed (their first send of a message
+// test, their first start of a wait test), how they engaged with that send (with any send within the
+// window, for a wait), and how many converted within the window after the exposure;
 // each variant compared with the first of its step's variants (the control) on the chosen metric.
+import type { ExperimentMetric } from '../../core/model/sequence';
 import { compareConversion } from '../../core/model/statistics';
 import type { Database } from '../pool';
 import { rate, roundedComparison } from './funnel';
 import { findVersions } from './sequenceVersions';
 
-export const EXPERIMENT_METRICS = ['opened', 'clicked', 'replied', 'mql', 'sql', 'opportunity'] as const;
-export type ExperimentMetric = (typeof EXPERIMENT_METRICS)[number];
 
 interface VariantRow {
   experiment_id: string;
@@ -25,16 +25,23 @@ interface VariantRow {
 const REACHED = { mql: ['mql', 'sql', 'opportunity', 'customer'], sql: ['sql', 'opportunity', 'customer'], opportunity: ['opportunity', 'customer'] };
 
 export async function experimentResults(db: Database, query: { experiment?: string; metric: ExperimentMetric; windowDays: number }) {
+  // A message test's engagement is with the send that exposed the lead; a wait test's, with any send within the window.
   const engaged = (types: string[]) =>
-    `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = x.lead_id AND e.type IN (${types.map((type) => `'${type}'`).join(', ')}) AND e.properties->>'sendId' = x.idempotency_key))::int`;
+    `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.lead_id = x.lead_id AND e.type IN (${types.map((type) => `'${type}'`).join(', ')})
+       AND CASE WHEN x.idempotency_key IS NULL THEN e.occurred_at >= x.exposed_at AND e.occurred_at < x.exposed_at + make_interval(days => $2)
+                ELSE e.properties->>'sendId' = x.idempotency_key END))::int`;
   const converted = (stages: string[]) =>
     `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM stage_changes c WHERE c.lead_id = x.lead_id AND c.to_stage = ANY('{${stages.join(',')}}') AND c.changed_at >= x.exposed_at AND c.changed_at < x.exposed_at + make_interval(days => $2)))::int`;
   const { rows } = await db.query<VariantRow>(
-    `WITH x AS (
-       SELECT DISTINCT ON (s.experiment_id, s.lead_id) s.experiment_id, s.variant, s.sequence_version, s.lead_id, s.idempotency_key, s.claimed_at AS exposed_at
+    `WITH exposures AS (
+       SELECT s.experiment_id, s.variant, s.sequence_version, s.lead_id, s.idempotency_key, s.claimed_at AS exposed_at
          FROM sends s
         WHERE s.experiment_id IS NOT NULL AND s.status = 'sent' AND ($1::text IS NULL OR s.experiment_id = $1)
-        ORDER BY s.experiment_id, s.lead_id, s.claimed_at)
+       UNION ALL
+       SELECT a.detail->>'experimentId', a.detail->>'variant', a.detail->>'version', a.lead_id, NULL, a.at
+         FROM lead_activity a
+        WHERE a.kind = 'exposed' AND ($1::text IS NULL OR a.detail->>'experimentId' = $1)),
+     x AS (SELECT DISTINCT ON (experiment_id, lead_id) * FROM exposures ORDER BY experiment_id, lead_id, exposed_at)
      SELECT x.experiment_id, x.variant, max(x.sequence_version) AS sequence_version, count(*)::int AS exposures,
             ${engaged(['email_open'])} AS opened, ${engaged(['email_click'])} AS clicked, ${engaged(['email_reply', 'sms_reply'])} AS replied,
             ${converted(REACHED.mql)} AS mql, ${converted(REACHED.sql)} AS sql, ${converted(REACHED.opportunity)} AS opportunity

@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LiveCatalog } from '../../app/liveCatalog';
 import { readPromotions, recordPromotion } from '../../app/promotions';
 import { listExperiments, promoteVariant } from '../../cli/experiments';
 import { createApiKey } from '../../db/repositories/apiKeys';
@@ -14,6 +15,8 @@ import { PROMOTIONS_FILE } from '../../sequences/library';
 import type { SequenceDefinition } from '../../core/model/sequence';
 import type { Touch } from '../../core/protocol';
 import { recordStageChange } from '../../db/repositories/audit';
+import { liveCatalog } from '../../db/repositories/catalogVersions';
+import { recordDecisions } from '../../db/repositories/decisions';
 import { storeEvents } from '../../db/repositories/events';
 import { saveLead } from '../../db/repositories/leads';
 import { claimSend, markSend } from '../../db/repositories/sends';
@@ -145,5 +148,74 @@ it('promotes from the experiments page by the same rule: a winner on the metric,
     expect(promoted.status).toBe(200);
     expect(readPromotions(file)).toEqual({ [experiment]: 'bold' });
     expect((await page(`/app/experiments?metric=mql`)).html).toContain('promoted: bold');
+  });
+});
+
+describe('an A/B test of a wait that ends by its own rule', () => {
+  const waitSequence = `wait-${randomUUID().slice(0, 8)}`;
+  const experiment = `${waitSequence}/gap`;
+  const ruled = {
+    id: waitSequence,
+    name: 'A/B of a wait',
+    audience: { event: 'form_submit' },
+    exitWhen: [],
+    steps: [
+      { kind: 'email', id: 'hello', template: 'education/thanks' },
+      { kind: 'wait', id: 'gap', duration: '3d', variants: [{ id: 'control', weight: 50 }, { id: 'sooner', weight: 50, duration: '1d' }], promote: { metric: 'clicked', minExposures: 60, confidence: 0.95, windowDays: 30 } },
+      { kind: 'email', id: 'follow-up', template: 'education/framework' },
+    ],
+  } as SequenceDefinition;
+  const base = anyHourCatalog();
+  const catalog = { ...base, versions: { ...base.versions, [`${waitSequence}@v1`]: ruled }, latest: { ...base.latest, [waitSequence]: `${waitSequence}@v1` } };
+
+  /** `leads` leads exposed to `variant` as the engine records it (an `exposed` decision), `clicking` of them clicking a later email within the window. */
+  async function exposedToWait(variant: string, leads: number, clicking: number) {
+    for (let n = 0; n < leads; n++) {
+      const leadId = `${waitSequence}-${variant}-${n}`;
+      const at = Date.now() - DAY;
+      await recordDecisions(pool, leadId, [{ type: 'exposed', sequenceId: waitSequence, version: `${waitSequence}@v1`, stepId: 'gap', experiment: { id: experiment, variant }, at }], { stage: 'lead', tier: 'active', totalScore: 0, holdout: false });
+      if (n < clicking) await storeEvents(pool, [{ eventId: `${leadId}-click`, leadId, type: 'email_click', occurredAt: new Date(at + DAY / 2).toISOString(), properties: {} }]);
+    }
+  }
+
+  it('counts exposures and engagement, and two workers promote the winner once, as a new live catalog version', async () => {
+    await publishVersions(pool, { [`${waitSequence}@v1`]: ruled });
+    // 59 leads an arm: one short of the rule's 60, so nothing is promoted yet.
+    await exposedToWait('control', 59, 6);
+    await exposedToWait('sooner', 59, 24);
+    const first = new LiveCatalog(pool, catalog);
+    expect(await first.check()).toEqual([]);
+    expect(first.current().latest[waitSequence]).toBe(`${waitSequence}@v1`);
+
+    // 60 each: 25 of 60 clicked against 6 of 60, z = 3.91, p < 0.001.
+    await exposedToWait('control', 60, 6);
+    await exposedToWait('sooner', 60, 25);
+    await withApi({ pool, client }, async ({ url }) => {
+      const results = await callApi(`${url}/v1/experiments?experiment=${encodeURIComponent(experiment)}&metric=clicked`, 'GET', adminKey);
+      expect(results.body.items[0].variants).toMatchObject([
+        { id: 'control', exposures: 60, counts: { clicked: 6 } },
+        { id: 'sooner', exposures: 60, counts: { clicked: 25 } },
+      ]);
+      expect(results.body.items[0].promotedByRule).toBeNull();
+
+      // Two lead workers check at once: one records the winner, both run on it.
+      const second = new LiveCatalog(pool, catalog);
+      const [promotedFirst, promotedSecond] = await Promise.all([first.check(), second.check()]);
+      expect(promotedFirst).toEqual([`${experiment}: sooner`]);
+      expect(promotedSecond).toEqual(promotedFirst);
+      for (const worker of [first, second]) {
+        const current = worker.current();
+        expect(current.latest[waitSequence]).not.toBe(`${waitSequence}@v1`);
+        expect(current.versions[current.latest[waitSequence]!]!.steps[1]).toEqual({ kind: 'wait', id: 'gap', duration: '1d' });
+        // The version leads pinned to the test still run.
+        expect(current.versions[`${waitSequence}@v1`]).toEqual(ruled);
+      }
+      const live = await liveCatalog(pool);
+      expect(live!.snapshot.sequences[waitSequence]!.steps[1]).toEqual({ kind: 'wait', id: 'gap', duration: '1d' });
+      const after = await callApi(`${url}/v1/experiments?experiment=${encodeURIComponent(experiment)}&metric=clicked`, 'GET', adminKey);
+      expect(after.body.items[0].promotedByRule).toMatchObject({ experimentId: experiment, variant: 'sooner', rule: { metric: 'clicked', minExposures: 60 }, results: [{ id: 'control', exposures: 60, converted: 6 }, { id: 'sooner', exposures: 60, converted: 25 }] });
+    });
+    // Checked again: nothing new.
+    expect(await first.check()).toEqual([]);
   });
 });

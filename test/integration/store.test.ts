@@ -62,7 +62,7 @@ describe('the workflows writing to PostgreSQL', () => {
   });
 
   it('writes each decision once when an activity is retried', async () => {
-    const { recordDecisions } = createLeadActivities({ pool, catalog });
+    const { recordDecisions } = createLeadActivities({ pool, catalog: () => catalog });
     const leadId = `lead-${randomUUID()}`;
     const at = Date.now();
     const request = {
@@ -83,7 +83,7 @@ describe('the workflows writing to PostgreSQL', () => {
   });
 
   it('serves a pinned sequence version from the database after the library moved on', async () => {
-    const { loadCatalog } = createLeadActivities({ pool, catalog });
+    const { loadCatalog } = createLeadActivities({ pool, catalog: () => catalog });
     const old = { ...catalog.versions[catalog.latest.education!]!, name: 'Education (last quarter)' };
     await pool.query("INSERT INTO sequence_versions (version, sequence_id, definition) VALUES ('education@old', 'education', $1) ON CONFLICT DO NOTHING", [old]);
     const loaded = await loadCatalog({ versions: ['education@old'] });

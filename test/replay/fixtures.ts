@@ -30,6 +30,8 @@ const BASELINE: Record<string, WorkflowType> = {
 const ADDED: Record<string, Record<string, WorkflowType>> = {
   /** A handoff reassigned (refused once), snoozed, breached after the snooze, then accepted. */
   'desk-actions': { 'handoff-desk-actions.handoff.json': 'salesHandoffWorkflow' },
+  /** A lead whose variant of an email is a text, and whose variant of the wait after it is shorter. */
+  'channel-and-wait-variants': { 'channel-and-wait-ab.json': 'leadWorkflow' },
 };
 
 /** A scenario's recording in the era of a patch (`quiet-lead.consent-facts.json`), or the baseline's. */

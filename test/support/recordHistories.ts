@@ -17,6 +17,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { historyToJSON } from '../../workers/history';
 import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
+import { assignVariant } from '../../core/model/experiments';
+import type { Step } from '../../core/model/sequence';
+import type { Catalog } from '../../core/protocol';
 import { anyHourCatalog, assignedTask, eventually, leadState, withWorkers, type HarnessContext } from './harness';
 import { acceptSignal, decideUpdate, eventSignal, eventsSignal, reassignUpdate, rejectSignal, snoozeUpdate } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
@@ -36,6 +39,8 @@ interface Recording {
 
 interface Scenario {
   name: string;
+  /** The catalog the scenario runs on; the library's, any hour, when absent. */
+  catalog?: Catalog;
   /** Drives the workflows; returns what to record once the workers have stopped. */
   run(env: TestWorkflowEnvironment, ctx: HarnessContext): Promise<Recording[]>;
 }
@@ -53,6 +58,32 @@ const buyer = (id: string): Lead => ({
 
 async function event(env: TestWorkflowEnvironment, leadId: string, eventId: string, type: LeadEvent['type'], properties: Record<string, unknown> = {}): Promise<LeadEvent> {
   return { eventId, leadId, type, occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties } as LeadEvent;
+}
+
+const TEXT_TEST = [
+  { id: 'control', weight: 50 },
+  { id: 'text', weight: 50, channel: 'sms' as const, template: 'event-follow-up/thanks' },
+];
+const WAIT_TEST = [
+  { id: 'control', weight: 50 },
+  { id: 'sooner', weight: 50, duration: '1d' },
+];
+
+/** The library with the education sequence's first email an A/B test of its channel, and the wait after it of its length. */
+function abCatalog(): Catalog {
+  const base = anyHourCatalog();
+  const education = structuredClone(base.versions[base.latest.education!]!);
+  education.steps[0] = { ...education.steps[0], variants: TEXT_TEST } as Step;
+  education.steps[1] = { ...education.steps[1], variants: WAIT_TEST } as Step;
+  return { ...base, versions: { ...base.versions, 'education@channel-and-wait-ab': education }, latest: { ...base.latest, education: 'education@channel-and-wait-ab' } };
+}
+
+/** The first lead id whose variants of the two tests are those named. */
+function leadInVariants(channel: string, wait: string): string {
+  for (let n = 0; ; n++) {
+    const id = `replay-ab-${n}`;
+    if (assignVariant('education/thanks', id, TEXT_TEST).id === channel && assignVariant('education/wait-2', id, WAIT_TEST).id === wait) return id;
+  }
 }
 
 const scenarios: Scenario[] = [
@@ -160,6 +191,21 @@ const scenarios: Scenario[] = [
       return [{ file: 'handoff-desk-actions.handoff.json', workflowId: handoffId }];
     },
   },
+  // Since channel-and-wait-variants: a lead whose variant of the first email is a text, and whose
+  // variant of the wait after it is a day instead of four.
+  {
+    name: 'channel-and-wait-ab',
+    catalog: abCatalog(),
+    async run(env, { startLead, recorder }) {
+      const lead: Lead = { ...buyer(leadInVariants('text', 'sooner')), phone: '+49 151 2345 6789', consent: { email: true, sms: true } };
+      const handle = await startLead({ lead, sequenceId: 'education' });
+      await env.sleep(2 * DAY);
+      expectThat(recorder.touches[0]?.channel === 'sms' && recorder.touches[0]?.experiment?.variant === 'text', 'the first touch goes out as a text');
+      expectThat(recorder.decisions.some((decision) => decision.type === 'exposed' && decision.experiment.variant === 'sooner'), 'the wait records its exposure');
+      expectThat(recorder.touches.some((touch) => touch.stepId === 'framework'), 'the next email goes out after one day');
+      return [{ file: 'channel-and-wait-ab.json', workflowId: handle.workflowId }];
+    },
+  },
   {
     name: 'continue-as-new',
     async run(env, { startLead }) {
@@ -194,7 +240,7 @@ async function main(overwrite: boolean): Promise<void> {
     const recorded: { file: string; json: string }[] = [];
     for (const scenario of scenarios) {
       const startedAt = Date.now();
-      const recordings = await withWorkers(env, { catalog }, (ctx) => scenario.run(env, ctx));
+      const recordings = await withWorkers(env, { catalog: scenario.catalog ?? catalog }, (ctx) => scenario.run(env, ctx));
       // Fetched after the workers stop and the harness has terminated the leads: closed histories.
       for (const { file, workflowId, runId } of recordings) {
         const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();

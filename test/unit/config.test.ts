@@ -2,7 +2,7 @@ import { ConfigError, parseConfig, temporalSecurity } from '../../app/config';
 
 describe('the configuration', () => {
   it('runs on embedded defaults when nothing is set, empty meaning unset', () => {
-    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464, NURTURE_EVENTS_SINCE: '2000-01-01', NURTURE_EVENTS_MAX_SKEW: '1h', NURTURE_WORKFLOW_CACHE: 10_000, NURTURE_TEMPORAL: 'dev-server' });
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' })).toEqual({ TEMPORAL_NAMESPACE: 'default', PORT: 3000, LOG_LEVEL: 'info', METRICS_PORT: 9464, NURTURE_EVENTS_SINCE: '2000-01-01', NURTURE_EVENTS_MAX_SKEW: '1h', NURTURE_WORKFLOW_CACHE: 10_000, NURTURE_PROMOTION_INTERVAL: '15m', NURTURE_TEMPORAL: 'dev-server' });
   });
 
   it("reads how the engine reaches a secured Temporal frontend: an API key goes over TLS with the system's CAs", () => {

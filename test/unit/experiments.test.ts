@@ -1,9 +1,9 @@
 import { placeOf } from '../../channels/place';
 import { createLead } from '../../core/engine';
-import { applyPromotions, assignVariant, mayPromote, verdictOf } from '../../core/model/experiments';
+import { applyPromotions, assignVariant, mayPromote, verdictOf, winnerByRule } from '../../core/model/experiments';
 import { isHoldout } from '../../core/model/hash';
 import type { Lead } from '../../core/model/lead';
-import type { Step } from '../../core/model/sequence';
+import { promotionRuleSchema, type Step, type Variant } from '../../core/model/sequence';
 import { LATEST_RULES, type Catalog, type Touch } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
 
@@ -12,23 +12,31 @@ const variants = [
   { id: 'short', weight: 50, template: 'education/mistakes' },
 ];
 
-/** The library with the education sequence's first email split in two. */
-function catalogWithExperiment(): Catalog {
+/** The library with one of the education sequence's steps (its first email by default) an A/B test of `tested` (the template by default). */
+function catalogWithExperiment(tested: readonly Variant[] = variants, stepIndex = 0): Catalog {
   const base = defaultCatalog();
   const education = structuredClone(base.versions[base.latest.education!]!);
-  education.steps[0] = { ...education.steps[0], variants } as Step;
+  education.steps[stepIndex] = { ...education.steps[stepIndex], variants: tested } as Step;
   return { ...base, versions: { ...base.versions, 'education@ab': education }, latest: { ...base.latest, education: 'education@ab' } };
 }
 
 // A Tuesday at 10:00 in Berlin: inside the default send window.
 const now = Date.parse('2026-06-02T08:00:00Z');
-const firstTouch = (id: string, catalog: Catalog, rules = LATEST_RULES): Touch => {
-  const lead: Lead = { id, email: `${id}@northwind.example`, country: 'DE', timezone: 'Europe/Berlin', consent: { email: true } };
-  const { commands } = createLead({ ...lead, ...placeOf(lead) }, now, catalog, 'education', rules);
+const arrive = (id: string, catalog: Catalog, rules = LATEST_RULES, consent: Lead['consent'] = { email: true }) => {
+  const lead: Lead = { id, email: `${id}@northwind.example`, phone: '+49 151 2345 6789', country: 'DE', timezone: 'Europe/Berlin', consent };
+  return createLead({ ...lead, ...placeOf(lead) }, now, catalog, 'education', rules).commands;
+};
+const firstTouch = (id: string, catalog: Catalog, rules = LATEST_RULES, consent?: Lead['consent']): Touch => {
+  const commands = arrive(id, catalog, rules, consent);
   const send = commands.find((command) => command.type === 'send');
   if (send?.type !== 'send') throw new Error(`no send for ${id}: ${JSON.stringify(commands.map((command) => command.type))}`);
   return send.touch;
 };
+/** Leads outside the holdout (who get no touch at all), with their variant of `experiment`. */
+const treatedLeads = (catalog: Catalog, experiment: string, tested: readonly Variant[], count = 40) =>
+  Array.from({ length: count }, (_, n) => `lead-${n}`)
+    .filter((id) => !isHoldout(id, catalog.model.holdoutPercent))
+    .map((id) => ({ id, variant: assignVariant(experiment, id, tested).id }));
 
 describe('experiments', () => {
   it('assigns a lead the same variant every time, in the shares of the weights', () => {
@@ -68,6 +76,61 @@ describe('experiments', () => {
   });
 });
 
+describe('channel and wait variants', () => {
+  const byText = [
+    { id: 'control', weight: 50 },
+    { id: 'text', weight: 50, channel: 'sms' as const, template: 'event-follow-up/thanks' },
+  ];
+  const waits = [
+    { id: 'control', weight: 50 },
+    { id: 'sooner', weight: 50, duration: '1d' },
+  ];
+
+  it("sends the lead's variant on its channel, under that channel's consent", () => {
+    const catalog = catalogWithExperiment(byText);
+    const leads = treatedLeads(catalog, 'education/thanks', byText);
+    expect(new Set(leads.map((lead) => lead.variant))).toEqual(new Set(['control', 'text']));
+    for (const lead of leads) {
+      const touch = firstTouch(lead.id, catalog, LATEST_RULES, { email: true, sms: true });
+      expect([touch.channel, touch.template, touch.experiment]).toEqual(
+        lead.variant === 'text' ? ['sms', 'event-follow-up/thanks', { id: 'education/thanks', variant: 'text' }] : ['email', 'education/thanks', { id: 'education/thanks', variant: 'control' }],
+      );
+    }
+    // Without SMS consent the text is skipped, never sent by email instead.
+    const texted = leads.find((lead) => lead.variant === 'text')!;
+    const commands = arrive(texted.id, catalog, LATEST_RULES, { email: true });
+    expect(commands.filter((command) => command.type === 'send')).toEqual([]);
+    expect(commands).toContainEqual(expect.objectContaining({ type: 'touchSkipped', stepId: 'thanks', channel: 'sms' }));
+    // A history recorded before the rule replays on the step's own channel.
+    expect(firstTouch(texted.id, catalog, { ...LATEST_RULES, channelAndWaitVariants: false }).channel).toBe('email');
+  });
+
+  it("waits the lead's variant's duration and records the exposure as the wait starts", () => {
+    const catalog = catalogWithExperiment(waits, 1);
+    const leads = treatedLeads(catalog, 'education/wait-2', waits);
+    expect(new Set(leads.map((lead) => lead.variant))).toEqual(new Set(['control', 'sooner']));
+    for (const lead of leads) {
+      const commands = arrive(lead.id, catalog);
+      const version = catalog.latest.education!;
+      expect(commands).toContainEqual({ type: 'exposed', sequenceId: 'education', version, stepId: 'wait-2', experiment: { id: 'education/wait-2', variant: lead.variant }, at: now });
+      expect(commands).toContainEqual({ type: 'wakeAt', at: now + (lead.variant === 'sooner' ? 1 : 4) * 86_400_000 });
+    }
+    // Before the rule: the step's own four days, and no exposure.
+    const before = arrive(leads.find((lead) => lead.variant === 'sooner')!.id, catalog, { ...LATEST_RULES, channelAndWaitVariants: false });
+    expect(before.map((command) => command.type)).not.toContain('exposed');
+    expect(before).toContainEqual({ type: 'wakeAt', at: now + 4 * 86_400_000 });
+  });
+
+  it("promote to the winner's channel or wait", () => {
+    const texting = catalogWithExperiment(byText);
+    const [promoted] = applyPromotions([texting.versions[texting.latest.education!]!], { 'education/thanks': 'text' });
+    expect(promoted!.steps[0]).toEqual({ kind: 'sms', id: 'thanks', template: 'event-follow-up/thanks' });
+    const waiting = catalogWithExperiment(waits, 1);
+    const [sooner] = applyPromotions([waiting.versions[waiting.latest.education!]!], { 'education/wait-2': 'sooner' });
+    expect(sooner!.steps[1]).toEqual({ kind: 'wait', id: 'wait-2', duration: '1d' });
+  });
+});
+
 describe('promotions', () => {
   it("make the winner's template the step's and end the test, as a new version of the sequence", () => {
     const base = catalogWithExperiment();
@@ -91,5 +154,36 @@ describe('the promotion rule', () => {
     expect(verdictOf(versus(0.2, 0.1))).toBe('no difference shown');
     expect(verdictOf(versus(0.001, 0.3, false))).toBe('too little data');
     expect([null, versus(0.01, 0.1), versus(0.01, -0.1), versus(0.2, 0.1), versus(0.001, 0.3, false)].map((v) => mayPromote(verdictOf(v)))).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('promotion by a rule in the sequence', () => {
+  const rule = promotionRuleSchema.parse({ metric: 'clicked', minExposures: 100 });
+  const arms = (...converted: [string, number, number][]) => converted.map(([id, exposures, conversions]) => ({ id, exposures, converted: conversions }));
+  const three = [
+    { id: 'control', weight: 34 },
+    { id: 'b', weight: 33 },
+    { id: 'c', weight: 33 },
+  ];
+
+  it('defaults to 95% confidence within 30 days', () => {
+    expect(rule).toEqual({ metric: 'clicked', minExposures: 100, confidence: 0.95, windowDays: 30 });
+  });
+
+  it('promotes the best variant the z-test shows better than the control, once every arm has its exposures', () => {
+    // b: 15.0% against 10.0% of 1,000 each, z = 3.38, p = 0.0007; c: 12.5%, z = 1.77, p = 0.077.
+    expect(winnerByRule(rule, three, arms(['control', 1000, 100], ['b', 1000, 150], ['c', 1000, 125]))).toBe('b');
+    expect(winnerByRule(rule, three, arms(['control', 1000, 100], ['b', 1000, 150], ['c', 1000, 160]))).toBe('c');
+    // An arm short of its exposures, or with none yet, holds the decision.
+    expect(winnerByRule(rule, three, arms(['control', 1000, 100], ['b', 1000, 150], ['c', 99, 60]))).toBeUndefined();
+    expect(winnerByRule(rule, three, arms(['control', 1000, 100], ['b', 1000, 150]))).toBeUndefined();
+    // Nothing better than the control: the test runs on.
+    expect(winnerByRule(rule, three, arms(['control', 1000, 150], ['b', 1000, 100], ['c', 1000, 125]))).toBeUndefined();
+  });
+
+  it('splits the significance among the variants compared (Bonferroni)', () => {
+    // 12.8% against 10.0% of 1,000 each: z = 1.97, p = 0.049, under 0.05 alone but not under 0.025 for two.
+    expect(winnerByRule(rule, [three[0]!, three[1]!], arms(['control', 1000, 100], ['b', 1000, 128]))).toBe('b');
+    expect(winnerByRule(rule, three, arms(['control', 1000, 100], ['b', 1000, 128], ['c', 1000, 100]))).toBeUndefined();
   });
 });

@@ -87,6 +87,16 @@ describe('lint rules', () => {
     expect(lintOne(sequence({ steps: [step] }))).toEqual([{ file: 'sequences/library/ops.ts', path: 'steps.0.variants.1.template', message: 'unknown template "ops/short"' }]);
   });
 
+  it("checks a channel variant's template against its own channel, and a rule on opens an SMS arm can never count", () => {
+    // ops/text has a text part alone: enough for a text message, not for an in-app message (a title) or an email.
+    const step = { ...email('welcome', 'ops/welcome'), variants: [{ id: 'control', weight: 50 }, { id: 'app', weight: 50, channel: 'inApp' as const, template: 'ops/text' }] };
+    expect(lintOne(sequence({ steps: [step] }))).toEqual([{ file: 'sequences/library/ops.ts', path: 'steps.0.variants.1.template', message: 'template ops/text has no title part (ops/text.title.liquid)' }]);
+    const onOpens = { ...step, variants: [step.variants[0]!, { id: 'text', weight: 50, channel: 'sms' as const, template: 'ops/text' }], promote: { metric: 'opened' as const, minExposures: 100, confidence: 0.95, windowDays: 30 } };
+    expect(lintOne(sequence({ steps: [onOpens] }))).toEqual([
+      { file: 'sequences/library/ops.ts', path: 'steps.0.promote.metric', message: 'opens are seen only for email: an arm on another channel never counts one; promote on clicked, replied or a conversion' },
+    ]);
+  });
+
   it('reports a template that lacks a part its channel needs', () => {
     const { text: _text, ...noText } = templates['ops/welcome']!.files;
     const issues = lintOne(sequence({ steps: [email('welcome', 'ops/welcome')] }), {
