@@ -18,8 +18,8 @@ import { historyToJSON } from '../../workers/history';
 import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { assignVariant } from '../../core/model/experiments';
-import type { Step } from '../../core/model/sequence';
 import type { Catalog } from '../../core/protocol';
+import { educationWithTests, TEXT_TEST, WAIT_TEST } from './abTests';
 import { anyHourCatalog, assignedTask, eventually, leadState, withWorkers, type HarnessContext } from './harness';
 import { acceptSignal, decideUpdate, eventSignal, eventsSignal, reassignUpdate, rejectSignal, snoozeUpdate } from '../../workflows/contract';
 import { LEAD_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
@@ -58,24 +58,6 @@ const buyer = (id: string): Lead => ({
 
 async function event(env: TestWorkflowEnvironment, leadId: string, eventId: string, type: LeadEvent['type'], properties: Record<string, unknown> = {}): Promise<LeadEvent> {
   return { eventId, leadId, type, occurredAt: new Date(await env.currentTimeMs()).toISOString(), properties } as LeadEvent;
-}
-
-const TEXT_TEST = [
-  { id: 'control', weight: 50 },
-  { id: 'text', weight: 50, channel: 'sms' as const, template: 'event-follow-up/thanks' },
-];
-const WAIT_TEST = [
-  { id: 'control', weight: 50 },
-  { id: 'sooner', weight: 50, duration: '1d' },
-];
-
-/** The library with the education sequence's first email an A/B test of its channel, and the wait after it of its length. */
-function abCatalog(): Catalog {
-  const base = anyHourCatalog();
-  const education = structuredClone(base.versions[base.latest.education!]!);
-  education.steps[0] = { ...education.steps[0], variants: TEXT_TEST } as Step;
-  education.steps[1] = { ...education.steps[1], variants: WAIT_TEST } as Step;
-  return { ...base, versions: { ...base.versions, 'education@channel-and-wait-ab': education }, latest: { ...base.latest, education: 'education@channel-and-wait-ab' } };
 }
 
 /** The first lead id whose variants of the two tests are those named. */
@@ -195,7 +177,7 @@ const scenarios: Scenario[] = [
   // variant of the wait after it is a day instead of four.
   {
     name: 'channel-and-wait-ab',
-    catalog: abCatalog(),
+    catalog: educationWithTests(anyHourCatalog(), { 0: TEXT_TEST, 1: WAIT_TEST }),
     async run(env, { startLead, recorder }) {
       const lead: Lead = { ...buyer(leadInVariants('text', 'sooner')), phone: '+49 151 2345 6789', consent: { email: true, sms: true } };
       const handle = await startLead({ lead, sequenceId: 'education' });

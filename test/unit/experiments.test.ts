@@ -3,9 +3,10 @@ import { createLead } from '../../core/engine';
 import { applyPromotions, assignVariant, mayPromote, verdictOf, winnerByRule } from '../../core/model/experiments';
 import { isHoldout } from '../../core/model/hash';
 import type { Lead } from '../../core/model/lead';
-import { promotionRuleSchema, type Step, type Variant } from '../../core/model/sequence';
+import { promotionRuleSchema, type Variant } from '../../core/model/sequence';
 import { LATEST_RULES, type Catalog, type Touch } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
+import { educationWithTests, TEXT_TEST, WAIT_TEST } from '../support/abTests';
 
 const variants = [
   { id: 'control', weight: 50 },
@@ -13,12 +14,7 @@ const variants = [
 ];
 
 /** The library with one of the education sequence's steps (its first email by default) an A/B test of `tested` (the template by default). */
-function catalogWithExperiment(tested: readonly Variant[] = variants, stepIndex = 0): Catalog {
-  const base = defaultCatalog();
-  const education = structuredClone(base.versions[base.latest.education!]!);
-  education.steps[stepIndex] = { ...education.steps[stepIndex], variants: tested } as Step;
-  return { ...base, versions: { ...base.versions, 'education@ab': education }, latest: { ...base.latest, education: 'education@ab' } };
-}
+const catalogWithExperiment = (tested: readonly Variant[] = variants, stepIndex = 0): Catalog => educationWithTests(defaultCatalog(), { [stepIndex]: tested });
 
 // A Tuesday at 10:00 in Berlin: inside the default send window.
 const now = Date.parse('2026-06-02T08:00:00Z');
@@ -77,14 +73,8 @@ describe('experiments', () => {
 });
 
 describe('channel and wait variants', () => {
-  const byText = [
-    { id: 'control', weight: 50 },
-    { id: 'text', weight: 50, channel: 'sms' as const, template: 'event-follow-up/thanks' },
-  ];
-  const waits = [
-    { id: 'control', weight: 50 },
-    { id: 'sooner', weight: 50, duration: '1d' },
-  ];
+  const byText = TEXT_TEST;
+  const waits = WAIT_TEST;
 
   it("sends the lead's variant on its channel, under that channel's consent", () => {
     const catalog = catalogWithExperiment(byText);
