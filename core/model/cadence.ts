@@ -67,22 +67,37 @@ export function isCapped(channel: Channel): channel is CappedChannel {
 
 interface CapCheck {
   cap: string;
-  times: number[];
+  /** The channels whose sends count against it. */
+  channels: readonly CappedChannel[];
   windowMs: number;
   limit: number;
 }
 
+const OWN_CHANNEL: Record<CappedChannel, readonly CappedChannel[]> = { email: ['email'], sms: ['sms'], in_app: ['in_app'] };
+
 /** The caps a touch on `channel` must fit: the channel's own (halved for opted-down leads) and all. */
-function capChecks(log: SendLog, channel: CappedChannel, optedDown: boolean, model: CadenceModel): CapCheck[] {
+function capChecks(channel: CappedChannel, optedDown: boolean, model: CadenceModel): CapCheck[] {
   const own = model.caps[channel];
   return [
-    { cap: channel, times: log[channel], windowMs: durationMs(own.window), limit: optedDown ? Math.min(own.limit, Math.max(1, Math.floor(own.limit / 2))) : own.limit },
-    { cap: 'all', times: CAPPED_CHANNELS.flatMap((c) => log[c]), windowMs: durationMs(model.caps.all.window), limit: model.caps.all.limit },
+    { cap: channel, channels: OWN_CHANNEL[channel], windowMs: durationMs(own.window), limit: optedDown ? Math.min(own.limit, Math.max(1, Math.floor(own.limit / 2))) : own.limit },
+    { cap: 'all', channels: CAPPED_CHANNELS, windowMs: durationMs(model.caps.all.window), limit: model.caps.all.limit },
   ];
 }
 
-function sendsWithin(check: CapCheck, at: number): number[] {
-  return check.times.filter((t) => t > at - check.windowMs && t <= at).sort((a, b) => a - b);
+const isWithin = (sentAt: number, check: CapCheck, at: number) => sentAt > at - check.windowMs && sentAt <= at;
+
+/** How many sends count against the cap at `at`. */
+function countWithin(log: SendLog, check: CapCheck, at: number): number {
+  let count = 0;
+  for (const channel of check.channels) for (const sentAt of log[channel]) if (isWithin(sentAt, check, at)) count++;
+  return count;
+}
+
+/** The sends that count against the cap at `at`, oldest first. */
+function sendsWithin(log: SendLog, check: CapCheck, at: number): number[] {
+  const within: number[] = [];
+  for (const channel of check.channels) for (const sentAt of log[channel]) if (isWithin(sentAt, check, at)) within.push(sentAt);
+  return within.sort((a, b) => a - b);
 }
 
 export interface CapUse {
@@ -94,7 +109,14 @@ export interface CapUse {
 /** How much of each cap that applies to `channel` is used at `at`. */
 export function capUse(log: SendLog, channel: Channel, at: number, optedDown: boolean, model: CadenceModel): CapUse[] {
   if (!isCapped(channel)) return [];
-  return capChecks(log, channel, optedDown, model).map((check) => ({ cap: check.cap, used: sendsWithin(check, at).length, limit: check.limit }));
+  return capChecks(channel, optedDown, model).map((check) => ({ cap: check.cap, used: countWithin(log, check, at), limit: check.limit }));
+}
+
+/** The latest send on any capped channel at or before `at`; -Infinity when there is none. */
+function lastSendAt(log: SendLog, at: number): number {
+  let last = -Infinity;
+  for (const channel of CAPPED_CHANNELS) for (const sentAt of log[channel]) if (sentAt <= at && sentAt > last) last = sentAt;
+  return last;
 }
 
 /** The first instant at or after `at` when every cap of the channel has room, or undefined if never. */
@@ -102,16 +124,16 @@ function capsOpenAt(log: SendLog, channel: Channel, at: number, optedDown: boole
   if (!isCapped(channel)) return { at, caps: [] };
   let openAt = at;
   const blocking: string[] = [];
-  const lastTouch = Math.max(-Infinity, ...CAPPED_CHANNELS.flatMap((c) => log[c]).filter((t) => t <= at));
-  const spacedAt = lastTouch + durationMs(model.minSpacing);
+  const spacedAt = lastSendAt(log, at) + durationMs(model.minSpacing);
   if (spacedAt > at) {
     openAt = spacedAt;
     blocking.push('spacing');
   }
-  for (const check of capChecks(log, channel, optedDown, model)) {
+  for (const check of capChecks(channel, optedDown, model)) {
     if (check.limit <= 0) return undefined;
-    const inWindow = sendsWithin(check, at);
-    if (inWindow.length < check.limit) continue;
+    // Counted first: only a full cap needs its sends in order.
+    if (countWithin(log, check, at) < check.limit) continue;
+    const inWindow = sendsWithin(log, check, at);
     // Room opens when enough of the oldest sends in the window have aged out of it.
     openAt = Math.max(openAt, inWindow[inWindow.length - check.limit]! + check.windowMs);
     blocking.push(check.cap);
@@ -134,12 +156,13 @@ export interface SendSlot {
 export function nextSendSlot(log: SendLog, channel: Channel, from: number, zones: readonly string[], optedDown: boolean, model: CadenceModel, hours: SendWindow[][] = []): SendSlot | undefined {
   let at = from;
   const reasons = new Set<string>();
+  const rules = [[model.windows[channel]], ...hours];
   // Caps and windows push each other later; a handful of rounds always settles.
   for (let round = 0; round < 16; round++) {
     const caps = capsOpenAt(log, channel, at, optedDown, model);
     if (!caps) return undefined;
     caps.caps.forEach((cap) => reasons.add(`cap:${cap}`));
-    const open = nextInstantInsideAll(caps.at, [[model.windows[channel]], ...hours], zones);
+    const open = nextInstantInsideAll(caps.at, rules, zones);
     if (open === undefined) return undefined;
     if (open > caps.at) reasons.add(`window:${channel}`);
     if (open === at) return { at, reasons: [...reasons] };

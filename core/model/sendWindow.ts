@@ -2,7 +2,7 @@
 // (`08:00-18:00,mon-fri`; `00:00-24:00,mon-sun` is any time), and the next instant one allows.
 import { z } from 'zod';
 import { lazySchema } from '../lazySchema';
-import { addDays, dayOfWeekOf, instantOfLocal, localDay } from './timezone';
+import { dayOfWeekOf, instantOfLocalDay, localEpochDay } from './timezone';
 
 export interface SendWindow {
   startMinute: number;
@@ -64,12 +64,11 @@ export function windowWithin(inner: SendWindow, outer: SendWindow): boolean {
  * never opens (no days). Looks at most a week ahead, which always finds an open day.
  */
 export function nextOpenInstant(from: number, window: SendWindow, zone: string): number | undefined {
-  const today = localDay(from, zone).date;
-  for (let offset = 0; offset <= 7; offset++) {
-    const date = addDays(today, offset);
-    if (!window.days.includes(dayOfWeekOf(date))) continue;
-    const opens = instantOfLocal(date, window.startMinute, zone);
-    const closes = instantOfLocal(date, window.endMinute, zone);
+  const today = localEpochDay(from, zone);
+  for (let day = today; day <= today + 7; day++) {
+    if (!window.days.includes(dayOfWeekOf(day))) continue;
+    const opens = instantOfLocalDay(day, window.startMinute, zone);
+    const closes = instantOfLocalDay(day, window.endMinute, zone);
     const candidate = Math.max(from, opens);
     if (candidate < closes) return candidate;
   }
@@ -107,15 +106,25 @@ export function nextInstantInsideAll(from: number, rules: SendWindow[][], zones:
     let latest = at;
     for (const zone of zones) {
       for (const rule of rules) {
-        const opens = rule.map((window) => nextOpenInstant(at, window, zone)).filter((instant): instant is number => instant !== undefined);
-        if (!opens.length) return undefined;
-        latest = Math.max(latest, Math.min(...opens));
+        const opens = firstOpening(at, rule, zone);
+        if (opens === undefined) return undefined;
+        latest = Math.max(latest, opens);
       }
     }
     if (latest === at) return at;
     at = latest;
   }
   return undefined;
+}
+
+/** The soonest instant at or after `from` that any of `windows` is open in `zone`; undefined when none ever opens. */
+function firstOpening(from: number, windows: SendWindow[], zone: string): number | undefined {
+  let soonest: number | undefined;
+  for (const window of windows) {
+    const opens = nextOpenInstant(from, window, zone);
+    if (opens !== undefined && (soonest === undefined || opens < soonest)) soonest = opens;
+  }
+  return soonest;
 }
 
 /**
