@@ -126,19 +126,20 @@ export function eventTime(event: LeadEvent, now: number): number {
 
 /**
  * A copy the reducer may change without touching the caller's state: every object it mutates in
- * place is copied, the rest (replaced wholesale on change, never mutated) is shared.
+ * place is copied, the rest (replaced wholesale on change, never mutated) is shared. Assigned one
+ * by one rather than spread into one literal, which V8 builds far more slowly; the keys keep the
+ * order they have (an assignment to a key keeps its place, a new one goes last, as in a literal).
  */
 export function cloneState(state: LeadState): LeadState {
-  return {
-    ...state,
-    consent: { ...state.consent },
-    consentReasons: { ...state.consentReasons },
-    ...(state.consentAt ? { consentAt: { ...state.consentAt } } : {}),
-    aggregates: { ...state.aggregates },
-    recent: { ...state.recent },
-    cadence: { ...state.cadence },
-    ...(state.sequence ? { sequence: { ...state.sequence } } : {}),
-    handoffs: { ...state.handoffs },
-    counters: { ...state.counters },
-  };
+  const copy = { ...state };
+  copy.consent = { ...state.consent };
+  copy.consentReasons = { ...state.consentReasons };
+  if (state.consentAt) copy.consentAt = { ...state.consentAt };
+  copy.aggregates = { ...state.aggregates };
+  copy.recent = { ...state.recent };
+  copy.cadence = { ...state.cadence };
+  if (state.sequence) copy.sequence = { ...state.sequence };
+  copy.handoffs = { ...state.handoffs };
+  copy.counters = { ...state.counters };
+  return copy;
 }
