@@ -6,7 +6,7 @@ import { iso } from './model/duration';
 import type { LeadEvent } from './model/events';
 import type { Lead, LeadPlace } from './model/lead';
 import type { Catalog, Command } from './protocol';
-import { runTimeline } from './simulate';
+import { runTimeline, type TimelineOptions } from './simulate';
 
 export interface PastLead {
   lead: Lead & LeadPlace;
@@ -16,9 +16,15 @@ export interface PastLead {
   events: LeadEvent[];
 }
 
+/** One entry of a lead's path at an instant: a touch (`email seq/step`) or a stage change (`stage lead → mql`). */
+interface PathEntry {
+  at: number;
+  what: string;
+}
+
 /** What one catalog did with one lead: its path (touches and stage changes, in order), and when it qualified. */
 interface LeadRun {
-  path: string[];
+  path: PathEntry[];
   touches: number;
   mqlAfterMs?: number;
   handoffAfterMs?: number;
@@ -26,16 +32,17 @@ interface LeadRun {
   deferrals: Map<string, number>;
 }
 
+type TimedEvents = TimelineOptions['inputs'];
+
+/** The lead's events as the engine's inputs at their instants: parsed once for both catalogs. */
+function eventInputs(past: PastLead): TimedEvents {
+  return past.events.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } }));
+}
+
 /** Runs `past` through the engine under `catalog` from its arrival to `end`. */
-function replayLead(catalog: Catalog, past: PastLead, end: number): LeadRun {
+function replayLead(catalog: Catalog, past: PastLead, inputs: TimedEvents, end: number): LeadRun {
   const run: LeadRun = { path: [], touches: 0, deferrals: new Map() };
-  const { created, steps } = runTimeline({
-    catalog,
-    lead: past.lead,
-    start: past.start,
-    end,
-    inputs: past.events.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } })),
-  });
+  const { created, steps } = runTimeline({ catalog, lead: past.lead, start: past.start, end, inputs });
   for (const output of [created, ...steps.map((taken) => taken.output)]) for (const command of output.commands) note(run, command, past.start);
   return run;
 }
@@ -44,10 +51,10 @@ function note(run: LeadRun, command: Command, start: number): void {
   switch (command.type) {
     case 'send':
       run.touches++;
-      run.path.push(`${iso(command.touch.at)} ${command.touch.channel} ${command.touch.sequenceId}/${command.touch.stepId}`);
+      run.path.push({ at: command.touch.at, what: `${command.touch.channel} ${command.touch.sequenceId}/${command.touch.stepId}` });
       return;
     case 'changeStage':
-      run.path.push(`${iso(command.at)} stage ${command.from} → ${command.to}`);
+      run.path.push({ at: command.at, what: `stage ${command.from} → ${command.to}` });
       if (command.to === 'mql' && run.mqlAfterMs === undefined) run.mqlAfterMs = command.at - start;
       return;
     case 'startHandoff':
@@ -58,6 +65,12 @@ function note(run: LeadRun, command: Command, start: number): void {
       return;
   }
 }
+
+/** A path entry as the report shows it: `2025-01-06T09:00:00.000Z email welcome/intro`. */
+const pathLine = (entry: PathEntry | undefined) => (entry ? `${iso(entry.at)} ${entry.what}` : '(nothing more)');
+
+/** Entries read the same when their lines do; the instants' ISO strings are only built when the numbers differ. */
+const sameEntry = (a: PathEntry | undefined, b: PathEntry | undefined) => (a && b ? a.what === b.what && (a.at === b.at || iso(a.at) === iso(b.at)) : a === b);
 
 interface Side {
   touches: number;
@@ -84,6 +97,25 @@ interface Qualified {
 const EXAMPLES = 5;
 const HOUR_MS = 3_600_000;
 
+/**
+ * What a tally has counted, as plain data: a page of leads tallied on its own (on another thread)
+ * and merged, page after page in the leads' order, gives the report the leads added one by one give.
+ */
+export interface BacktestPart {
+  leads: number;
+  live: SidePart;
+  candidate: SidePart;
+  changed: number;
+  examples: BacktestReport['changedPaths']['examples'];
+}
+
+interface SidePart {
+  touches: number;
+  mqls: number[];
+  handoffs: number[];
+  deferrals: [string, number][];
+}
+
 /** Adds leads one at a time (in a stable order) and reports the difference; holds a few numbers per lead, not the leads. */
 export class BacktestTally {
   private leads = 0;
@@ -98,15 +130,36 @@ export class BacktestTally {
   ) {}
 
   add(leadId: string, past: PastLead): void {
-    const live = replayLead(this.catalogs.live, past, this.end);
-    const candidate = replayLead(this.catalogs.candidate, past, this.end);
+    const inputs = eventInputs(past);
+    const live = replayLead(this.catalogs.live, past, inputs, this.end);
+    const candidate = replayLead(this.catalogs.candidate, past, inputs, this.end);
     this.leads++;
     count(this.live, live);
     count(this.candidate, candidate);
     const at = firstDifference(live.path, candidate.path);
     if (at === undefined) return;
     this.changed++;
-    if (this.examples.length < EXAMPLES) this.examples.push({ leadId, live: live.path[at] ?? '(nothing more)', candidate: candidate.path[at] ?? '(nothing more)' });
+    if (this.examples.length < EXAMPLES) this.examples.push({ leadId, live: pathLine(live.path[at]), candidate: pathLine(candidate.path[at]) });
+  }
+
+  /** A page of leads, in order. */
+  addPage(leads: PastLead[]): void {
+    for (const past of leads) this.add(past.lead.id, past);
+  }
+
+  /** What this tally has counted, to merge into another. */
+  part(): BacktestPart {
+    const side = ({ touches, mqls, handoffs, deferrals }: Side): SidePart => ({ touches, mqls, handoffs, deferrals: [...deferrals] });
+    return { leads: this.leads, live: side(this.live), candidate: side(this.candidate), changed: this.changed, examples: this.examples };
+  }
+
+  /** Counts what another tally counted, as if its leads had been added here now. */
+  merge(part: BacktestPart): void {
+    this.leads += part.leads;
+    mergeSide(this.live, part.live);
+    mergeSide(this.candidate, part.candidate);
+    this.changed += part.changed;
+    for (const example of part.examples) if (this.examples.length < EXAMPLES) this.examples.push(example);
   }
 
   report(): BacktestReport {
@@ -125,14 +178,24 @@ function count(side: Side, run: LeadRun): void {
   side.touches += run.touches;
   if (run.mqlAfterMs !== undefined) side.mqls.push(run.mqlAfterMs);
   if (run.handoffAfterMs !== undefined) side.handoffs.push(run.handoffAfterMs);
-  for (const [reason, times] of run.deferrals) side.deferrals.set(reason, (side.deferrals.get(reason) ?? 0) + times);
+  addDeferrals(side, run.deferrals);
 }
 
-function firstDifference(a: string[], b: string[]): number | undefined {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+function mergeSide(side: Side, part: SidePart): void {
+  side.touches += part.touches;
+  side.mqls.push(...part.mqls);
+  side.handoffs.push(...part.handoffs);
+  addDeferrals(side, part.deferrals);
+}
+
+function addDeferrals(side: Side, deferrals: Iterable<[string, number]>): void {
+  for (const [reason, times] of deferrals) side.deferrals.set(reason, (side.deferrals.get(reason) ?? 0) + times);
+}
+
+function firstDifference(a: PathEntry[], b: PathEntry[]): number | undefined {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (!sameEntry(a[i], b[i])) return i;
   return undefined;
 }
-
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const perLead = (total: number, leads: number) => (leads ? round2(total / leads) : 0);
 

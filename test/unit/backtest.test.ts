@@ -57,3 +57,21 @@ describe('backtest', () => {
     expect(report.changedPaths.examples[0]).toMatchObject({ leadId: 'a-reader', candidate: expect.stringMatching(/stage lead → mql$/) });
   });
 });
+
+describe('a backtest tallied in pages', () => {
+  it('reports byte for byte what one tally of the same leads in the same order reports, however the pages fall', () => {
+    const many = Array.from({ length: 4 }, (_, round) => leads.map((past) => ({ ...past, lead: { ...past.lead, id: `${past.lead.id}-${round}` } }))).flat();
+    const whole = new BacktestTally({ live, candidate }, end);
+    whole.addPage(many);
+    for (const pageSize of [1, 5, many.length]) {
+      const merged = new BacktestTally({ live, candidate }, end);
+      for (let from = 0; from < many.length; from += pageSize) {
+        const page = new BacktestTally({ live, candidate }, end);
+        page.addPage(many.slice(from, from + pageSize));
+        merged.merge(structuredClone(page.part()));
+      }
+      expect(JSON.stringify(merged.report())).toBe(JSON.stringify(whole.report()));
+    }
+    expect(whole.report().changedPaths.examples.length).toBeGreaterThan(1);
+  });
+});
