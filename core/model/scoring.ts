@@ -57,14 +57,6 @@ export function addIntent(intent: IntentState, rule: string, points: number, at:
   return { base: current.base, parts: { ...current.parts, [rule]: (current.parts[rule] ?? 0) + scaled } };
 }
 
-/** Every part as it stands at `now`. */
-function intentPartsAt(intent: IntentState, now: number, model: ScoringModel): Record<string, number> {
-  const factor = Math.pow(0.5, (now - intent.base) / durationMs(model.halfLife));
-  const parts: Record<string, number> = {};
-  for (const rule in intent.parts) parts[rule] = intent.parts[rule]! * factor;
-  return parts;
-}
-
 function rebase(intent: IntentState, base: number, halfLife: number): IntentState {
   const factor = Math.pow(0.5, (base - intent.base) / halfLife);
   const parts: Record<string, number> = {};
@@ -110,9 +102,13 @@ export function scoreTotals({ profile, intent, lastEngagedAt }: ScoreInputs, now
 /** The scores with the rule behind every point, for sales, previews and the audit of each send. */
 export function computeScores({ profile, intent, lastEngagedAt }: ScoreInputs, now: number, model: ScoringModel): Scores {
   const fitParts = cachedFit(profile, model);
-  const intentParts = Object.entries(intentPartsAt(intent, now, model))
-    .map(([rule, points]) => ({ rule: `intent:${rule}`, points: round(points) }))
-    .filter((part) => part.points !== 0);
+  const factor = Math.pow(0.5, (now - intent.base) / durationMs(model.halfLife));
+  const intentParts: ScorePart[] = [];
+  // Every part as it stands at `now`, those that round to nothing left out.
+  for (const rule in intent.parts) {
+    const points = round(intent.parts[rule]! * factor);
+    if (points !== 0) intentParts.push({ rule: `intent:${rule}`, points });
+  }
   const silence = silencePoints(lastEngagedAt, now, model);
   if (silence) intentParts.push({ rule: 'intent:long_silence', points: silence });
   return { ...scoreTotals({ profile, intent, lastEngagedAt }, now, model), parts: [...fitParts, ...intentParts] };
