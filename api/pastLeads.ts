@@ -1,11 +1,13 @@
 // The leads that arrived in a window, with their stored events, for a backtest: read a page at a
 // time (memory stays flat however many there are) and added to the tally as `nurture backtest` and
-// the backtest page both run it.
+// the backtest page both run it; the command may tally the pages on worker threads.
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { Pool } from 'pg';
 import { placeOf } from '../channels/place';
-import type { BacktestTally } from '../core/backtest';
+import { BacktestTally, type BacktestPart, type BacktestReport, type PastLead } from '../core/backtest';
 import type { LeadEvent } from '../core/model/events';
+import type { Catalog } from '../core/protocol';
 import { eventsOfLeads } from '../db/repositories/events';
 import { leadsArrivedBetween } from '../db/repositories/leads';
 
@@ -18,8 +20,13 @@ export interface PastLeadsOptions {
   onProgress?: (leads: number) => void;
 }
 
+/** Where pages of past leads go, in order: a BacktestTally, or a ThreadedTally. */
+interface PageTally {
+  addPage(leads: PastLead[]): void | Promise<void>;
+}
+
 /** Adds the leads that arrived in [from, to] to the tally, each with its events up to `to`; resolves to how many were added. */
-export async function tallyPastLeads(pool: Pool, tally: BacktestTally, from: Date, to: Date, options: PastLeadsOptions = {}): Promise<number> {
+export async function tallyPastLeads(pool: Pool, tally: PageTally, from: Date, to: Date, options: PastLeadsOptions = {}): Promise<number> {
   const { page = 500, limit = Infinity, onProgress } = options;
   let afterId: string | null = null;
   let seen = 0;
@@ -32,9 +39,7 @@ export async function tallyPastLeads(pool: Pool, tally: BacktestTally, from: Dat
       events.push(event);
       eventsByLead.set(event.leadId, events);
     }
-    for (const { arrivedAt, ...lead } of leads) {
-      tally.add(lead.id, { lead: { ...lead, ...placeOf(lead) }, start: arrivedAt.getTime(), events: eventsByLead.get(lead.id) ?? [] });
-    }
+    await tally.addPage(leads.map(({ arrivedAt, ...lead }) => ({ lead: { ...lead, ...placeOf(lead) }, start: arrivedAt.getTime(), events: eventsByLead.get(lead.id) ?? [] })));
     afterId = leads.at(-1)!.id;
     onProgress?.((seen += leads.length));
     // The engine's work is CPU: a process that also serves requests answers them between pages.
@@ -42,3 +47,80 @@ export async function tallyPastLeads(pool: Pool, tally: BacktestTally, from: Dat
   }
   return seen;
 }
+
+/**
+ * A tallying thread: loads the engine alone (through tsx, as the command runs: cli/bin.js), tallies
+ * each page it is sent on its own and answers with what it counted. Started with the catalogs
+ * (plain data, copied once) and the end instant.
+ */
+const THREAD = `
+  require(${JSON.stringify(require.resolve('tsx/cjs'))});
+  const { BacktestTally } = require(${JSON.stringify(require.resolve('../core/backtest'))});
+  const { parentPort, workerData } = require('node:worker_threads');
+  parentPort.on('message', (leads) => {
+    const tally = new BacktestTally(workerData.catalogs, workerData.end);
+    tally.addPage(leads);
+    parentPort.postMessage(tally.part());
+  });
+`;
+
+/** One worker thread, tallying the pages it is sent one after another and answering in that order. */
+class TallyThread {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve: (part: BacktestPart) => void; reject: (err: Error) => void }[] = [];
+
+  constructor(catalogs: { live: Catalog; candidate: Catalog }, end: number) {
+    this.worker = new Worker(THREAD, { eval: true, workerData: { catalogs, end } });
+    this.worker.on('message', (part: BacktestPart) => this.waiting.shift()?.resolve(part));
+    this.worker.on('error', (err) => this.waiting.splice(0).forEach((page) => page.reject(err)));
+  }
+
+  tally(leads: PastLead[]): Promise<BacktestPart> {
+    const part = new Promise<BacktestPart>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(leads);
+    });
+    // Awaited in page order, maybe after a later page failed: not an unhandled rejection meanwhile.
+    part.catch(() => undefined);
+    return part;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * A backtest tally whose pages are tallied on `jobs` worker threads, each page on its own, and
+ * merged in the order the pages came: the report is byte for byte the one BacktestTally gives. Two
+ * pages a thread at most are in flight, so memory stays flat however many leads there are.
+ */
+export class ThreadedTally implements PageTally {
+  private readonly merged: BacktestTally;
+  private readonly threads: TallyThread[];
+  /** Pages sent and not merged yet, oldest first. */
+  private readonly inFlight: Promise<BacktestPart>[] = [];
+  private sent = 0;
+
+  constructor(catalogs: { live: Catalog; candidate: Catalog }, end: number, jobs: number) {
+    this.merged = new BacktestTally(catalogs, end);
+    this.threads = Array.from({ length: jobs }, () => new TallyThread(catalogs, end));
+  }
+
+  async addPage(leads: PastLead[]): Promise<void> {
+    this.inFlight.push(this.threads[this.sent++ % this.threads.length]!.tally(leads));
+    while (this.inFlight.length > 2 * this.threads.length) this.merged.merge(await this.inFlight.shift()!);
+  }
+
+  /** The report once every page sent is tallied. */
+  async report(): Promise<BacktestReport> {
+    for (const part of this.inFlight.splice(0)) this.merged.merge(await part);
+    return this.merged.report();
+  }
+
+  /** Stops the threads (they would keep the process alive). */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.stop()));
+  }
+}
+

@@ -3,7 +3,8 @@
 // the database a page of leads at a time, so memory stays flat however many leads there are.
 import { parseConfig } from '../app/config';
 import { engineCatalog } from '../app/parts';
-import { tallyPastLeads } from '../api/pastLeads';
+import { availableParallelism } from 'node:os';
+import { tallyPastLeads, ThreadedTally } from '../api/pastLeads';
 import { BacktestTally, type BacktestReport } from '../core/backtest';
 import { durationMs, durationSchema, iso } from '../core/model/duration';
 import { latestEventAt } from '../db/repositories/events';
@@ -18,21 +19,38 @@ export interface BacktestOptions {
   /** The instant the runs end (ISO 8601); the latest stored event's time when absent, so a report can be had again. */
   asOf?: string;
   json?: boolean;
+  /** Threads to run the leads on (the report is the same for any number); 1 runs them on this one. Default: one per CPU. */
+  jobs?: string;
 }
 
 export async function runBacktest(options: BacktestOptions, env: Record<string, string | undefined> = process.env, onProgress?: (leads: number) => void): Promise<string> {
   if (!durationSchema.safeParse(options.since).success) throw new InputError(`--since: ${JSON.stringify(options.since)} must be a duration such as 90d`);
   const asOf = options.asOf === undefined ? undefined : Date.parse(options.asOf);
   if (Number.isNaN(asOf)) throw new InputError(`--as-of: ${JSON.stringify(options.asOf)} is not an ISO date-time`);
+  const jobs = options.jobs === undefined ? availableParallelism() : Number(options.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs: ${JSON.stringify(options.jobs)} must be a whole number of threads, 1 or more`);
   const config = parseConfig(env);
   const candidate = loadCatalog(options.catalog);
   const pool = engineDatabase(config);
   try {
     const end = asOf ?? (await latestEventAt(pool))?.getTime();
     if (end === undefined) throw new InputError('no events are stored yet: there is nothing to run again');
-    const tally = new BacktestTally({ live: engineCatalog(config), candidate }, end);
-    await tallyPastLeads(pool, tally, new Date(end - durationMs(options.since)), new Date(end), { onProgress });
-    const report = tally.report();
+    const catalogs = { live: engineCatalog(config), candidate };
+    const window = [new Date(end - durationMs(options.since)), new Date(end)] as const;
+    let report: BacktestReport;
+    if (jobs === 1) {
+      const tally = new BacktestTally(catalogs, end);
+      await tallyPastLeads(pool, tally, ...window, { onProgress });
+      report = tally.report();
+    } else {
+      const tally = new ThreadedTally(catalogs, end, jobs);
+      try {
+        await tallyPastLeads(pool, tally, ...window, { onProgress });
+        report = await tally.report();
+      } finally {
+        await tally.close();
+      }
+    }
     return options.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report, end, options);
   } finally {
     await pool.end();

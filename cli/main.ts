@@ -216,6 +216,7 @@ program
   .option('--since <duration>', 'leads that arrived within this long before the end', '90d')
   .option('--as-of <iso>', 'when the runs end (default: the latest stored event, so the same data gives the same report)')
   .option('--json', 'print the report as JSON')
+  .option('--jobs <n>', 'threads to run the leads on, the same report for any number (default: one per CPU; 1: no threads)')
   .action(async (options: BacktestOptions) => {
     const started = Date.now();
     const progress = process.stderr.isTTY ? (leads: number) => process.stderr.write(`\r${leads} leads`) : undefined;

@@ -1,3 +1,4 @@
+import { ThreadedTally } from '../../api/pastLeads';
 import { placeOf } from '../../channels/place';
 import { BacktestTally, type PastLead } from '../../core/backtest';
 import type { LeadEvent } from '../../core/model/events';
@@ -59,10 +60,11 @@ describe('backtest', () => {
 });
 
 describe('a backtest tallied in pages', () => {
+  const many = Array.from({ length: 4 }, (_, round) => leads.map((past) => ({ ...past, lead: { ...past.lead, id: `${past.lead.id}-${round}` } }))).flat();
+  const whole = new BacktestTally({ live, candidate }, end);
+  whole.addPage(many);
+
   it('reports byte for byte what one tally of the same leads in the same order reports, however the pages fall', () => {
-    const many = Array.from({ length: 4 }, (_, round) => leads.map((past) => ({ ...past, lead: { ...past.lead, id: `${past.lead.id}-${round}` } }))).flat();
-    const whole = new BacktestTally({ live, candidate }, end);
-    whole.addPage(many);
     for (const pageSize of [1, 5, many.length]) {
       const merged = new BacktestTally({ live, candidate }, end);
       for (let from = 0; from < many.length; from += pageSize) {
@@ -73,5 +75,17 @@ describe('a backtest tallied in pages', () => {
       expect(JSON.stringify(merged.report())).toBe(JSON.stringify(whole.report()));
     }
     expect(whole.report().changedPaths.examples.length).toBeGreaterThan(1);
+  });
+
+  it('reports the same on worker threads, whatever the number of threads', async () => {
+    for (const jobs of [2, 3]) {
+      const threaded = new ThreadedTally({ live, candidate }, end, jobs);
+      try {
+        for (let from = 0; from < many.length; from += 2) await threaded.addPage(many.slice(from, from + 2));
+        expect(JSON.stringify(await threaded.report())).toBe(JSON.stringify(whole.report()));
+      } finally {
+        await threaded.close();
+      }
+    }
   });
 });
