@@ -51,9 +51,10 @@ export async function tallyPastLeads(pool: Pool, tally: PageTally, from: Date, t
 /**
  * A tallying thread: loads the engine alone (through tsx, as the command runs: cli/bin.js), tallies
  * each page it is sent on its own and answers with what it counted. Started with the catalogs
- * (plain data, copied once) and the end instant.
+ * (plain data, copied once) and the end instant. Resolved when a thread starts, not when this
+ * module loads (the backtest page loads it and starts none).
  */
-const THREAD = `
+const threadSource = () => `
   require(${JSON.stringify(require.resolve('tsx/cjs'))});
   const { BacktestTally } = require(${JSON.stringify(require.resolve('../core/backtest'))});
   const { parentPort, workerData } = require('node:worker_threads');
@@ -70,7 +71,7 @@ class TallyThread {
   private readonly waiting: { resolve: (part: BacktestPart) => void; reject: (err: Error) => void }[] = [];
 
   constructor(catalogs: { live: Catalog; candidate: Catalog }, end: number) {
-    this.worker = new Worker(THREAD, { eval: true, workerData: { catalogs, end } });
+    this.worker = new Worker(threadSource(), { eval: true, workerData: { catalogs, end } });
     this.worker.on('message', (part: BacktestPart) => this.waiting.shift()?.resolve(part));
     this.worker.on('error', (err) => this.waiting.splice(0).forEach((page) => page.reject(err)));
   }
