@@ -2,6 +2,7 @@
 // from their stored events, under the live catalog and the candidate one; no sends, no writes. Reads
 // the database a page of leads at a time, so memory stays flat however many leads there are.
 import { parseConfig } from '../app/config';
+import { withRulePromotions } from '../app/liveCatalog';
 import { engineCatalog } from '../app/parts';
 import { availableParallelism } from 'node:os';
 import { tallyPastLeads, ThreadedTally } from '../api/pastLeads';
@@ -35,7 +36,8 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
   try {
     const end = asOf ?? (await latestEventAt(pool))?.getTime();
     if (end === undefined) throw new InputError('no events are stored yet: there is nothing to run again');
-    const catalogs = { live: engineCatalog(config), candidate };
+    // Live is what the workers run: the code with the winners A/B tests' rules chose.
+    const catalogs = { live: (await withRulePromotions(pool, engineCatalog(config))).catalog, candidate };
     const window = [new Date(end - durationMs(options.since)), new Date(end)] as const;
     let report: BacktestReport;
     if (jobs === 1) {
