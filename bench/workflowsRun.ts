@@ -32,8 +32,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type InjectedSinks, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import type { NamedHistory } from '../workers/history';
@@ -50,6 +48,7 @@ import { eventSignal, LEAD_TASK_QUEUE, leadWorkflowId, stateQuery } from '../wor
 import type { leadWorkflow } from '../workflows/lead';
 import { noopEventSignal, noopStateQuery, type NoopSinks } from './noopWorkflow';
 import { arrivalOf } from '../core/model/lead';
+import { gcFunction } from './gc';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -102,12 +101,6 @@ const seconds = (fromMs: number, toMs = performance.now()) => (toMs - fromMs) / 
 const deadlineOf = (budgetSeconds: number, from = performance.now()) => (budgetSeconds > 0 ? from + budgetSeconds * 1000 : Infinity);
 const MB = 1024 * 1024;
 
-/** `global.gc` when node runs with --expose-gc, else the same function obtained at run time. */
-function gcFunction(): () => void {
-  if (typeof global.gc === 'function') return global.gc as () => void;
-  v8.setFlagsFromString('--expose-gc');
-  return vm.runInNewContext('gc') as () => void;
-}
 const gc = gcFunction();
 
 // --- the SDK's native warnings, counted ------------------------------------------------------------
