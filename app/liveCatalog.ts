@@ -57,8 +57,8 @@ export class LiveCatalog {
 
   /**
    * Records the winner of every rule that holds now, then moves onto the catalog with every
-   * recorded winner made its step, publishing it when it is not the live version yet; returns the
-   * experiments promoted when the catalog changed.
+   * recorded winner made its step, publishing it when it is not the live version yet; returns this
+   * catalog's experiments promoted when the catalog changed.
    */
   async check(): Promise<string[]> {
     for (const experiment of ruledExperiments(this.catalog)) {
@@ -68,13 +68,14 @@ export class LiveCatalog {
       if (winner) await recordRulePromotion(this.pool, { experimentId: experiment.id, variant: winner, rule: experiment.rule, results: arms });
     }
     const { catalog: next, promotions } = await withRulePromotions(this.pool, this.base);
+    const ours = new Set(ruledExperiments(this.base).map((experiment) => experiment.id));
     const version = catalogFingerprint(next);
     if (version === this.published) return [];
     await publishLiveCatalog(this.pool, next);
     const changed = version !== catalogFingerprint(this.catalog);
     this.catalog = next;
     this.published = version;
-    return changed ? promotions.map((promotion) => `${promotion.experimentId}: ${promotion.variant}`) : [];
+    return changed ? promotions.filter((promotion) => ours.has(promotion.experimentId)).map((promotion) => `${promotion.experimentId}: ${promotion.variant}`) : [];
   }
 
   /** Checks every `intervalMs` until the returned function is called. */

@@ -69,8 +69,8 @@ function note(run: LeadRun, command: Command, start: number): void {
 /** A path entry as the report shows it: `2025-01-06T09:00:00.000Z email welcome/intro`. */
 const pathLine = (entry: PathEntry | undefined) => (entry ? `${iso(entry.at)} ${entry.what}` : '(nothing more)');
 
-/** Entries read the same when their lines do; the instants' ISO strings are only built when the numbers differ. */
-const sameEntry = (a: PathEntry | undefined, b: PathEntry | undefined) => (a && b ? a.what === b.what && (a.at === b.at || iso(a.at) === iso(b.at)) : a === b);
+/** Entries read the same when their lines do: the same thing at the same whole millisecond. */
+const sameEntry = (a: PathEntry | undefined, b: PathEntry | undefined) => (a && b ? a.what === b.what && a.at === b.at : a === b);
 
 interface Side {
   touches: number;
