@@ -3,7 +3,7 @@
 // is refused with the winner; the note (free text about a person) is written to PostgreSQL once the
 // decision stands; the answer waits briefly for the workflow to close the task. And the desk actions
 // on an open task, through the API only: reassign (a manager) and snooze (the owner).
-import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { SalesAction } from '../channels/salesAlerts';
 import { findHandoff, noteHandoff, type HandoffTask } from '../db/repositories/handoffs';
@@ -25,9 +25,21 @@ export async function decideHandoff(pool: Pool, client: Client, id: string, acti
     await client.workflow.getHandle(id).executeUpdate(decideUpdate, { args: [{ action, ...decision } as never] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new AlreadyDecided((err.cause as Error | undefined)?.message ?? err.message);
+    const closed = await closedBeforeUpdate(pool, id, err);
+    if (closed) throw new AlreadyDecided(closed);
     throw err;
   }
   if (note !== undefined) await noteHandoff(pool, id, note);
+}
+
+/**
+ * Why an update found no workflow: the task was closed (written before its workflow ends) between the
+ * request reading it open and the update reaching the workflow. Undefined for any other failure.
+ */
+async function closedBeforeUpdate(pool: Pool, id: string, err: unknown): Promise<string | undefined> {
+  if (!(err instanceof WorkflowNotFoundError)) return undefined;
+  const task = await findHandoff(pool, id);
+  return task && task.status !== 'open' ? `the handoff is already ${task.status}` : undefined;
 }
 
 /** The handoff workflow closes the task through an activity: the answer waits (briefly) for that. */
@@ -94,6 +106,8 @@ export async function actOnHandoff<A extends DeskAction>(pool: Pool, client: Cli
       task = await handle.executeUpdate(reassignUpdate, { args: [reassign] });
     }
   } catch (err) {
+    const closed = await closedBeforeUpdate(pool, id, err);
+    if (closed) throw new DeskActionRefused(closed, 409, 'params.id');
     if (!(err instanceof WorkflowUpdateFailedError)) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
     const { status, path } = REFUSALS[cause?.type ?? ''] ?? { status: 409, path: 'params.id' };

@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import type { Pool } from 'pg';
 import type { AlertSettings } from '../../channels/salesAlerts';
 import { startSmtpServer, type SmtpSinkServer } from '../../devstack/smtpSink';
+import { actOnHandoff, decideHandoff } from '../../api/handoffDecisions';
 import { engineWorkerOptions } from '../../workers/leadWorker';
 import { callApi, withApi } from '../support/api';
 import { anyHourCatalog, eventually, withWorkers } from '../support/harness';
@@ -120,6 +121,10 @@ describe('desk actions on a handoff', () => {
       expect((await call('POST', `/v1/handoffs/${handoffId}/accept`, { by: rep })).status).toBe(200);
       expect((await call('POST', `/v1/handoffs/${handoffId}/snooze`, { until })).status).toBe(409);
       expect((await call('POST', `/v1/handoffs/${handoffId}/reassign`, {})).status).toBe(409);
+      // A request that read the task open just before it closed reaches a workflow that has ended: refused the same way.
+      await client.workflow.getHandle(handoffId).result();
+      await expect(actOnHandoff(pool, client, handoffId, 'snooze', { until })).rejects.toMatchObject({ name: 'DeskActionRefused', status: 409, message: 'the handoff is already accepted' });
+      await expect(decideHandoff(pool, client, handoffId, 'reject', { reasonCode: 'bad_timing' })).rejects.toMatchObject({ name: 'AlreadyDecided', message: 'the handoff is already accepted' });
     });
   });
 });
