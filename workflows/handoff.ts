@@ -2,7 +2,7 @@
 // waits for accept / reject / meeting booked under an SLA timer; on breach it reassigns and tells a
 // manager, up to a limit, then returns the lead to nurture. The outcome goes back to the lead.
 // Meanwhile a manager may reassign the task and its owner may snooze it (desk actions).
-import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities/types';
 import { iso, durationMs } from '../core/model/duration';
 import type { HandoffOutcome, HandoffRequest } from '../core/protocol';
@@ -27,10 +27,15 @@ import {
   type HandoffTaskView,
 } from './contract';
 
-const tasks = proxyActivities<HandoffActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
-});
+const TASK_RETRY = { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 } as const;
+const remoteTasks = proxyActivities<HandoffActivities>({ startToCloseTimeout: '30s', retry: TASK_RETRY });
+/**
+ * Since handoff-local-activities: the task's activities are short database calls and one alert, so
+ * they run inside the workflow task that asks for them, as the lead's store does: the rep is
+ * assigned, the task written and the alert sent in one workflow task, instead of a round trip
+ * through the server and another workflow task each, which under load kept the rep waiting.
+ */
+const localTasks = proxyLocalActivities<HandoffActivities>({ startToCloseTimeout: '30s', localRetryThreshold: '10s', retry: TASK_RETRY });
 
 /** A rep's answer: any outcome but the one the SLA gives. */
 interface Decision {
@@ -142,6 +147,7 @@ export async function salesHandoffWorkflow(handoff: HandoffRequest, options: Han
   // Since desk-actions, a manager may reassign the open task and its owner may snooze it; each
   // assignment round is numbered by the workflow, and a notice is keyed by its round.
   deskActions = patched('desk-actions');
+  const tasks = patched('handoff-local-activities') ? localTasks : remoteTasks;
   const assign = async (reassign?: { to?: string; by?: string }) => {
     const assigned = await tasks.assignRep({
       handoffId: handoff.id,
@@ -182,9 +188,11 @@ export async function salesHandoffWorkflow(handoff: HandoffRequest, options: Han
       await tasks.moveHandoffTask({ handoffId: handoff.id, owner, slaDueAt, action: 'reassigned', ...(action.by ? { by: action.by } : {}) });
       await notify(owner, false);
     } catch (err) {
-      // The rep named is unknown or inactive, or nobody else may take it: the caller hears why.
-      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) throw err;
-      request.failure = ApplicationFailure.nonRetryable(err.cause.message, err.cause.type);
+      // The rep named is unknown or inactive, or nobody else may take it: the caller hears why. A
+      // remote activity's refusal comes wrapped in an ActivityFailure, a local activity's bare.
+      const refusal = err instanceof ActivityFailure ? err.cause : err;
+      if (!(refusal instanceof ApplicationFailure)) throw err;
+      request.failure = ApplicationFailure.nonRetryable(refusal.message, refusal.type);
     } finally {
       request.settled = true;
     }

@@ -69,4 +69,9 @@ export const PATCHES: readonly Patch[] = [
     why: "a message step's variant may send on another channel (its consent, caps and send window then), and a wait may be an A/B test of its duration, its exposure recorded as a decision",
     since: '2026-12-05',
   },
+  {
+    id: 'handoff-local-activities',
+    why: "a sales handoff's activities (assigning the rep, writing the task, alerting, closing) run as local activities inside the workflow task that asks for them, so a rep's alert waits on no server round trip per step",
+    since: '2026-12-05',
+  },
 ];
