@@ -6,7 +6,7 @@ import { iso } from './model/duration';
 import type { LeadEvent } from './model/events';
 import type { Lead, LeadPlace } from './model/lead';
 import type { Catalog, Command } from './protocol';
-import { runTimeline, type TimelineOptions } from './simulate';
+import { foldTimeline, type TimelineOptions } from './simulate';
 
 export interface PastLead {
   lead: Lead & LeadPlace;
@@ -42,8 +42,10 @@ function eventInputs(past: PastLead): TimedEvents {
 /** Runs `past` through the engine under `catalog` from its arrival to `end`. */
 function replayLead(catalog: Catalog, past: PastLead, inputs: TimedEvents, end: number): LeadRun {
   const run: LeadRun = { path: [], touches: 0, deferrals: new Map() };
-  const { created, steps } = runTimeline({ catalog, lead: past.lead, start: past.start, end, inputs });
-  for (const output of [created, ...steps.map((taken) => taken.output)]) for (const command of output.commands) note(run, command, past.start);
+  // In place: nothing but the commands' plain fields is kept, read as each step gives them.
+  foldTimeline({ catalog, lead: past.lead, start: past.start, end, inputs }, (output) => {
+    for (const command of output.commands) note(run, command, past.start);
+  }, true);
   return run;
 }
 

@@ -1,7 +1,7 @@
 // `nurture simulate`: runs the engine over a lead's timeline with no server, the same reducer the
 // lead workflow runs, so a marketer's preview cannot disagree with production.
 import { durationMs, iso } from './model/duration';
-import { createLead, scoresOf, step, type EngineOutput } from './engine';
+import { createLead, scoresOf, step, stepInPlace, type EngineOutput } from './engine';
 import { wakeAtOf, type Catalog, type EngineInput } from './protocol';
 import type { LeadEvent } from './model/events';
 import type { Lead, LeadPlace } from './model/lead';
@@ -58,10 +58,25 @@ export interface TimelineOptions {
  * instant, as in the lead workflow; inputs at the same instant keep their given order.
  */
 export function runTimeline(options: TimelineOptions): { created: EngineOutput; steps: TimelineStep[]; state: LeadState } {
+  const steps: TimelineStep[] = [];
+  let created: EngineOutput | undefined;
+  const state = foldTimeline(options, (output, taken) => {
+    if (taken) steps.push({ ...taken, output });
+    else created = output;
+  });
+  return { created: created!, steps, state };
+}
+
+/**
+ * The same clock as runTimeline, each output visited as it comes (`taken` absent for the lead's
+ * creation) and none kept; `inPlace` folds into one state throughout (the visitor must not keep
+ * the states it sees, which change): the final state.
+ */
+export function foldTimeline(options: TimelineOptions, visit: (output: EngineOutput, taken?: Omit<TimelineStep, 'output'>) => void, inPlace = false): LeadState {
   const { catalog } = options;
   const inputs = options.inputs.map((item, order) => ({ ...item, order })).sort((a, b) => a.at - b.at || a.order - b.order);
   const created = createLead(options.lead, options.start, catalog, options.sequenceId);
-  const steps: TimelineStep[] = [];
+  visit(created);
   let state = created.state;
   let wakeAt = wakeAtOf(created.commands);
   let clock = options.start;
@@ -78,12 +93,12 @@ export function runTimeline(options: TimelineOptions): { created: EngineOutput; 
       input = typeof given === 'function' ? given(state) : given;
     }
     if (!input) continue;
-    const output = step(state, input, clock, catalog);
-    steps.push({ now: clock, input, before: state, output });
+    const output = inPlace ? stepInPlace(state, input, clock, catalog) : step(state, input, clock, catalog);
+    visit(output, { now: clock, input, before: state });
     state = output.state;
     wakeAt = wakeAtOf(output.commands);
   }
-  return { created, steps, state };
+  return state;
 }
 
 export function simulate(options: SimulationOptions): SimulationResult {

@@ -36,13 +36,15 @@ export class Run {
   readonly state: LeadState;
   private scoreCache?: ScoreCache;
 
+  /** `inPlace`: fold into `state` itself, for a caller that keeps no other reference to it. */
   constructor(
     state: LeadState,
     readonly now: number,
     readonly catalog: Catalog,
     readonly rules: EngineRules,
+    inPlace = false,
   ) {
-    this.state = cloneState(state);
+    this.state = inPlace ? state : cloneState(state);
     this.model = catalog.model;
   }
 

@@ -4,6 +4,8 @@ import { BacktestTally, type PastLead } from '../../core/backtest';
 import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { catalog as candidate } from '../../examples/candidate-catalog';
+import { foldTimeline, runTimeline, type TimelineOptions } from '../../core/simulate';
+import type { Command } from '../../core/protocol';
 import { defaultCatalog } from '../../sequences/library';
 
 const DAY = 86_400_000;
@@ -56,6 +58,23 @@ describe('backtest', () => {
     expect(report.handoffs.candidate.count).toBe(1);
     expect(report.changedPaths.leads).toBeGreaterThanOrEqual(1);
     expect(report.changedPaths.examples[0]).toMatchObject({ leadId: 'a-reader', candidate: expect.stringMatching(/stage lead → mql$/) });
+  });
+});
+
+describe('the backtest folding each lead in place', () => {
+  it('gives the commands and the final state a copy per step gives, step for step', () => {
+    for (const catalog of [live, candidate]) {
+      for (const past of leads) {
+        const options: TimelineOptions = { catalog, lead: past.lead, start: past.start, end, inputs: past.events.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } })) };
+        const copied = runTimeline(options);
+        const inPlace: Command[][] = [];
+        // Serialised as they come: in place, the state they were made from changes after.
+        const final = foldTimeline(options, (output) => void inPlace.push(JSON.parse(JSON.stringify(output.commands)) as Command[]), true);
+        expect(inPlace).toEqual([copied.created, ...copied.steps.map((taken) => taken.output)].map((output) => output.commands));
+        expect(inPlace.flat().length).toBeGreaterThan(0);
+        expect(final).toEqual(copied.state);
+      }
+    }
   });
 });
 
