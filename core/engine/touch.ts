@@ -15,8 +15,8 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
   const s = run.state;
   const position = s.sequence!;
   const variants = run.rules.experiments && current.kind !== 'webhook' ? current.variants : undefined;
-  const experiment = variants ? experimentId(definition.id, current.id) : undefined;
-  const variant = experiment && variants ? assignVariant(experiment, s.leadId, variants) : undefined;
+  const experiment = variants && experimentId(definition.id, current.id);
+  const variant = variants && assignVariant(experiment!, s.leadId, variants);
   // Since channel-and-wait-variants, the lead's variant may reach it on another channel: that channel's consent, caps and window hold.
   const channel = run.rules.channelAndWaitVariants && variant?.channel ? variantChannel(variant.channel) : touchChannel(current);
   const skip = skipReason(s, channel);

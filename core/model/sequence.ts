@@ -32,7 +32,15 @@ export type ExperimentMetric = (typeof EXPERIMENT_METRICS)[number];
 /** The channels a message variant may move its step to (the step kinds that reach the lead). */
 const VARIANT_CHANNELS = ['email', 'sms', 'inApp'] as const;
 
-const distinctIds = (variants: { id: string }[]) => new Set(variants.map((variant) => variant.id)).size === variants.length;
+/** What every variant has: its id and its weight. */
+const variantBase = { id: stepId, weight: z.number().int().min(1).max(100) };
+/** Two to five variants with distinct ids. */
+const variantList = <T extends z.ZodType<{ id: string }>>(variant: T) =>
+  z
+    .array(variant)
+    .min(2)
+    .max(5)
+    .refine((variants) => new Set(variants.map((each) => each.id)).size === variants.length, 'variant ids must differ');
 
 /**
  * An A/B test of a message step: each lead is assigned one variant for good, by weight (a hash of
@@ -40,18 +48,10 @@ const distinctIds = (variants: { id: string }[]) => new Set(variants.map((varian
  * step's own (the control). A variant on another channel names a template for it. The first variant
  * is what the others are compared with.
  */
-const messageVariantsSchema = z
-  .array(z.strictObject({ id: stepId, weight: z.number().int().min(1).max(100), template: templateId.optional(), channel: z.enum(VARIANT_CHANNELS).optional() }))
-  .min(2)
-  .max(5)
-  .refine(distinctIds, 'variant ids must differ');
+const messageVariantsSchema = variantList(z.strictObject({ ...variantBase, template: templateId.optional(), channel: z.enum(VARIANT_CHANNELS).optional() }));
 
 /** An A/B test of a wait: each variant waits its own duration (the step's own when it names none). */
-const waitVariantsSchema = z
-  .array(z.strictObject({ id: stepId, weight: z.number().int().min(1).max(100), duration: durationSchema.optional() }))
-  .min(2)
-  .max(5)
-  .refine(distinctIds, 'variant ids must differ');
+const waitVariantsSchema = variantList(z.strictObject({ ...variantBase, duration: durationSchema.optional() }));
 
 /**
  * When a running A/B test ends by itself: once every arm has `minExposures` leads, the variant with

@@ -8,7 +8,6 @@ import type { Database } from '../pool';
 import { rate, roundedComparison } from './funnel';
 import { findVersions } from './sequenceVersions';
 
-
 interface VariantRow {
   experiment_id: string;
   variant: string;
