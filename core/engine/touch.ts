@@ -46,26 +46,24 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
   }
 
   const touchNumber = s.counters.touches + 1;
-  const touch: Touch = {
-    idempotencyKey: `lead-${s.leadId}/${position.version}/${current.id}/${touchNumber}`,
-    leadId: s.leadId,
-    channel,
-    ...('template' in current ? { template: variant?.template ?? current.template } : {}),
-    ...(experiment && variant ? { experiment: { id: experiment, variant: variant.id } } : {}),
-    ...(current.kind === 'offer' ? { offer: current.offer } : {}),
-    ...(current.kind === 'webhook' ? { webhook: { target: current.target, event: current.event } } : {}),
-    sequenceId: definition.id,
-    sequenceVersion: position.version,
-    stepId: current.id,
-    touchNumber,
-    at: run.now,
-    why: {
-      rule: `sequence ${definition.id} step ${current.id}`,
-      tier: s.cadence.tier,
-      multiplier: s.cadence.multiplier,
-      scores: run.scores(),
-      caps: capUse(s.sends, channel, run.now, s.optedDown, cadence),
-    },
+  // Built key by key in the order the ledger and the audit have always shown them: V8 builds
+  // conditional spreads far more slowly, and a backtest builds a touch for every send of every lead.
+  const touch = { idempotencyKey: `lead-${s.leadId}/${position.version}/${current.id}/${touchNumber}`, leadId: s.leadId, channel } as Touch;
+  if ('template' in current) touch.template = variant?.template ?? current.template;
+  if (experiment && variant) touch.experiment = { id: experiment, variant: variant.id };
+  if (current.kind === 'offer') touch.offer = current.offer;
+  if (current.kind === 'webhook') touch.webhook = { target: current.target, event: current.event };
+  touch.sequenceId = definition.id;
+  touch.sequenceVersion = position.version;
+  touch.stepId = current.id;
+  touch.touchNumber = touchNumber;
+  touch.at = run.now;
+  touch.why = {
+    rule: `sequence ${definition.id} step ${current.id}`,
+    tier: s.cadence.tier,
+    multiplier: s.cadence.multiplier,
+    scores: run.scores(),
+    caps: capUse(s.sends, channel, run.now, s.optedDown, cadence),
   };
   run.commands.push({ type: 'send', touch });
   s.counters.touches = touchNumber;

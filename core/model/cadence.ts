@@ -38,6 +38,7 @@ export function afterTouch(cadence: CadenceState, lastIntentAt: number | undefin
 
 /** An intent signal returns the lead to the active tier. */
 export function afterIntent(cadence: CadenceState): CadenceState {
+  if (cadence.tier === 'active' && cadence.multiplier === 1 && cadence.unanswered === 0) return cadence;
   return { ...cadence, tier: 'active', multiplier: 1, unanswered: 0 };
 }
 

@@ -67,15 +67,43 @@ export interface ConditionContext {
   stepEnteredAt?: number;
 }
 
+type Test = (ctx: ConditionContext) => boolean;
+
+// A catalog's conditions are replaced, never changed, and read on every input of every lead:
+// each is turned into a function once instead of being looked through at every evaluation.
+const compiled = new WeakMap<Condition, Test>();
+
 export function evaluate(condition: Condition, ctx: ConditionContext): boolean {
-  if ('all' in condition) return condition.all.every((c) => evaluate(c, ctx));
-  if ('any' in condition) return condition.any.some((c) => evaluate(c, ctx));
-  if ('not' in condition) return !evaluate(condition.not, ctx);
-  if ('event' in condition) return evaluateEvent(condition, ctx);
-  if ('score' in condition) return inRange(ctx.scores[condition.score], condition);
-  if ('stage' in condition) return condition.stage.includes(ctx.stage);
-  if ('tier' in condition) return condition.tier.includes(ctx.tier);
-  return evaluateField(condition, ctx);
+  return testOf(condition)(ctx);
+}
+
+function testOf(condition: Condition): Test {
+  let test = compiled.get(condition);
+  if (!test) {
+    test = compile(condition);
+    compiled.set(condition, test);
+  }
+  return test;
+}
+
+function compile(condition: Condition): Test {
+  if ('all' in condition) {
+    const tests = condition.all.map(testOf);
+    return (ctx) => tests.every((test) => test(ctx));
+  }
+  if ('any' in condition) {
+    const tests = condition.any.map(testOf);
+    return (ctx) => tests.some((test) => test(ctx));
+  }
+  if ('not' in condition) {
+    const test = testOf(condition.not);
+    return (ctx) => !test(ctx);
+  }
+  if ('event' in condition) return (ctx) => evaluateEvent(condition, ctx);
+  if ('score' in condition) return (ctx) => inRange(ctx.scores[condition.score], condition);
+  if ('stage' in condition) return (ctx) => condition.stage.includes(ctx.stage);
+  if ('tier' in condition) return (ctx) => condition.tier.includes(ctx.tier);
+  return (ctx) => evaluateField(condition, ctx);
 }
 
 function evaluateEvent(condition: Extract<Condition, { event: string }>, ctx: ConditionContext): boolean {

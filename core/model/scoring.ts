@@ -99,8 +99,8 @@ export function scoreTotals({ profile, intent, lastEngagedAt }: ScoreInputs, now
   return { fit, intent: intentTotal, total: round(fit + intentTotal) };
 }
 
-/** The scores with the rule behind every point, for sales, previews and the audit of each send. */
-export function computeScores({ profile, intent, lastEngagedAt }: ScoreInputs, now: number, model: ScoringModel): Scores {
+/** The scores with the rule behind every point, for sales, previews and the audit of each send; `totals` when already known. */
+export function computeScores({ profile, intent, lastEngagedAt }: ScoreInputs, now: number, model: ScoringModel, totals?: ScoreTotals): Scores {
   const fitParts = cachedFit(profile, model);
   const factor = Math.pow(0.5, (now - intent.base) / durationMs(model.halfLife));
   const intentParts: ScorePart[] = [];
@@ -111,7 +111,8 @@ export function computeScores({ profile, intent, lastEngagedAt }: ScoreInputs, n
   }
   const silence = silencePoints(lastEngagedAt, now, model);
   if (silence) intentParts.push({ rule: 'intent:long_silence', points: silence });
-  return { ...scoreTotals({ profile, intent, lastEngagedAt }, now, model), parts: [...fitParts, ...intentParts] };
+  const { fit, intent: intentTotal, total } = totals ?? scoreTotals({ profile, intent, lastEngagedAt }, now, model);
+  return { fit, intent: intentTotal, total, parts: [...fitParts, ...intentParts] };
 }
 
 /** The intent score every `everyDays` for `days` from now if the lead does nothing more: it halves every half-life. */

@@ -176,16 +176,24 @@ const DEFAULT_CADENCE = cadenceObject.parse({
   windows: { email: '08:00-18:00,mon-fri', sms: '09:00-20:00,mon-sun', in_app: '00:00-24:00,mon-sun', webhook: '00:00-24:00,mon-sun' },
 }) as CadenceModel;
 
+// A catalog's sequences and model are replaced, never changed: each sequence's cadence is merged
+// once per model and asked for on every touch and wait.
+const mergedCadences = new WeakMap<ParsedCadenceOverride, { base: CadenceModel; merged: CadenceModel }>();
+
 export function mergeCadence(base: CadenceModel, override: ParsedCadenceOverride | undefined): CadenceModel {
   if (!override) return base;
+  const cached = mergedCadences.get(override);
+  if (cached?.base === base) return cached.merged;
   const defined = <T extends object>(value: T | undefined) =>
     Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return {
+  const merged = {
     ...base,
     ...defined(override),
     caps: { ...base.caps, ...defined(override.caps) },
     windows: { ...base.windows, ...defined(override.windows) },
   };
+  mergedCadences.set(override, { base, merged });
+  return merged;
 }
 
 export const cadenceSchema = lazySchema(() =>
