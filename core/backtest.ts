@@ -2,9 +2,12 @@
 // candidate, with no sends and no writes, and the difference tallied: touches per lead, MQLs and
 // handoffs and how soon, deferrals by cause, and the leads whose path changes. Pure and
 // deterministic: the same leads give the same report, byte for byte.
+import type { Shadow } from './engine/run';
 import { iso } from './model/duration';
 import type { LeadEvent } from './model/events';
+import { sameJson } from './model/hash';
 import type { Lead, LeadPlace } from './model/lead';
+import type { SequenceDefinition } from './model/sequence';
 import type { Catalog, Command } from './protocol';
 import { foldTimeline, type TimelineOptions } from './simulate';
 
@@ -39,11 +42,11 @@ function eventInputs(past: PastLead): TimedEvents {
   return past.events.map((event) => ({ at: Date.parse(event.occurredAt), input: { kind: 'event', event } }));
 }
 
-/** Runs `past` through the engine under `catalog` from its arrival to `end`. */
-function replayLead(catalog: Catalog, past: PastLead, inputs: TimedEvents, end: number): LeadRun {
+/** Runs `past` through the engine under `catalog` from its arrival to `end`, watching where the `shadow`'s catalog would part from it when given. */
+function replayLead(catalog: Catalog, past: PastLead, inputs: TimedEvents, end: number, shadow?: Shadow): LeadRun {
   const run: LeadRun = { path: [], touches: 0, deferrals: new Map() };
   // In place: nothing but the commands' plain fields is kept, read as each step gives them.
-  foldTimeline({ catalog, lead: past.lead, start: past.start, end, inputs }, (output) => {
+  foldTimeline({ catalog, lead: past.lead, start: past.start, end, inputs, shadow }, (output) => {
     for (const command of output.commands) note(run, command, past.start);
   }, true);
   return run;
@@ -67,6 +70,33 @@ function note(run: LeadRun, command: Command, start: number): void {
       return;
   }
 }
+
+/** The definition each of a catalog's sequences enrols new leads in: all of a sequence a backtest's leads, new from their arrival, can read. */
+const definitionOf = (catalog: Catalog, id: string): SequenceDefinition | undefined => catalog.versions[catalog.latest[id] ?? ''];
+
+/**
+ * The sequences `candidate` changes when it differs from `live` in nothing a run reads but those
+ * sequences' steps (their audiences too are read, routing every lead) and the MQL and handoff bars:
+ * then one replay under `live`, watching for those, serves both catalogs until it parts (Shadow).
+ * Undefined when it differs in more.
+ */
+function sharedReplay({ live, candidate }: { live: Catalog; candidate: Catalog }): ReadonlySet<string> | undefined {
+  const changed = new Set<string>();
+  for (const id of new Set([...Object.keys(live.latest), ...Object.keys(candidate.latest)])) {
+    const before = definitionOf(live, id);
+    const after = definitionOf(candidate, id);
+    if (sameJson(before, after)) continue;
+    if (!before || !after || !sameJson(before.audience, after.audience)) return undefined;
+    changed.add(id);
+  }
+  const { mql, handoff } = live.model.qualification;
+  const rest = ({ routing, defaultSequence, longTermSequence }: Catalog, model: Catalog['model']) => ({ model, routing, defaultSequence, longTermSequence });
+  const candidateModel = { ...candidate.model, qualification: { ...candidate.model.qualification, mql, handoff } };
+  return sameJson(rest(live, live.model), rest(candidate, candidateModel)) ? changed : undefined;
+}
+
+/** sharedReplay's answer by pair of catalogs: a thread tallies each page in a tally of its own, with the same pair. */
+const sharedReplays = new WeakMap<object, { changedSequences?: ReadonlySet<string> }>();
 
 /** A path entry as the report shows it: `2025-01-06T09:00:00.000Z email welcome/intro`. */
 const pathLine = (entry: PathEntry | undefined) => (entry ? `${iso(entry.at)} ${entry.what}` : '(nothing more)');
@@ -125,16 +155,24 @@ export class BacktestTally {
   private readonly candidate: Side = { touches: 0, mqls: [], handoffs: [], deferrals: new Map() };
   private changed = 0;
   private readonly examples: BacktestReport['changedPaths']['examples'] = [];
+  /** The sequences the candidate changes, when one replay can serve both catalogs. */
+  private readonly changedSequences?: ReadonlySet<string>;
 
   constructor(
     private readonly catalogs: { live: Catalog; candidate: Catalog },
     private readonly end: number,
-  ) {}
+  ) {
+    let plan = sharedReplays.get(catalogs);
+    if (!plan) sharedReplays.set(catalogs, (plan = { changedSequences: sharedReplay(catalogs) }));
+    this.changedSequences = plan.changedSequences;
+  }
 
   add(leadId: string, past: PastLead): void {
     const inputs = eventInputs(past);
-    const live = replayLead(this.catalogs.live, past, inputs, this.end);
-    const candidate = replayLead(this.catalogs.candidate, past, inputs, this.end);
+    const { changedSequences } = this;
+    const shadow = changedSequences && { qualification: this.catalogs.candidate.model.qualification, changedSequences, diverged: false };
+    const live = replayLead(this.catalogs.live, past, inputs, this.end, shadow);
+    const candidate = shadow && !shadow.diverged ? live : replayLead(this.catalogs.candidate, past, inputs, this.end);
     this.leads++;
     count(this.live, live);
     count(this.candidate, candidate);

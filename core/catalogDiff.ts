@@ -2,7 +2,7 @@
 // its snapshot: the model, each sequence's latest definition, the routing, and a digest of every
 // template part; two snapshots compare field by field, and a changed template is named by the
 // steps that send it.
-import { canonicalJson, fingerprint } from './model/hash';
+import { canonicalJson, fingerprint, sameJson } from './model/hash';
 import type { Catalog } from './protocol';
 import type { Model } from './model/tuning';
 import type { SequenceDefinition } from './model/sequence';
@@ -30,7 +30,7 @@ export interface CatalogChange {
 export function diffCatalogs(live: CatalogSnapshot, candidate: CatalogSnapshot): CatalogChange[] {
   const changes: CatalogChange[] = valueChanges(live.model, candidate.model).map(([path, what]) => ({ where: 'model', what: `${path}: ${what}` }));
   for (const field of ['routing', 'defaultSequence', 'longTermSequence'] as const) {
-    if (!equal(live[field], candidate[field])) changes.push({ where: 'routing', what: `${field}: ${show(live[field])} → ${show(candidate[field])}` });
+    if (!sameJson(live[field], candidate[field])) changes.push({ where: 'routing', what: `${field}: ${show(live[field])} → ${show(candidate[field])}` });
   }
   for (const id of sortedKeys(live.sequences, candidate.sequences)) {
     const before = live.sequences[id];
@@ -50,7 +50,7 @@ export function sequenceChanges(before: SequenceDefinition, after: SequenceDefin
   const changes: CatalogChange[] = valueChanges(restBefore, restAfter).map(([path, what]) => ({ where: sequenceId, what: `${path}: ${what}`, sequenceId }));
   const beforeById = new Map(stepsBefore.map((step) => [step.id, step]));
   const afterIds = stepsAfter.map((step) => step.id);
-  if (!equal(stepsBefore.map((step) => step.id).filter((id) => afterIds.includes(id)), afterIds.filter((id) => beforeById.has(id)))) {
+  if (!sameJson(stepsBefore.map((step) => step.id).filter((id) => afterIds.includes(id)), afterIds.filter((id) => beforeById.has(id)))) {
     changes.push({ where: sequenceId, what: `steps reordered: ${afterIds.join(', ')}`, sequenceId });
   }
   for (const step of stepsAfter) {
@@ -73,7 +73,7 @@ export function sequenceChanges(before: SequenceDefinition, after: SequenceDefin
 
 /** The leaves that differ between two JSON values, as `[dotted path, "before → after"]`. */
 function valueChanges(before: unknown, after: unknown, path = ''): [string, string][] {
-  if (equal(before, after)) return [];
+  if (sameJson(before, after)) return [];
   if (isRecord(before) && isRecord(after)) {
     return sortedKeys(before, after).flatMap((key) => valueChanges(before[key], after[key], path ? `${path}.${key}` : key));
   }
@@ -81,7 +81,6 @@ function valueChanges(before: unknown, after: unknown, path = ''): [string, stri
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-const equal = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 const show = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
 // `sort()` without a comparator orders by code unit: the same on every machine, whatever its locale.
 const sortedKeys = (...records: object[]) => [...new Set(records.flatMap((record) => Object.keys(record)))].sort();

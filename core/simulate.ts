@@ -5,6 +5,7 @@ import { createLead, scoresOf, step, stepInPlace, type EngineOutput } from './en
 import { wakeAtOf, type Catalog, type EngineInput } from './protocol';
 import type { LeadEvent } from './model/events';
 import type { Lead, LeadPlace } from './model/lead';
+import type { Shadow } from './engine/run';
 import type { LeadState } from './engine/state';
 
 export interface SimulationOptions {
@@ -50,6 +51,8 @@ export interface TimelineOptions {
   end: number;
   inputs: TimedInput[];
   sequenceId?: string;
+  /** Another catalog's differences to watch for (see Shadow), in a fold in place: a backtest's. */
+  shadow?: Shadow;
 }
 
 /**
@@ -73,9 +76,9 @@ export function runTimeline(options: TimelineOptions): { created: EngineOutput; 
  * the states it sees, which change): the final state.
  */
 export function foldTimeline(options: TimelineOptions, visit: (output: EngineOutput, taken?: Omit<TimelineStep, 'output'>) => void, inPlace = false): LeadState {
-  const { catalog } = options;
-  const inputs = options.inputs.map((item, order) => ({ ...item, order })).sort((a, b) => a.at - b.at || a.order - b.order);
-  const created = createLead(options.lead, options.start, catalog, options.sequenceId);
+  const inputs = inOrder(options.inputs);
+  const { catalog, shadow } = options;
+  const created = createLead(options.lead, options.start, catalog, options.sequenceId, undefined, shadow);
   visit(created);
   let state = created.state;
   let wakeAt = wakeAtOf(created.commands);
@@ -93,12 +96,18 @@ export function foldTimeline(options: TimelineOptions, visit: (output: EngineOut
       input = typeof given === 'function' ? given(state) : given;
     }
     if (!input) continue;
-    const output = inPlace ? stepInPlace(state, input, clock, catalog) : step(state, input, clock, catalog);
+    const output = inPlace ? stepInPlace(state, input, clock, catalog, shadow) : step(state, input, clock, catalog);
     visit(output, { now: clock, input, before: state });
     state = output.state;
     wakeAt = wakeAtOf(output.commands);
   }
   return state;
+}
+
+/** The inputs by instant, those at the same instant in their given order; as given when they already are (a lead's stored events are). */
+function inOrder(inputs: TimedInput[]): TimedInput[] {
+  if (inputs.every((item, i) => i === 0 || inputs[i - 1]!.at <= item.at)) return inputs;
+  return inputs.map((item, order) => ({ item, order })).sort((a, b) => a.item.at - b.item.at || a.order - b.order).map(({ item }) => item);
 }
 
 export function simulate(options: SimulationOptions): SimulationResult {

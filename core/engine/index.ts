@@ -10,7 +10,7 @@ import { LATEST_RULES, type Catalog, type Command, type EngineInput, type Engine
 import { closeFailedChannel, setConsent } from './consent';
 import { recordEvent } from './intake';
 import { applyCrmOutcome, closeHandoff, qualify, recontactIfDue } from './qualification';
-import { Run, scoreInputs } from './run';
+import { Run, scoreInputs, type Shadow } from './run';
 import { advance, checkExits, migrateToLatest, requestEnrolment, requestExit } from './sequencing';
 import { initialState, type LeadState } from './state';
 
@@ -25,8 +25,8 @@ export interface EngineOutput {
  * A new lead: its initial state, enrolled in `sequenceId` or else by the routing rules, with its
  * first touch if one is due at once.
  */
-export function createLead(lead: Lead | LeadArrival, now: number, catalog: Catalog, sequenceId?: string, rules: EngineRules = LATEST_RULES): EngineOutput {
-  const run = new Run(initialState(lead, now, catalog.model, rules), now, catalog, rules);
+export function createLead(lead: Lead | LeadArrival, now: number, catalog: Catalog, sequenceId?: string, rules: EngineRules = LATEST_RULES, shadow?: Shadow): EngineOutput {
+  const run = new Run(initialState(lead, now, catalog.model, rules), now, catalog, rules, false, shadow);
   run.enroll(sequenceId ?? run.route(), sequenceId ? 'enrolled on request' : 'routing');
   apply(run, { kind: 'wake' });
   return finish(run);
@@ -51,8 +51,8 @@ export function steps(state: LeadState, inputs: EngineInput[], now: number, cata
  * step(), changing `state` itself instead of a copy: the same output, one copy fewer per input, for
  * a caller that keeps no other reference to the state it passes (a backtest's own replay of a lead).
  */
-export function stepInPlace(state: LeadState, input: EngineInput, now: number, catalog: Catalog): EngineOutput {
-  const run = new Run(state, now, catalog, LATEST_RULES, true);
+export function stepInPlace(state: LeadState, input: EngineInput, now: number, catalog: Catalog, shadow?: Shadow): EngineOutput {
+  const run = new Run(state, now, catalog, LATEST_RULES, true, shadow);
   apply(run, input);
   return finish(run);
 }

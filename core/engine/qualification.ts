@@ -14,7 +14,7 @@ export function qualify(run: Run, trigger: LeadEvent | undefined): void {
   const scores = run.totals();
   // A recycled lead rests until its recontact date: sales' decision is not undone by old points.
   const mayQualify = s.stage === 'lead' || (s.stage === 'recycled' && s.recontactAt === undefined);
-  if (mayQualify && scores.fit >= mql.fit && scores.intent >= mql.intent && scores.total >= mql.total) {
+  if (mayQualify && decide(run, (bars) => scores.fit >= bars.mql.fit && scores.intent >= bars.mql.intent && scores.total >= bars.mql.total)) {
     run.changeStage('mql', `fit ${scores.fit} ≥ ${mql.fit}, intent ${scores.intent} ≥ ${mql.intent} and total ${scores.total} ≥ ${mql.total}`);
   }
   if (s.handoffs.open || s.stage === 'disqualified') return;
@@ -23,11 +23,22 @@ export function qualify(run: Run, trigger: LeadEvent | undefined): void {
     return;
   }
   if (!NURTURE_STAGES.includes(s.stage) || s.recontactAt !== undefined) return;
-  const since = run.now - durationMs(handoff.recentWindow);
-  const recentHighIntent = HIGH_INTENT_KEYS.find((key) => (s.aggregates[key]?.lastAt ?? -Infinity) >= since);
-  if (scores.total >= handoff.total && recentHighIntent) {
-    startHandoff(run, `total ${scores.total} ≥ ${handoff.total} and ${recentHighIntent} within ${handoff.recentWindow}`);
+  if (decide(run, (bars) => scores.total >= bars.handoff.total && recentHighIntent(run, bars.handoff.recentWindow) !== undefined)) {
+    startHandoff(run, `total ${scores.total} ≥ ${handoff.total} and ${recentHighIntent(run, handoff.recentWindow)} within ${handoff.recentWindow}`);
   }
+}
+
+/** A decision by the run's qualification bars, and by its shadow's too, noting there when they differ. */
+function decide(run: Run, byBars: (bars: Run['model']['qualification']) => boolean): boolean {
+  const decision = byBars(run.model.qualification);
+  if (run.shadow && !run.shadow.diverged && byBars(run.shadow.qualification) !== decision) run.shadow.diverged = true;
+  return decision;
+}
+
+/** The high-intent action the lead took within `window` of now, if any. */
+function recentHighIntent(run: Run, window: string): string | undefined {
+  const since = run.now - durationMs(window);
+  return HIGH_INTENT_KEYS.find((key) => (run.state.aggregates[key]?.lastAt ?? -Infinity) >= since);
 }
 
 export function startHandoff(run: Run, reason: string): void {

@@ -28,6 +28,19 @@ interface ScoreCache {
   scores?: Scores;
 }
 
+/**
+ * What another catalog differs in, for a backtest that replays a lead once for two catalogs: its
+ * qualification bars, decided by beside the run's own, and the sequences whose steps it changes.
+ * `diverged` is set at the first decision the two sets of bars take differently or the first
+ * enrolment in a changed sequence: from there on the runs may part, and the lead is replayed again
+ * under the other catalog.
+ */
+export interface Shadow {
+  qualification: Model['qualification'];
+  changedSequences: ReadonlySet<string>;
+  diverged: boolean;
+}
+
 export class Run {
   readonly commands: Command[] = [];
   /** The answer to an `enroll` or `exit` request. */
@@ -43,6 +56,7 @@ export class Run {
     readonly catalog: Catalog,
     readonly rules: EngineRules,
     inPlace = false,
+    readonly shadow?: Shadow,
   ) {
     this.state = inPlace ? state : cloneState(state);
     this.model = catalog.model;
@@ -58,7 +72,7 @@ export class Run {
   /** Scores with their breakdown, for handoffs and the audit of a send. */
   scores(): Scores {
     const cached = this.cachedScores();
-    return (cached.scores ??= computeScores(scoreInputs(this.state), this.now, this.model.scoring));
+    return (cached.scores ??= computeScores(scoreInputs(this.state), this.now, this.model.scoring, cached.totals));
   }
 
   conditionContext(): ConditionContext {
@@ -119,11 +133,13 @@ export class Run {
 
   /** Enrols at once, or, for a sequence that follows another, after the gap between sequences. */
   enroll(sequenceId: string, reason: string, chained = false): void {
+    if (this.shadow?.changedSequences.has(sequenceId)) this.shadow.diverged = true;
     const version = this.catalog.latest[sequenceId];
     if (!version) return;
     const s = this.state;
     const dueAt = chained ? this.now + gapMs(durationMs(this.model.cadence.sequenceGap), s.cadence, s.optedDown, this.model.cadence) : undefined;
-    s.sequence = { id: sequenceId, version, stepIndex: 0, enrolledAt: this.now, stepEnteredAt: this.now, ...(dueAt ? { dueAt } : {}) };
+    // dueAt always there, if undefined: one shape for every position (see initialState).
+    s.sequence = { id: sequenceId, version, stepIndex: 0, enrolledAt: this.now, stepEnteredAt: this.now, dueAt };
     this.commands.push({ type: 'enterSequence', sequenceId, version, reason, at: this.now });
   }
 

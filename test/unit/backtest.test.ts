@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ThreadedTally } from '../../api/pastLeads';
 import { placeOf } from '../../channels/place';
 import { BacktestTally, type PastLead } from '../../core/backtest';
@@ -5,8 +6,9 @@ import type { LeadEvent } from '../../core/model/events';
 import type { Lead } from '../../core/model/lead';
 import { catalog as candidate } from '../../examples/candidate-catalog';
 import { foldTimeline, runTimeline, type TimelineOptions } from '../../core/simulate';
-import type { Command } from '../../core/protocol';
-import { defaultCatalog } from '../../sequences/library';
+import type { Catalog, Command } from '../../core/protocol';
+import { buildCatalog } from '../../sequences/catalog';
+import { defaultCatalog, librarySequences } from '../../sequences/library';
 
 const DAY = 86_400_000;
 const start = Date.parse('2026-06-01T08:00:00Z');
@@ -58,6 +60,55 @@ describe('backtest', () => {
     expect(report.handoffs.candidate.count).toBe(1);
     expect(report.changedPaths.leads).toBeGreaterThanOrEqual(1);
     expect(report.changedPaths.examples[0]).toMatchObject({ leadId: 'a-reader', candidate: expect.stringMatching(/stage lead → mql$/) });
+  });
+});
+
+describe('a candidate that moves only the qualification bars and changes the steps of a sequence', () => {
+  const EVENT_TYPES = ['page_view', 'email_open', 'email_click', 'content_download', 'demo_request'] as const;
+  const PROPERTIES: Record<(typeof EVENT_TYPES)[number], Record<string, unknown>> = {
+    page_view: pricing,
+    email_open: {},
+    email_click: {},
+    content_download: { assetId: 'guide-1', kind: 'guide' },
+    demo_request: {},
+  };
+  const leadArb = fc.record({
+    events: fc.array(fc.tuple(fc.double({ min: 0, max: 55, noNaN: true }), fc.constantFrom(...EVENT_TYPES)), { maxLength: 14 }),
+    industry: fc.constantFrom('software', 'retail'),
+    title: fc.constantFrom('Head of Operations', 'Analyst', 'VP Sales'),
+  });
+  const barsArb = fc.record({
+    mql: fc.record({ fit: fc.integer({ min: 0, max: 40 }), intent: fc.integer({ min: 0, max: 40 }), total: fc.integer({ min: 10, max: 80 }) }),
+    handoff: fc.record({ total: fc.integer({ min: 20, max: 100 }), recentWindow: fc.constantFrom('24h', '72h', '7d') }),
+  });
+
+  /** The library with the end users' sequence (analysts, operations) waiting 2 days where it waited 3, under `model`. */
+  const withShorterEndUserWaits = (model: Catalog['model']) =>
+    buildCatalog({
+      ...live,
+      model,
+      sequences: librarySequences.map((definition) => (definition.id === 'end-user' ? { ...definition, steps: definition.steps.map((step) => (step.kind === 'wait' && step.duration === '3d' ? { ...step, duration: '2d' } : step)) } : definition)),
+    });
+
+  it('reports what replaying each lead under both catalogs reports, though it replays a lead once until the runs may part', () => {
+    fc.assert(
+      fc.property(fc.array(leadArb, { minLength: 1, maxLength: 12 }), barsArb, fc.boolean(), (drawn, bars, changeSequence) => {
+        const past = drawn.map(({ events, industry, title }, n) =>
+          pastLead(`lead-${n}`, [...events].sort((a, b) => a[0] - b[0]).map(([day, type]) => [day, type, PROPERTIES[type]]), { industry, title }),
+        );
+        const change = (catalog: Catalog) => (changeSequence ? withShorterEndUserWaits(catalog.model) : catalog);
+        const shared = change(defaultCatalog({ qualification: bars }));
+        // The same and a rest after recycling no lead here reaches: every lead replayed under each catalog.
+        const replayedTwice = change(defaultCatalog({ qualification: { ...bars, recontactAfter: { other: '31d' } } }));
+        const reports = [shared, replayedTwice].map((other) => {
+          const tally = new BacktestTally({ live, candidate: other }, end);
+          tally.addPage(past);
+          return JSON.stringify(tally.report());
+        });
+        expect(reports[0]).toBe(reports[1]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
