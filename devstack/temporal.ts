@@ -65,12 +65,27 @@ export async function startTimeSkippingServer(searchAttributes: SearchAttributeK
   const executable = await resolveTestServer();
   let env: TestWorkflowEnvironment;
   try {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    env = await patiently(() => TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }));
   } catch (err) {
     throw explainStartFailure(executable, 'temporal-test-server', err);
   }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default', searchAttributes);
   return env;
+}
+
+/**
+ * A server start tried again when the server was only slow to answer: the SDK waits 5 s for it, and
+ * on two cores busy with a test run beside it one start in many hundreds takes longer (a CI run saw
+ * it). Any other failure, or a third slow start, is thrown.
+ */
+export async function patiently<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String((err as Error)?.message))) throw err;
+    }
+  }
 }
 
 /** Registers the search attributes the namespace lacks, through the operator service (a restarted server keeps its own). */

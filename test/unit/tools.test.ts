@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { patiently } from '../../devstack/temporal';
 import { MissingToolError, resolveTemporalCli, resolveTemporalServer, resolveTemporalSqlTool, resolveTestServer } from '../../scripts/tools';
 
 describe('tool resolution', () => {
@@ -55,5 +56,24 @@ describe('tool resolution', () => {
   it('names TEMPORAL_SCHEMA_DIR when it holds no schemas', async () => {
     process.env.TEMPORAL_SCHEMA_DIR = dir;
     await expect(resolveTemporalSqlTool()).rejects.toThrow(`TEMPORAL_SCHEMA_DIR=${dir} holds no temporal/versioned and visibility/versioned folders`);
+  });
+});
+
+describe('a server start', () => {
+  const slow = () => new Error('Failed to start ephemeral server: ephemeral server at 127.0.0.1:43097 did not start within 5s.');
+
+  it('is tried again when the server was only slow, and no more than three times', async () => {
+    let tries = 0;
+    await expect(patiently(async () => (++tries < 3 ? Promise.reject(slow()) : 'started'))).resolves.toBe('started');
+    expect(tries).toBe(3);
+    tries = 0;
+    await expect(patiently(async () => (++tries, Promise.reject(slow())))).rejects.toThrow('did not start within 5s');
+    expect(tries).toBe(3);
+  });
+
+  it('is not tried again when it failed for another reason', async () => {
+    let tries = 0;
+    await expect(patiently(async () => (++tries, Promise.reject(new Error('permission denied'))))).rejects.toThrow('permission denied');
+    expect(tries).toBe(1);
   });
 });
