@@ -8,12 +8,13 @@
 // main thread's heap after a full collection every 20 pages and at the end (the peak between them counts garbage).
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ThreadedTally } from '../api/pastLeads';
-import { BacktestTally, type BacktestReport, type PastLead } from '../core/backtest';
+import { LocalTally, ThreadedTally } from '../api/pastLeads';
+import { BacktestTally, type BacktestReport } from '../core/backtest';
 import { catalog as candidate } from '../examples/candidate-catalog';
 import { defaultCatalog } from '../sequences/library';
 import { gcFunction } from './gc';
-import { ARRIVAL_WINDOW, syntheticLead, YEAR } from './syntheticLeads';
+import type { ArrivedLead } from '../api/pastEvents';
+import { ARRIVAL_WINDOW, openPastEventSource, syntheticArrival, YEAR } from './syntheticLeads';
 
 const SIZES = (process.env.BENCH_BACKTEST_LEADS ?? '10000,100000').split(',').map(Number);
 const EVENTS_PER_LEAD = Number(process.env.BENCH_BACKTEST_EVENTS ?? 24);
@@ -27,8 +28,10 @@ const gc = gcFunction();
 async function measure(leads: number) {
   const end = start + YEAR + ARRIVAL_WINDOW;
   const catalogs = { live: defaultCatalog(), candidate };
-  const threaded = JOBS > 1 ? new ThreadedTally(catalogs, end, JOBS) : undefined;
+  const events = { eventsPerLead: EVENTS_PER_LEAD };
+  const threaded = JOBS > 1 ? new ThreadedTally(catalogs, end, JOBS, { module: require.resolve('./syntheticLeads'), options: events }) : undefined;
   const single = new BacktestTally(catalogs, end);
+  const local = new LocalTally(single, openPastEventSource(events));
   let peakHeap = 0;
   let peakRss = 0;
   let heldHeap = 0;
@@ -36,9 +39,9 @@ async function measure(leads: number) {
   let report: BacktestReport;
   try {
     for (let first = 0; first < leads; first += PAGE) {
-      const page: PastLead[] = [];
-      for (let n = first; n < Math.min(first + PAGE, leads); n++) page.push(syntheticLead(n, EVENTS_PER_LEAD, start));
-      await (threaded ?? single).addPage(page);
+      const page: ArrivedLead[] = [];
+      for (let n = first; n < Math.min(first + PAGE, leads); n++) page.push(syntheticArrival(n, start));
+      await (threaded ?? local).addPage(page);
       if ((first / PAGE) % 20 === 19 || first + PAGE >= leads) {
         gc();
         heldHeap = Math.max(heldHeap, process.memoryUsage().heapUsed);

@@ -5,11 +5,12 @@ import { parseConfig } from '../app/config';
 import { withRulePromotions } from '../app/liveCatalog';
 import { engineCatalog } from '../app/parts';
 import { availableParallelism } from 'node:os';
-import { tallyPastLeads, ThreadedTally } from '../api/pastLeads';
+import { storedEvents } from '../api/pastEvents';
+import { LocalTally, tallyPastLeads, ThreadedTally } from '../api/pastLeads';
 import { BacktestTally, type BacktestReport } from '../core/backtest';
 import { durationMs, durationSchema, iso } from '../core/model/duration';
 import { latestEventAt } from '../db/repositories/events';
-import { engineDatabase, loadCatalog } from './catalogs';
+import { databaseUrl, engineDatabase, loadCatalog } from './catalogs';
 import { InputError } from './inputs';
 
 export interface BacktestOptions {
@@ -42,10 +43,11 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
     let report: BacktestReport;
     if (jobs === 1) {
       const tally = new BacktestTally(catalogs, end);
-      await tallyPastLeads(pool, tally, ...window, { onProgress });
+      await tallyPastLeads(pool, new LocalTally(tally, storedEvents(pool, window[1])), ...window, { onProgress });
       report = tally.report();
     } else {
-      const tally = new ThreadedTally(catalogs, end, jobs);
+      // Each thread reads its pages' events over a connection of its own.
+      const tally = new ThreadedTally(catalogs, end, jobs, { module: require.resolve('../api/pastEvents'), options: { connectionString: databaseUrl(config), until: end } });
       try {
         await tallyPastLeads(pool, tally, ...window, { onProgress });
         report = await tally.report();

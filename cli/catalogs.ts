@@ -21,9 +21,14 @@ export function loadCatalog(file: string): Catalog {
   return catalog;
 }
 
-/** A small pool on DATABASE_URL, else on the PostgreSQL of the `npm start` running on this data folder. */
+/** A small pool on the engine's database (databaseUrl). */
 export function engineDatabase(config: Config): Pool {
-  return new Pool({ connectionString: config.DATABASE_URL ?? localDatabaseUrl(dataDirOf(config)), max: 2 });
+  return new Pool({ connectionString: databaseUrl(config), max: 2 });
+}
+
+/** DATABASE_URL, else the PostgreSQL of the `npm start` running on this data folder. */
+export function databaseUrl(config: Config): string {
+  return config.DATABASE_URL ?? localDatabaseUrl(dataDirOf(config));
 }
 
 function localDatabaseUrl(dataDir: string): string {

@@ -24,7 +24,8 @@ import { findRulePromotions } from '../../db/repositories/promotions';
 import { funnelReport, rate, type FunnelQuery } from '../../db/repositories/funnel';
 import { findLead, findLeadIdentity, leadFilterOptions, listLeads, profileOf } from '../../db/repositories/leads';
 import { leadDetail } from '../leadDetail';
-import { tallyPastLeads } from '../pastLeads';
+import { storedEvents } from '../pastEvents';
+import { LocalTally, tallyPastLeads } from '../pastLeads';
 import { CONTROL_BODIES, controlLead, type LeadControl } from '../leadWorkflows';
 import { allows, type Scope } from '../plugins/auth';
 import { sequenceList, sequenceReport, sequenceVersionDiff } from '../sequenceReports';
@@ -270,7 +271,7 @@ export const marketingRoutes: FastifyPluginAsyncZod<WebOptions & { kit: PageKit 
     };
     const end = (await latestEventAt(pool))?.getTime() ?? now();
     const tally = new BacktestTally({ live, candidate }, end);
-    const leads = await tallyPastLeads(pool, tally, new Date(end - durationMs(form.data.since)), new Date(end), { page: 100, limit: BACKTEST_LIMIT });
+    const leads = await tallyPastLeads(pool, new LocalTally(tally, storedEvents(pool, new Date(end))), new Date(end - durationMs(form.data.since)), new Date(end), { page: 100, limit: BACKTEST_LIMIT });
     const report = tally.report();
     const causes = [...new Set([...Object.keys(report.deferrals.live), ...Object.keys(report.deferrals.candidate)])].sort();
     return backtestPage(reply, marketer, values, { report, leads, end: new Date(end).toISOString(), deferrals: causes.map((cause) => ({ cause, live: report.deferrals.live[cause] ?? 0, candidate: report.deferrals.candidate[cause] ?? 0 })) });

@@ -43,6 +43,8 @@ it('prints what the candidate changes for the leads of the window, the same ever
   expect(stderr).toMatch(/ran in \d+\.\d s/);
   const [first, again] = [(await backtest('--json')).stdout, (await backtest('--json')).stdout];
   expect(again).toBe(first);
+  // On this thread (the events read here) as on one thread per CPU (each reading its own).
+  expect((await backtest('--json', '--jobs', '1')).stdout).toBe(first);
   // The pricing page view of day 9 makes the reader an MQL under the candidate's lower bar.
   expect(JSON.parse(first)).toMatchObject({ leads: 2, mqls: { live: { count: 0 }, candidate: { count: 1, medianHours: 216 } } });
 });

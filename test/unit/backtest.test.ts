@@ -149,13 +149,29 @@ describe('a backtest tallied in pages', () => {
 
   it('reports the same on worker threads, whatever the number of threads', async () => {
     for (const jobs of [2, 3]) {
-      const threaded = new ThreadedTally({ live, candidate }, end, jobs);
+      // Each thread gets the events itself: the pages it is sent carry the leads alone.
+      const eventsByLead = Object.fromEntries(many.map((past) => [past.lead.id, past.events]));
+      const threaded = new ThreadedTally({ live, candidate }, end, jobs, { module: require.resolve('../support/givenPastEvents'), options: { eventsByLead } });
       try {
-        for (let from = 0; from < many.length; from += 2) await threaded.addPage(many.slice(from, from + 2));
+        for (let from = 0; from < many.length; from += 2) await threaded.addPage(many.slice(from, from + 2).map(({ lead, start }) => ({ lead, start })));
         expect(JSON.stringify(await threaded.report())).toBe(JSON.stringify(whole.report()));
       } finally {
         await threaded.close();
       }
+    }
+  });
+
+  it('fails with the reason when a thread cannot read its events, and so does a page sent to it after', async () => {
+    // No events by lead: the thread's source throws reading a page, and the thread ends.
+    const threaded = new ThreadedTally({ live, candidate }, end, 1, { module: require.resolve('../support/givenPastEvents'), options: { eventsByLead: null } });
+    const page = (n: number) => many.slice(n, n + 1).map(({ lead, start }) => ({ lead, start }));
+    try {
+      await threaded.addPage(page(0));
+      await expect(threaded.report()).rejects.toThrow(/null/);
+      await threaded.addPage(page(1));
+      await expect(threaded.report()).rejects.toThrow(/null/);
+    } finally {
+      await threaded.close();
     }
   });
 });
