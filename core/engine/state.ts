@@ -124,7 +124,10 @@ function legacyConsent(lead: Pick<Lead, 'consent'>): Pick<LeadState, 'consent' |
 
 /** Appends to a bounded list, dropping the oldest. */
 export function pushBounded<T>(list: T[], item: T, limit: number): T[] {
-  return [...list, item].slice(-limit);
+  // One new array: a lead's recent lists take an item on nearly every event.
+  const next = list.slice(Math.max(0, list.length + 1 - limit));
+  next.push(item);
+  return next;
 }
 
 /** The instant an event counts at: when it happened, but never after the engine's now. */
