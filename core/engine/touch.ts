@@ -1,6 +1,6 @@
 // A touch step: sent now, deferred to the next instant its caps and send window allow, or skipped
 // (holdout, no consent, no address, no slot ever); the send command carries why it went out.
-import { afterTouch, capUse, isCapped, nextSendSlot, recordSend } from '../model/cadence';
+import { afterTouch, isCapped, nextSendSlot, recordSend } from '../model/cadence';
 import { DAY_MS } from '../model/duration';
 import { assignVariant, experimentId } from '../model/experiments';
 import { smsHoursFor, zonesOf } from '../model/quietHours';
@@ -63,7 +63,7 @@ export function runTouch(run: Run, current: TouchStep, definition: SequenceDefin
     tier: s.cadence.tier,
     multiplier: s.cadence.multiplier,
     scores: run.scores(),
-    caps: capUse(s.sends, channel, run.now, s.optedDown, cadence),
+    caps: slot.caps,
   };
   run.commands.push({ type: 'send', touch });
   s.counters.touches = touchNumber;

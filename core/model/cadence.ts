@@ -120,11 +120,12 @@ function lastSendAt(log: SendLog, at: number): number {
   return last;
 }
 
-/** The first instant at or after `at` when every cap of the channel has room, or undefined if never. */
-function capsOpenAt(log: SendLog, channel: Channel, at: number, optedDown: boolean, model: CadenceModel): { at: number; caps: string[] } | undefined {
-  if (!isCapped(channel)) return { at, caps: [] };
+/** The first instant at or after `at` when every cap of the channel has room, or undefined if never; with the caps blocking, and each cap's use at `at`. */
+function capsOpenAt(log: SendLog, channel: Channel, at: number, optedDown: boolean, model: CadenceModel): { at: number; caps: string[]; used: CapUse[] } | undefined {
+  if (!isCapped(channel)) return { at, caps: [], used: [] };
   let openAt = at;
   const blocking: string[] = [];
+  const used: CapUse[] = [];
   const spacedAt = lastSendAt(log, at) + durationMs(model.minSpacing);
   if (spacedAt > at) {
     openAt = spacedAt;
@@ -132,20 +133,24 @@ function capsOpenAt(log: SendLog, channel: Channel, at: number, optedDown: boole
   }
   for (const check of capChecks(channel, optedDown, model)) {
     if (check.limit <= 0) return undefined;
+    const count = countWithin(log, check, at);
+    used.push({ cap: check.cap, used: count, limit: check.limit });
     // Counted first: only a full cap needs its sends in order.
-    if (countWithin(log, check, at) < check.limit) continue;
+    if (count < check.limit) continue;
     const inWindow = sendsWithin(log, check, at);
     // Room opens when enough of the oldest sends in the window have aged out of it.
     openAt = Math.max(openAt, inWindow[inWindow.length - check.limit]! + check.windowMs);
     blocking.push(check.cap);
   }
-  return { at: openAt, caps: blocking };
+  return { at: openAt, caps: blocking, used };
 }
 
 export interface SendSlot {
   at: number;
   /** Why the slot is later than asked: `cap:email`, `cap:all`, `window:email`. */
   reasons: string[];
+  /** How much of each cap on the channel a send at the slot finds used (capUse at `at`): the audit of a send. */
+  caps: CapUse[];
 }
 
 /**
@@ -166,8 +171,8 @@ export function nextSendSlot(log: SendLog, channel: Channel, from: number, zones
     const open = nextInstantInsideAll(caps.at, rules, zones);
     if (open === undefined) return undefined;
     if (open > caps.at) reasons.add(`window:${channel}`);
-    if (open === at) return { at, reasons: [...reasons] };
+    if (open === at) return { at, reasons: [...reasons], caps: caps.used };
     at = open;
   }
-  return { at, reasons: [...reasons] };
+  return { at, reasons: [...reasons], caps: capUse(log, channel, at, optedDown, model) };
 }

@@ -44,25 +44,33 @@ describe('frequency caps', () => {
   });
 
   it('lets an email out at once while the cap has room', () => {
-    expect(nextSendSlot(log({ email: [MON, TUE] }), 'email', THU, ['UTC'], false, model)).toEqual({ at: THU, reasons: [] });
+    // The caps a send there finds used, for its audit.
+    expect(nextSendSlot(log({ email: [MON, TUE] }), 'email', THU, ['UTC'], false, model)).toEqual({
+      at: THU,
+      reasons: [],
+      caps: [
+        { cap: 'email', used: 2, limit: 3 },
+        { cap: 'all', used: 2, limit: 4 },
+      ],
+    });
   });
 
   it('defers a second SMS in 7 days until the first ages out', () => {
     const slot = nextSendSlot(log({ sms: [MON] }), 'sms', WED, ['UTC'], false, model)!;
-    expect(slot).toEqual({ at: MON + WEEK, reasons: ['cap:sms'] });
+    expect(slot).toEqual({ at: MON + WEEK, reasons: ['cap:sms'], caps: [{ cap: 'sms', used: 0, limit: 1 }, { cap: 'all', used: 0, limit: 4 }] });
   });
 
   it('defers a fifth touch over all channels to when the oldest of the four ages out', () => {
     const sends = log({ email: [MON, TUE], sms: [WED], in_app: [THU] });
     const slot = nextSendSlot(sends, 'email', FRI, ['UTC'], false, model)!;
     // The email cap itself has room (2 of 3): only the overall cap blocks.
-    expect(slot).toEqual({ at: MON + WEEK, reasons: ['cap:all'] });
+    expect(slot).toEqual({ at: MON + WEEK, reasons: ['cap:all'], caps: [{ cap: 'email', used: 1, limit: 3 }, { cap: 'all', used: 3, limit: 4 }] });
   });
 
   it('does not count webhooks, which reach our systems, against any cap', () => {
     const sends = recordSend(log({ email: [MON, TUE, WED] }), 'webhook', THU, model);
     expect(sends).toEqual(log({ email: [MON, TUE, WED] }));
-    expect(nextSendSlot(sends, 'webhook', THU, ['UTC'], false, model)).toEqual({ at: THU, reasons: [] });
+    expect(nextSendSlot(sends, 'webhook', THU, ['UTC'], false, model)).toEqual({ at: THU, reasons: [], caps: [] });
   });
 
   it('moves a cap deferral on to the next open window when the cap opens at a closed hour', () => {
@@ -78,7 +86,7 @@ describe('frequency caps', () => {
     const sends = log({ email: [MON] });
     expect(nextSendSlot(sends, 'email', WED, ['UTC'], false, model)!.at).toBe(WED);
     // floor(3 / 2) = 1 email per 7 days.
-    expect(nextSendSlot(sends, 'email', WED, ['UTC'], true, model)).toEqual({ at: MON + WEEK, reasons: ['cap:email'] });
+    expect(nextSendSlot(sends, 'email', WED, ['UTC'], true, model)).toEqual({ at: MON + WEEK, reasons: ['cap:email'], caps: [{ cap: 'email', used: 0, limit: 1 }, { cap: 'all', used: 0, limit: 4 }] });
   });
 
   it('has no slot at all on a channel whose cap is zero', () => {
@@ -97,11 +105,11 @@ describe('frequency caps', () => {
 describe('minimum spacing', () => {
   it('keeps any two touches that reach the lead 20 hours apart, across channels', () => {
     const slot = nextSendSlot(log({ email: [MON] }), 'in_app', MON + 4 * HOUR_MS, ['UTC'], false, model)!;
-    expect(slot).toEqual({ at: MON + 20 * HOUR_MS, reasons: ['cap:spacing'] });
+    expect(slot).toMatchObject({ at: MON + 20 * HOUR_MS, reasons: ['cap:spacing'] });
   });
 
   it('lets a touch out exactly 20 hours after the last one', () => {
-    expect(nextSendSlot(log({ in_app: [MON] }), 'in_app', MON + 20 * HOUR_MS, ['UTC'], false, model)).toEqual({ at: MON + 20 * HOUR_MS, reasons: [] });
+    expect(nextSendSlot(log({ in_app: [MON] }), 'in_app', MON + 20 * HOUR_MS, ['UTC'], false, model)).toMatchObject({ at: MON + 20 * HOUR_MS, reasons: [] });
   });
 
   it('pushes a spaced-out email on into its window', () => {
@@ -117,7 +125,7 @@ describe('minimum spacing', () => {
   });
 
   it('does not space webhooks', () => {
-    expect(nextSendSlot(log({ email: [MON] }), 'webhook', MON + 1, ['UTC'], false, model)).toEqual({ at: MON + 1, reasons: [] });
+    expect(nextSendSlot(log({ email: [MON] }), 'webhook', MON + 1, ['UTC'], false, model)).toEqual({ at: MON + 1, reasons: [], caps: [] });
   });
 });
 
