@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
 import type { Pool } from 'pg';
 import { placeOf } from '../channels/place';
-import { BacktestTally, type BacktestPart, type BacktestReport, type PastLead } from '../core/backtest';
+import { BacktestTally, type BacktestPart, type BacktestReport } from '../core/backtest';
 import type { Catalog } from '../core/protocol';
 import { leadsArrivedBetween } from '../db/repositories/leads';
 import type { ArrivedLead, PastEventSource } from './pastEvents';
@@ -55,7 +55,7 @@ export async function tallyPastLeads(pool: Pool, tally: PageTally, from: Date, t
 /** A tally on this thread, each page's events read from `source` first. */
 export class LocalTally implements PageTally {
   constructor(
-    readonly tally: BacktestTally,
+    private readonly tally: BacktestTally,
     private readonly source: PastEventSource,
   ) {}
 
