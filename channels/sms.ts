@@ -4,7 +4,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import twilio, { type Twilio } from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
-import type { Lead } from '../core/model/lead';
 import { smsHoursFor, zonesOf } from '../core/model/quietHours';
 import { nextInstantInsideAll, type SendWindow } from '../core/model/sendWindow';
 import { placeOf } from './place';

@@ -3,7 +3,6 @@
 // leads at once.
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Pool } from 'pg';
 import { createTwilioWebhooks, type LeadSignal, type TwilioWebhookSettings } from '../../channels/twilioWebhooks';
 import { consentChangedSignal, leadWorkflowId } from '../../workflows/contract';
 import type { EventRelay } from '../relay';

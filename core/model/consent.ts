@@ -1,7 +1,7 @@
 // Consent as facts: a channel given or refused, by a source, at a time. The latest fact stands; at
 // the same instant a refusal wins, so an opt-in never overrides an opt-out it does not follow.
 // Before any fact, email follows the deployment's policy (consentPolicy in the model).
-import type { ConsentChannel, LeadEvent } from './events';
+import type { LeadEvent } from './events';
 import type { Model } from './tuning';
 
 /** Whether `next` replaces the fact that stands (none: anything does). */
