@@ -1,9 +1,10 @@
 // bench/backtest: how fast `nurture backtest` runs past leads again, and whether its memory stays
 // flat in the number of leads. Synthetic leads (varied fit, a year of events each: page views,
 // email engagement, downloads, now and then a demo request) go through the backtest's tally under
-// the live catalog and examples/candidate-catalog.ts, generated one at a time as the command reads
-// them a page at a time, on BENCH_BACKTEST_JOBS threads as `--jobs` (default one per CPU; 1: none).
-// The database read is left out: this measures the engine's part.
+// the live catalog and examples/candidate-catalog.ts, on BENCH_BACKTEST_JOBS threads as `--jobs`
+// (default one per CPU; 1: none). As the command, the main thread reads the leads a page at a time
+// and each thread gets its pages' events itself: the database read is left out (the leads and
+// their events are made instead), this measures the engine's part.
 // Prints one JSON object. Targets: ≥ 5,000 leads/s; memory flat from 10,000 to 100,000 leads: the
 // main thread's heap after a full collection every 20 pages and at the end (the peak between them counts garbage).
 import { availableParallelism } from 'node:os';
