@@ -10,7 +10,7 @@ import { LocalTally, tallyPastLeads, ThreadedTally } from '../api/pastLeads';
 import { BacktestTally, type BacktestReport } from '../core/backtest';
 import { durationMs, durationSchema, iso } from '../core/model/duration';
 import { latestEventAt } from '../db/repositories/events';
-import { databaseUrl, engineDatabase, loadCatalog } from './catalogs';
+import { engineDatabase, loadCatalog } from './catalogs';
 import { InputError } from './inputs';
 
 export interface BacktestOptions {
@@ -47,7 +47,7 @@ export async function runBacktest(options: BacktestOptions, env: Record<string, 
       report = tally.report();
     } else {
       // Each thread reads its pages' events over a connection of its own.
-      const tally = new ThreadedTally(catalogs, end, jobs, { module: require.resolve('../api/pastEvents'), options: { connectionString: databaseUrl(config), until: end } });
+      const tally = new ThreadedTally(catalogs, end, jobs, { module: require.resolve('../api/pastEvents'), options: { connectionString: pool.options.connectionString, until: end } });
       try {
         await tallyPastLeads(pool, tally, ...window, { onProgress });
         report = await tally.report();

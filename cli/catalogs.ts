@@ -21,14 +21,9 @@ export function loadCatalog(file: string): Catalog {
   return catalog;
 }
 
-/** A small pool on the engine's database (databaseUrl). */
+/** A small pool on DATABASE_URL, else on the PostgreSQL of the `npm start` running on this data folder. */
 export function engineDatabase(config: Config): Pool {
-  return new Pool({ connectionString: databaseUrl(config), max: 2 });
-}
-
-/** DATABASE_URL, else the PostgreSQL of the `npm start` running on this data folder. */
-export function databaseUrl(config: Config): string {
-  return config.DATABASE_URL ?? localDatabaseUrl(dataDirOf(config));
+  return new Pool({ connectionString: config.DATABASE_URL ?? localDatabaseUrl(dataDirOf(config)), max: 2 });
 }
 
 function localDatabaseUrl(dataDir: string): string {
