@@ -107,7 +107,8 @@ export function foldTimeline(options: TimelineOptions, visit: (output: EngineOut
 /** The inputs by instant, those at the same instant in their given order; as given when they already are (a lead's stored events are). */
 function inOrder(inputs: TimedInput[]): TimedInput[] {
   if (inputs.every((item, i) => i === 0 || inputs[i - 1]!.at <= item.at)) return inputs;
-  return inputs.map((item, order) => ({ item, order })).sort((a, b) => a.item.at - b.item.at || a.order - b.order).map(({ item }) => item);
+  // Array sort is stable: inputs at the same instant keep their order.
+  return [...inputs].sort((a, b) => a.at - b.at);
 }
 
 export function simulate(options: SimulationOptions): SimulationResult {
