@@ -89,17 +89,21 @@ class TallyThread {
   private readonly worker: Worker;
   private readonly waiting: { resolve: (part: BacktestPart) => void; reject: (err: Error) => void }[] = [];
   private readonly exited: Promise<number>;
-  /** Why the thread ended early: pages sent after are refused with it. */
+  /** Why the thread ended (its error when it failed): pages sent after are refused with it. */
   private failure?: Error;
 
   constructor(catalogs: { live: Catalog; candidate: Catalog }, end: number, source: ThreadEventSource) {
     this.worker = new Worker(tallyThreadProgram(source.module), { eval: true, workerData: { catalogs, end, source: source.options } });
     this.worker.on('message', (part: BacktestPart) => this.waiting.shift()?.resolve(part));
-    this.worker.on('error', (err) => {
-      this.failure = err;
-      this.waiting.splice(0).forEach((page) => page.reject(err));
-    });
+    this.worker.on('error', (err) => this.fail(err));
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    // However it ended, a thread answers no more pages: those waiting are refused too.
+    void this.exited.then((code) => this.fail(new Error(`a backtest thread ended (exit code ${code})`)));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const page of this.waiting.splice(0)) page.reject(this.failure);
   }
 
   tally(arrived: ArrivedLead[]): Promise<BacktestPart> {
